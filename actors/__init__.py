@@ -1,0 +1,56 @@
+"""anyactors: an actor runtime for Python on anyio, for asyncio and trio.
+
+Every component is an actor with a private mailbox, reached only through its
+:class:`ActorRef`. Failures are reported to the parent, which restarts, resumes
+or stops the child by its supervision strategy (see the ``supervision``
+package). A scheduler multiplexes all actors of a system on a few anyio tasks.
+"""
+
+import logging
+
+from supervision import ActorError as ActorError
+
+from ._actor import Actor as Actor
+from ._context import ActorContext as ActorContext
+from ._errors import ActorInitializationError as ActorInitializationError
+from ._errors import ActorStopped as ActorStopped
+from ._errors import ActorSystemClosed as ActorSystemClosed
+from ._errors import DuplicateActorName as DuplicateActorName
+from ._errors import InvalidActorName as InvalidActorName
+from ._errors import MailboxFull as MailboxFull
+from ._errors import RestartIntensityExceeded as RestartIntensityExceeded
+from ._event_stream import EventStream as EventStream
+from ._mailbox import MailboxConfig as MailboxConfig
+from ._mailbox import Overflow as Overflow
+from ._messages import ActorFailed as ActorFailed
+from ._messages import DeadLetter as DeadLetter
+from ._messages import Terminated as Terminated
+from ._ref import ActorRef as ActorRef
+from ._supervisor import Supervisor as Supervisor
+from ._system import ActorSystem as ActorSystem
+from ._timers import Timer as Timer
+
+__all__ = [
+    "Actor",
+    "ActorContext",
+    "ActorError",
+    "ActorFailed",
+    "ActorInitializationError",
+    "ActorRef",
+    "ActorStopped",
+    "ActorSystem",
+    "ActorSystemClosed",
+    "DeadLetter",
+    "DuplicateActorName",
+    "EventStream",
+    "InvalidActorName",
+    "MailboxConfig",
+    "MailboxFull",
+    "Overflow",
+    "RestartIntensityExceeded",
+    "Supervisor",
+    "Terminated",
+    "Timer",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

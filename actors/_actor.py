@@ -1,0 +1,121 @@
+"""The ``Actor`` base class that users subclass."""
+
+from __future__ import annotations
+
+import contextvars
+import inspect
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from supervision import OneForAll, OneForOne, RestForOne
+
+from ._errors import ActorInitializationError
+from ._mailbox import MailboxConfig
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from supervision import ChildSpec, Strategy
+
+    from ._context import ActorContext
+
+# Set by the runtime for the duration of one constructor call, so that
+# ``self.context`` already works inside ``__init__`` and a direct call of the
+# class (which would bypass the mailbox) is refused.
+_constructing: contextvars.ContextVar[ActorContext | None] = contextvars.ContextVar(
+    "anyactors_constructing", default=None
+)
+
+_STRATEGY_TYPES = (OneForOne, OneForAll, RestForOne)
+
+
+class Actor:
+    """Base class of every actor.
+
+    Subclass it and override :meth:`receive`. Create instances only with
+    ``system.spawn(MyActor, *args)`` or ``self.context.spawn(...)``: the runtime
+    constructs the instance (and builds a fresh one on every restart), so the
+    constructor runs inside the actor, after ``spawn`` has returned its ref.
+
+    Class attributes:
+        strategy: how this actor supervises the children it spawns (a
+            ``supervision`` strategy). ``None`` means the default,
+            ``OneForOne(max_restarts=3, within=5.0)``.
+        mailbox: the default :class:`~actors.MailboxConfig` for instances of
+            this class; ``spawn(..., mailbox=...)`` overrides it. ``None`` means
+            unbounded.
+
+    Hooks and ``receive`` may be ``async def`` or plain ``def``. One actor
+    handles one message at a time, so its state needs no locks.
+    """
+
+    __slots__ = ("__dict__", "__weakref__", "_actor_context")
+
+    strategy: ClassVar[Strategy | None] = None
+    mailbox: ClassVar[MailboxConfig | None] = None
+
+    # Computed per class so the per-message path does not inspect anything.
+    _receive_is_async: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        strategy = cls.__dict__.get("strategy")
+        if strategy is not None and not isinstance(strategy, _STRATEGY_TYPES):
+            raise TypeError(
+                f"{cls.__name__}.strategy must be a supervision strategy instance such as "
+                f"OneForOne(max_restarts=3, within=5.0) (got {strategy!r})"
+            )
+        mailbox = cls.__dict__.get("mailbox")
+        if mailbox is not None and not isinstance(mailbox, MailboxConfig):
+            raise TypeError(
+                f"{cls.__name__}.mailbox must be an actors.MailboxConfig or None (got {mailbox!r})"
+            )
+        cls._receive_is_async = inspect.iscoroutinefunction(cls.receive)
+
+    def __new__(cls, *_args: Any, **_kwargs: Any) -> Actor:  # noqa: PYI034
+        context = _constructing.get()
+        if context is None:
+            raise ActorInitializationError(
+                f"{cls.__name__} is an actor: create it with system.spawn({cls.__name__}, ...) "
+                "or self.context.spawn(...), not by calling the class"
+            )
+        instance = super().__new__(cls)
+        instance._actor_context = context
+        return instance
+
+    @property
+    def context(self) -> ActorContext:
+        """This actor's :class:`~actors.ActorContext`: its ref, parent, children, timers."""
+        return self._actor_context
+
+    def on_start(self) -> Any:
+        """Run once before the first message, and again on every fresh instance after a restart.
+
+        An exception here is a failure, reported to the parent like one from
+        :meth:`receive`. May be ``async def``; messages wait until it returns.
+        """
+        return None
+
+    def on_stop(self) -> Any:
+        """Run once when the instance goes: on a stop, and on the old instance at a restart.
+
+        Children are already stopped when it runs at a stop. An exception here
+        is logged and does not prevent the stop. May be ``async def``.
+        """
+        return None
+
+    def receive(self, message: Any) -> Any:
+        """Handle one message; what it returns is the reply to an ``ask``.
+
+        An exception escaping it fails the actor: it is re-raised in the
+        caller of ``ask`` (same type) and reported to the parent, whose
+        strategy decides what happens next. The default implementation treats
+        every message as unhandled: it becomes a :class:`~actors.DeadLetter`
+        with reason ``"unhandled"``.
+        """
+        self._actor_context._cell.dead_letter(message, "unhandled")
+        return None
+
+    @classmethod
+    def _declared_children(cls) -> Sequence[ChildSpec]:
+        """Children the runtime starts, in order, before ``on_start`` (see ``Supervisor``)."""
+        return ()

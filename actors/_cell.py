@@ -1,0 +1,437 @@
+"""The actor cell: one actor's mailbox, state and place in the tree.
+
+A cell outlives the instances of its actor: a restart replaces the instance
+and keeps the cell, so refs stay valid and queued messages survive. The cell
+is what the scheduler runs; the lifecycle sequences (start, stop, restart) live
+in ``_lifecycle.py`` and supervision of children in ``_supervising.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterator, Mapping
+from functools import partial
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from supervision import RestartHistory, RestartType
+
+from . import _cell_states as states
+from ._context import ActorContext
+from ._control import ChildFailed, RunExclusive, Start, Stop
+from ._errors import (
+    ActorStopped,
+    DuplicateActorName,
+    InvalidActorName,
+    MailboxFull,
+)
+from ._mailbox import UNBOUNDED, MailboxConfig, Overflow
+from ._messages import ActorFailed, Terminated
+from ._promise import Promise, complete, fail
+from ._ref import ActorRef, LocalActorRef
+from ._timers import Timer, check_delay
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._actor import Actor
+    from ._scheduler import Scheduler
+    from ._system import ActorSystem
+
+logger = logging.getLogger(__name__)
+
+_EMPTY_KWARGS: Mapping[str, Any] = MappingProxyType({})
+_NO_HISTORY = RestartHistory()
+START = Start()
+
+
+def check_actor_name(name: object) -> str:
+    """Return ``name`` if it is a valid actor name, else raise ``InvalidActorName``."""
+    if not isinstance(name, str) or not name:
+        raise InvalidActorName(f"actor name must be a non-empty string (got {name!r})")
+    if "/" in name:
+        raise InvalidActorName(f"actor name must not contain '/' (got {name!r}); '/' separates path segments")
+    if name.startswith("$"):
+        raise InvalidActorName(
+            f"actor name must not start with '$' (got {name!r}); '$' marks names the runtime generates"
+        )
+    return name
+
+
+class ActorCell:
+    """One actor: its mailbox, lifecycle state, instance and children.
+
+    Every field is touched only from the event loop thread that runs the system.
+    """
+
+    __slots__ = (
+        "actor_class",
+        "args",
+        "capacity",
+        "children",
+        "context",
+        "control",
+        "failure_count",
+        "instance",
+        "kwargs",
+        "messages_handled",
+        "name",
+        "open",
+        "overflow",
+        "parent",
+        "path",
+        "queue",
+        "receive",
+        "receive_is_async",
+        "ref",
+        "restart_count",
+        "restart_history",
+        "restart_type",
+        "run_state",
+        "scheduler",
+        "space_waiters",
+        "started",
+        "state",
+        "system",
+        "termination_waiters",
+        "timers",
+        "watchers",
+        "watching",
+    )
+
+    def __init__(
+        self,
+        system: ActorSystem,
+        parent: ActorCell | None,
+        name: str,
+        actor_class: type[Actor],
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+        restart_type: RestartType,
+        mailbox: MailboxConfig,
+    ) -> None:
+        self.system = system
+        self.scheduler: Scheduler = system._scheduler  # noqa: SLF001
+        self.parent = parent
+        self.name = name
+        self.path = f"{parent.path}/{name}" if parent is not None else f"/{name}"
+        self.actor_class = actor_class
+        self.args = args
+        self.kwargs = kwargs
+        self.restart_type = restart_type
+        self.capacity = mailbox.capacity
+        self.overflow = mailbox.overflow
+        self.ref = LocalActorRef(self)
+        self.context = ActorContext(self)
+        self.state = states.NEW
+        self.run_state = states.IDLE
+        # open: the mailbox takes the fast path (queue exists, unbounded, alive).
+        self.open = False
+        self.queue: deque[tuple[object, Promise | None]] | None = None
+        self.control: deque[object] | None = None
+        self.instance: Actor | None = None
+        self.receive: Callable[[Any], Any] | None = None
+        self.receive_is_async = False
+        self.started = False
+        self.children: dict[str, ActorCell] | None = None
+        self.watchers: dict[ActorRef, None] | None = None
+        self.watching: dict[ActorRef, None] | None = None
+        self.timers: set[Timer] | None = None
+        self.restart_history = _NO_HISTORY
+        self.termination_waiters: list[Promise] | None = None
+        self.space_waiters: deque[Promise] | None = None
+        self.messages_handled = 0
+        self.failure_count = 0
+        self.restart_count = 0
+
+    def __repr__(self) -> str:
+        return f"<ActorCell {self.path} {states.STATE_NAMES[self.state]}>"
+
+    # -- delivery ---------------------------------------------------------
+
+    def new_promise(self) -> Promise:
+        return self.scheduler.new_promise()
+
+    def deliver(self, message: object, promise: Promise | None) -> None:
+        """Put a message in the mailbox: the path for everything but the fast path."""
+        if self.state >= states.STOPPING:
+            self.reject(message, promise, "recipient stopped")
+            return
+        queue = self.queue
+        if queue is None:
+            queue = self.queue = deque()
+            self.open = self.capacity is None
+        elif self.capacity is not None and len(queue) >= self.capacity:
+            if self.overflow is Overflow.DROP:
+                self.reject(message, promise, "mailbox full")
+                return
+            raise MailboxFull(
+                f"the mailbox of {self.path} is full ({self.capacity} messages); "
+                "await ref.send() to wait for room, or raise its capacity"
+            )
+        queue.append((message, promise))
+        if self.run_state == states.IDLE:
+            self.scheduler.schedule(self)
+
+    async def deliver_waiting(self, message: object) -> None:
+        """``send``: like :meth:`deliver`, but wait for room under ``Overflow.BACKPRESSURE``."""
+        while True:
+            queue = self.queue
+            if (
+                self.state >= states.STOPPING
+                or self.overflow is not Overflow.BACKPRESSURE
+                or queue is None
+                or self.capacity is None
+                or len(queue) < self.capacity
+            ):
+                self.deliver(message, None)
+                return
+            waiter = self.new_promise()
+            if self.space_waiters is None:
+                self.space_waiters = deque()
+            self.space_waiters.append(waiter)
+            await waiter
+
+    def wake_space_waiters(self) -> None:
+        """Let as many blocked senders try again as there is room (all of them once stopped)."""
+        waiters = self.space_waiters
+        if not waiters:
+            return
+        queue = self.queue
+        room = len(waiters)
+        if self.state < states.STOPPING and queue is not None and self.capacity is not None:
+            room = self.capacity - len(queue)
+        while waiters and room > 0:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                room -= 1
+
+    def reject(self, message: object, promise: Promise | None, reason: str) -> None:
+        """Turn an undeliverable message into a dead letter; fail its ``ask`` at once."""
+        if promise is not None:
+            if reason == "mailbox full":
+                fail(promise, MailboxFull(f"the mailbox of {self.path} is full; the request was dropped"))
+            else:
+                fail(promise, ActorStopped(f"{self.path} has stopped; it cannot answer {message!r}"))
+        self.system._dead_letter(message, self.ref, reason)  # noqa: SLF001
+
+    def dead_letter(self, message: object, reason: str) -> None:
+        self.system._dead_letter(message, self.ref, reason)  # noqa: SLF001
+
+    def close_mailbox(self) -> None:
+        """Refuse further messages and turn the queued ones into dead letters."""
+        self.open = False
+        queue, self.queue = self.queue, None
+        while queue:
+            message, promise = queue.popleft()
+            self.reject(message, promise, "recipient stopped")
+        self.wake_space_waiters()
+
+    def send_control(self, message: object) -> None:
+        """Queue a control message; it is handled before any user message."""
+        control = self.control
+        if control is None:
+            control = self.control = deque()
+        control.append(message)
+        if self.run_state == states.IDLE:
+            self.scheduler.schedule(self)
+
+    def has_work(self) -> bool:
+        return bool(self.control) or (self.state == states.RUNNING and bool(self.queue))
+
+    # -- failure ----------------------------------------------------------
+
+    def fail(
+        self,
+        error: Exception,
+        message: object,
+        promise: Promise | None,
+        *,
+        escalated: bool = False,
+    ) -> None:
+        """Suspend after ``error`` and report it to the parent, which decides what follows."""
+        if promise is not None:
+            fail(promise, error)
+        self.failure_count += 1
+        self.state = states.SUSPENDED
+        self.system.event_stream.publish(ActorFailed(ref=self.ref, error=error, message=message))
+        parent = self.parent
+        if parent is None:
+            logger.critical(
+                "guardian %s failed: %r", self.path, error, exc_info=error, extra={"actor": self.path}
+            )
+            return
+        parent.send_control(ChildFailed(self, error, escalated))
+
+    # -- instance ---------------------------------------------------------
+
+    def set_instance(self, instance: Actor) -> None:
+        self.instance = instance
+        self.receive = instance.receive
+        self.receive_is_async = type(instance)._receive_is_async  # noqa: SLF001
+
+    def clear_instance(self) -> None:
+        self.instance = None
+        self.receive = None
+        self.started = False
+
+    # -- children ---------------------------------------------------------
+
+    def live_children(self) -> Iterator[ActorCell]:
+        children = self.children
+        return iter(()) if not children else iter(list(children.values()))
+
+    def spawn_child(
+        self,
+        actor_class: type[Actor],
+        args: tuple[Any, ...],
+        *,
+        name: str | None,
+        kwargs: Mapping[str, Any] | None,
+        restart: RestartType | str,
+        mailbox: MailboxConfig | None,
+    ) -> ActorCell:
+        """Create, register and schedule the start of a child; raise at once on bad input."""
+        from ._actor import Actor  # noqa: PLC0415 - _actor imports this module's neighbours
+
+        if not (isinstance(actor_class, type) and issubclass(actor_class, Actor)):
+            raise TypeError(
+                f"spawn() needs an Actor subclass as its first argument (got {actor_class!r}); "
+                "subclass actors.Actor and override receive()"
+            )
+        self.system._check_running()  # noqa: SLF001
+        if self.state >= states.STOPPING:
+            raise ActorStopped(f"{self.path} is stopping, so it cannot spawn children")
+        restart_type = RestartType.parse(restart)
+        if mailbox is None:
+            mailbox = actor_class.mailbox or UNBOUNDED
+        elif not isinstance(mailbox, MailboxConfig):
+            raise TypeError(f"mailbox must be an actors.MailboxConfig or None (got {mailbox!r})")
+        if kwargs is None:
+            kwargs = _EMPTY_KWARGS
+        elif not isinstance(kwargs, Mapping):
+            raise TypeError(f"kwargs must be a mapping of constructor keyword arguments (got {kwargs!r})")
+        else:
+            kwargs = MappingProxyType(dict(kwargs))
+        children = self.children
+        if children is None:
+            children = self.children = {}
+        if name is None:
+            name = self.system._generated_name()  # noqa: SLF001
+        else:
+            check_actor_name(name)
+            if name in children:
+                raise DuplicateActorName(
+                    f"an actor named {name!r} already exists under {self.path}; "
+                    "choose another name, or stop that actor and wait for it first"
+                )
+        child = ActorCell(self.system, self, name, actor_class, tuple(args), kwargs, restart_type, mailbox)
+        children[name] = child
+        child.send_control(START)
+        return child
+
+    def request_stop_of(self, ref: ActorRef) -> None:
+        if ref is self.ref:
+            self.send_control(Stop(deliberate=False))
+            return
+        cell = getattr(ref, "_cell", None)
+        if isinstance(ref, LocalActorRef) and cell is not None and cell.parent is self:
+            cell.send_control(Stop(deliberate=True))
+            return
+        raise ValueError(
+            f"{self.path} can stop only itself or its own children (got {ref!r}); "
+            "use `await system.stop(ref)` for any other actor"
+        )
+
+    # -- watching ---------------------------------------------------------
+
+    def add_watcher(self, watcher: ActorRef) -> None:
+        if self.state == states.STOPPED:
+            watcher.tell(Terminated(self.ref))
+            return
+        if self.watchers is None:
+            self.watchers = {}
+        self.watchers[watcher] = None
+
+    def remove_watcher(self, watcher: ActorRef) -> None:
+        if self.watchers is not None:
+            self.watchers.pop(watcher, None)
+
+    def watch(self, target: ActorRef) -> None:
+        if not isinstance(target, ActorRef):
+            raise TypeError(f"watch() needs an ActorRef (got {target!r})")
+        if self.watching is None:
+            self.watching = {}
+        if target in self.watching:
+            return
+        self.watching[target] = None
+        target._watch(self.ref)  # noqa: SLF001
+
+    def unwatch(self, target: ActorRef) -> None:
+        if self.watching is not None and self.watching.pop(target, 0) is None:
+            target._unwatch(self.ref)  # noqa: SLF001
+
+    # -- timers -----------------------------------------------------------
+
+    def schedule(self, delay: float, message: object, *, interval: float | None) -> Timer:
+        if interval is None:
+            delay = check_delay(delay, "delay", allow_zero=True)
+        else:
+            delay = interval = check_delay(interval, "interval", allow_zero=False)
+        return self.start_timer(delay, partial(self.ref.tell, message), interval=interval)
+
+    def start_timer(
+        self, delay: float, callback: Callable[[], None], *, interval: float | None = None
+    ) -> Timer:
+        """A timer owned by this cell: cancelled when the instance stops or restarts."""
+        if self.timers is None:
+            self.timers = set()
+        timer = self.system._timers.call_later(  # noqa: SLF001
+            delay, callback, interval=interval, on_done=self.timers.discard
+        )
+        self.timers.add(timer)
+        return timer
+
+    def cancel_timers(self) -> None:
+        timers, self.timers = self.timers, None
+        for timer in timers or ():
+            timer.cancel()
+
+    # -- termination ------------------------------------------------------
+
+    def add_termination_waiter(self) -> Promise:
+        promise = self.new_promise()
+        if self.state == states.STOPPED:
+            complete(promise, None)
+        else:
+            if self.termination_waiters is None:
+                self.termination_waiters = []
+            self.termination_waiters.append(promise)
+        return promise
+
+    def finish_termination(self) -> None:
+        """The last step of a stop: tell everyone who needs to know, and leave the tree."""
+        self.state = states.STOPPED
+        self.clear_instance()
+        self.close_mailbox()
+        self.cancel_timers()
+        control, self.control = self.control, None
+        for message in control or ():
+            if isinstance(message, RunExclusive):
+                complete(message.done, None)
+        for watcher in self.watchers or ():
+            watcher.tell(Terminated(self.ref))
+        self.watchers = None
+        for target in self.watching or ():
+            target._unwatch(self.ref)  # noqa: SLF001
+        self.watching = None
+        self.system.event_stream._forget(self.ref)  # noqa: SLF001
+        parent = self.parent
+        if parent is not None and parent.children is not None and parent.children.get(self.name) is self:
+            del parent.children[self.name]
+        for waiter in self.termination_waiters or ():
+            complete(waiter, None)
+        self.termination_waiters = None
+        logger.debug("%s stopped", self.path, extra={"actor": self.path})

@@ -1,0 +1,120 @@
+"""``ActorContext``: what an actor can see and do about itself, as ``self.context``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from supervision import RestartType
+
+from ._timers import Timer
+
+if TYPE_CHECKING:
+    from ._actor import Actor
+    from ._cell import ActorCell
+    from ._mailbox import MailboxConfig
+    from ._ref import ActorRef
+    from ._system import ActorSystem
+
+
+class ActorContext:
+    """An actor's view of itself and its place in the tree.
+
+    Available as ``self.context`` from the constructor on. Everything here is
+    meant to be called from the actor's own handlers and hooks.
+    """
+
+    __slots__ = ("_cell",)
+
+    def __init__(self, cell: ActorCell) -> None:
+        self._cell = cell
+
+    @property
+    def self_ref(self) -> ActorRef:
+        """This actor's own ref (valid across restarts)."""
+        return self._cell.ref
+
+    @property
+    def parent(self) -> ActorRef | None:
+        """The supervising parent's ref; ``None`` only for the runtime's guardians."""
+        parent = self._cell.parent
+        return None if parent is None else parent.ref
+
+    @property
+    def children(self) -> tuple[ActorRef, ...]:
+        """The live children, in start order."""
+        return tuple(child.ref for child in self._cell.live_children())
+
+    @property
+    def system(self) -> ActorSystem:
+        """The actor system this actor lives in."""
+        return self._cell.system
+
+    @property
+    def path(self) -> str:
+        """This actor's path, e.g. ``"/user/bank/ada"``."""
+        return self._cell.path
+
+    def spawn(
+        self,
+        actor_class: type[Actor],
+        *args: Any,
+        name: str | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+        restart: RestartType | str = RestartType.TRANSIENT,
+        mailbox: MailboxConfig | None = None,
+    ) -> ActorRef:
+        """Spawn a child of this actor and return its ref at once.
+
+        Same arguments as :meth:`ActorSystem.spawn`. The child is supervised by
+        this actor, by the class attribute ``strategy`` (default
+        ``OneForOne(max_restarts=3, within=5.0)``), and stops before this
+        actor does.
+        """
+        return self._cell.spawn_child(
+            actor_class, args, name=name, kwargs=kwargs, restart=restart, mailbox=mailbox
+        ).ref
+
+    def stop(self, ref: ActorRef) -> None:
+        """Ask this actor itself, or one of its children, to stop; returns at once.
+
+        The stop happens after the current message. Stopping a child is
+        deliberate: it is not restarted, whatever its restart type. Stopping
+        oneself is an exit that the parent treats by restart type: a
+        ``permanent`` actor is started again, a ``transient`` or ``temporary``
+        one is gone.
+
+        Raises:
+            ValueError: ``ref`` is neither this actor nor one of its children.
+        """
+        self._cell.request_stop_of(ref)
+
+    def watch(self, ref: ActorRef) -> ActorRef:
+        """Receive ``Terminated(ref)`` once ``ref`` stops for good (at once if it already has).
+
+        Restarts are not terminations. Watching twice still delivers once.
+        Returns ``ref`` for convenience.
+        """
+        self._cell.watch(ref)
+        return ref
+
+    def unwatch(self, ref: ActorRef) -> None:
+        """Stop watching ``ref``; a ``Terminated`` already delivered stays in the mailbox."""
+        self._cell.unwatch(ref)
+
+    def schedule_once(self, delay: float, message: object) -> Timer:
+        """Send ``message`` to this actor after ``delay`` seconds.
+
+        Returns a :class:`Timer` whose ``cancel()`` prevents the delivery. The
+        timer is cancelled automatically when the actor stops or restarts.
+        """
+        return self._cell.schedule(delay, message, interval=None)
+
+    def schedule_repeatedly(self, interval: float, message: object) -> Timer:
+        """Send ``message`` to this actor every ``interval`` seconds until cancelled.
+
+        The first delivery is after one ``interval``. If the event loop falls
+        behind, missed deliveries are skipped rather than sent in a burst. The
+        timer is cancelled when the actor stops or restarts.
+        """
+        return self._cell.schedule(interval, message, interval=interval)

@@ -1,0 +1,50 @@
+"""The runtime's exceptions.
+
+Every error anyactors raises derives from :class:`ActorError`. The base lives in
+``supervision`` (the bottom layer) so that configuration errors such as
+``supervision.InvalidChildSpec`` share it; ``actors`` re-exports it.
+"""
+
+from __future__ import annotations
+
+from supervision import ActorError
+
+
+class ActorStopped(ActorError):
+    """The actor has stopped (or is stopping), so it cannot answer.
+
+    Raised at once by ``ask`` on a stopped actor, and into every ``ask`` still
+    waiting in the mailbox when its actor stops.
+    """
+
+
+class MailboxFull(ActorError):
+    """A bounded mailbox is full and its overflow policy says to fail.
+
+    Raised by ``tell`` (and by ``send`` under ``Overflow.FAIL``). Use ``send``
+    with ``Overflow.BACKPRESSURE`` to wait for room instead.
+    """
+
+
+class InvalidActorName(ActorError, ValueError):
+    """An actor name breaks the naming rules (empty, contains '/', or starts with '$')."""
+
+
+class DuplicateActorName(ActorError, ValueError):
+    """A sibling with the same name is already alive under the same parent."""
+
+
+class ActorSystemClosed(ActorError, RuntimeError):
+    """The actor system is not running: enter it with ``async with`` first, or it has shut down."""
+
+
+class RestartIntensityExceeded(ActorError):
+    """A supervisor restarted its children more often than its strategy allows.
+
+    The supervisor stops all its children and fails with this error to its own
+    parent; ``__cause__`` is the child failure that tipped it over.
+    """
+
+
+class ActorInitializationError(ActorError, TypeError):
+    """An actor class was instantiated directly instead of through ``spawn``."""

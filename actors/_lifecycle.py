@@ -1,0 +1,191 @@
+"""Lifecycle sequences: start, stop, and the two halves of a restart.
+
+Each sequence is a coroutine run on the cell it concerns, while no handler of
+that cell is running: either as the cell's control message (in its own turn) or
+through :func:`run_exclusive` from its parent. Most complete without ever
+suspending; an ``async`` hook that awaits I/O simply makes the sequence a
+:class:`~actors._turn.Suspension` like any handler.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from supervision import RestartType
+
+from . import _cell_states as states
+from ._actor import _constructing
+from ._control import (
+    ChildExited,
+    ChildFailed,
+    RestartChildren,
+    RunExclusive,
+    Start,
+    Stop,
+)
+
+if TYPE_CHECKING:
+    from ._cell import ActorCell
+
+logger = logging.getLogger(__name__)
+
+
+async def handle_control(cell: ActorCell, message: object) -> None:
+    """Carry out one control message on ``cell``."""
+    from . import _supervising  # noqa: PLC0415 - the two modules call each other
+
+    match message:
+        case Start():
+            await start(cell)
+        case Stop(deliberate=deliberate):
+            await stop_requested(cell, deliberate=deliberate)
+        case ChildFailed(child=child, error=error, escalated=escalated):
+            await _supervising.child_failed(cell, child, error, escalated=escalated)
+        case ChildExited(child=child):
+            await _supervising.child_exited(cell, child)
+        case RestartChildren(restart=restart, stop=stop_now):
+            await _supervising.restart_children(cell, restart, stop_now)
+        case RunExclusive(operation=operation, done=done):
+            try:
+                await operation(cell)
+            finally:
+                if not done.done():
+                    done.set_result(None)
+        case _:
+            raise AssertionError(f"unknown control message {message!r}")
+
+
+async def call_hook(hook: Callable[[], Any]) -> None:
+    """Call an ``on_start``/``on_stop`` hook that may be ``def`` or ``async def``."""
+    result = hook()
+    if inspect.isawaitable(result):
+        await result
+
+
+async def start(cell: ActorCell) -> None:
+    """Build a fresh instance, start its declared children, then run ``on_start``.
+
+    Any exception is a failure of the actor, reported to its parent. Messages
+    wait in the mailbox until this has finished.
+    """
+    if cell.state not in (states.NEW, states.RESTARTING):
+        return
+    token = _constructing.set(cell.context)
+    try:
+        instance = cell.actor_class(*cell.args, **cell.kwargs)
+    except Exception as error:
+        cell.fail(error, None, None)
+        return
+    finally:
+        _constructing.reset(token)
+    cell.set_instance(instance)
+    try:
+        for spec in instance._declared_children():  # noqa: SLF001
+            cell.spawn_child(
+                spec.actor_class,
+                spec.args,
+                name=spec.name,
+                kwargs=spec.kwargs,
+                restart=spec.restart,
+                mailbox=spec.mailbox,  # type: ignore[arg-type]
+            )
+        await call_hook(instance.on_start)
+    except Exception as error:
+        cell.fail(error, None, None)
+        return
+    cell.started = True
+    cell.state = states.RUNNING
+    logger.debug("%s started", cell.path, extra={"actor": cell.path})
+
+
+async def stop_requested(cell: ActorCell, *, deliberate: bool) -> None:
+    """A stop asked for with ``context.stop`` or ``system.stop``.
+
+    A permanent actor that stops itself is an exit the parent restarts (OTP's
+    meaning of ``permanent``); every other stop is for good.
+    """
+    if cell.state >= states.STOPPING:
+        return
+    if not deliberate and cell.restart_type is RestartType.PERMANENT and cell.parent is not None:
+        await teardown(cell)
+        cell.parent.send_control(ChildExited(cell))
+        return
+    await stop(cell)
+
+
+async def stop(cell: ActorCell) -> None:
+    """Stop for good: refuse mail, stop children (reverse start order), run ``on_stop``, leave."""
+    if cell.state >= states.STOPPING:
+        return
+    cell.state = states.STOPPING
+    cell.close_mailbox()
+    cell.cancel_timers()
+    await stop_children(cell)
+    instance = cell.instance
+    if instance is not None and cell.started:
+        await _call_on_stop(cell, instance.on_stop)
+    cell.finish_termination()
+
+
+async def teardown(cell: ActorCell) -> None:
+    """The first half of a restart: the old instance goes, the cell and its mailbox stay.
+
+    The old instance gets ``on_stop``, then its children are stopped in reverse
+    start order. Timers are cancelled. The cell waits in ``RESTARTING`` for a
+    ``Start`` (which its parent sends, possibly after a backoff delay).
+    """
+    if cell.state >= states.STOPPING or cell.state == states.RESTARTING:
+        return
+    cell.state = states.RESTARTING
+    cell.cancel_timers()
+    instance = cell.instance
+    if instance is not None and cell.started:
+        await _call_on_stop(cell, instance.on_stop)
+    cell.clear_instance()
+    await stop_children(cell)
+
+
+async def stop_children(cell: ActorCell) -> None:
+    """Stop every child for good, one at a time, in reverse start order."""
+    for child in reversed(list(cell.live_children())):
+        await stop_child(child)
+
+
+async def stop_child(child: ActorCell) -> None:
+    """Stop ``child`` for good and return once it has stopped."""
+    if child.state == states.STOPPED:
+        return
+    if child.state == states.STOPPING:
+        await child.add_termination_waiter()
+        return
+    await run_exclusive(child, stop)
+
+
+async def run_exclusive(cell: ActorCell, operation: Callable[[ActorCell], Awaitable[None]]) -> None:
+    """Run a lifecycle ``operation`` on ``cell`` while none of its handlers runs.
+
+    If the cell is idle it runs right here (no event-loop round trip, which
+    keeps stopping a large tree fast). If a handler of the cell is running, the
+    operation waits as a control message until that handler has finished.
+    """
+    scheduler = cell.scheduler
+    if cell.run_state == states.BUSY:
+        done = scheduler.new_promise()
+        cell.send_control(RunExclusive(operation, done))
+        await done
+        return
+    cell.run_state = states.BUSY
+    try:
+        await operation(cell)
+    finally:
+        scheduler.turn_finished(cell)
+
+
+async def _call_on_stop(cell: ActorCell, hook: Callable[[], Any]) -> None:
+    try:
+        await call_hook(hook)
+    except Exception:
+        logger.exception("on_stop of %s failed; stopping anyway", cell.path, extra={"actor": cell.path})

@@ -1,0 +1,71 @@
+"""Mailbox configuration: capacity and what happens when a bounded mailbox is full.
+
+The queue itself is a ``collections.deque`` owned by the actor's cell (see
+``_cell.py``): keeping it there keeps the per-message path to one append and
+one popleft. The deque is created on the first message and released when the
+mailbox drains, so an idle actor carries no queue at all.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from attrs import field, frozen
+
+
+class Overflow(enum.Enum):
+    """What a full bounded mailbox does with one more message.
+
+    ``FAIL``: ``tell`` and ``send`` raise :class:`~actors.MailboxFull`.
+    ``DROP``: the new message becomes a dead letter (reason ``"mailbox full"``).
+    ``BACKPRESSURE``: ``send`` waits for room; ``tell``, which never waits,
+    raises :class:`~actors.MailboxFull`.
+    """
+
+    FAIL = "fail"
+    DROP = "drop"
+    BACKPRESSURE = "backpressure"
+
+
+def _parse_overflow(value: Overflow | str) -> Overflow:
+    if isinstance(value, Overflow):
+        return value
+    try:
+        return Overflow(value)
+    except ValueError:
+        choices = ", ".join(repr(member.value) for member in Overflow)
+        raise ValueError(f"overflow must be one of {choices} (got {value!r})") from None
+
+
+def _check_capacity(_instance: object, _attribute: object, value: int | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"mailbox capacity must be a whole number >= 1, or None (got {value!r})")
+
+
+@frozen
+class MailboxConfig:
+    """How an actor's mailbox is sized.
+
+    Args:
+        capacity: the most messages the mailbox holds; ``None`` (the default)
+            means unbounded.
+        overflow: what happens to a message that finds a bounded mailbox full
+            (an :class:`Overflow` or its string value).
+
+    Pass it as ``spawn(..., mailbox=MailboxConfig(100, "backpressure"))`` or
+    set it as the class attribute ``mailbox`` on an ``Actor`` subclass.
+    Control traffic (stop, supervision) never counts against the capacity.
+    """
+
+    capacity: int | None = field(default=None, validator=_check_capacity)
+    overflow: Overflow = field(default=Overflow.FAIL, converter=_parse_overflow)
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the mailbox has a capacity."""
+        return self.capacity is not None
+
+
+UNBOUNDED = MailboxConfig()

@@ -1,0 +1,161 @@
+"""Actor references: the only way to reach an actor.
+
+``ActorRef`` is the address-level interface (``tell``, ``send``, ``ask``) that
+user code sees. Delivery goes through what the ref knows of its target: a
+local ref holds the target's cell and appends straight into its mailbox (the
+fast path); a remote transport provides another ``ActorRef`` subclass with the
+same methods, so user code does not change when an actor moves away.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ._cell_states import IDLE
+
+if TYPE_CHECKING:
+    from ._cell import ActorCell
+
+
+class ActorRef(abc.ABC):
+    """The address of an actor, and the way to send it messages.
+
+    Refs are cheap to copy and safe to put inside messages. Two refs are equal
+    when they point at the same actor incarnation: a ref to an actor that has
+    stopped never reaches a new actor spawned later under the same name.
+
+    Ordering: messages from one sender to one receiver arrive in the order
+    sent. Delivery: each message is handled by the actor, or becomes a
+    :class:`~actors.DeadLetter` on the system's event stream.
+    """
+
+    __slots__ = ()
+
+    @property
+    @abc.abstractmethod
+    def path(self) -> str:
+        """The actor's path in its system, e.g. ``"/user/bank/ada"``."""
+
+    @property
+    def name(self) -> str:
+        """The last segment of :attr:`path`: the name given at spawn."""
+        return self.path.rpartition("/")[2]
+
+    @abc.abstractmethod
+    def tell(self, message: object) -> None:
+        """Send ``message`` without waiting (fire and forget).
+
+        Never blocks. If the actor has stopped, the message becomes a dead
+        letter; this never raises for a stopped target. A bounded mailbox that
+        is full applies its overflow policy (``MailboxFull`` is raised under
+        ``Overflow.FAIL`` and ``Overflow.BACKPRESSURE``).
+        """
+
+    @abc.abstractmethod
+    async def send(self, message: object) -> None:
+        """Send ``message``, waiting for room if a bounded mailbox is full.
+
+        Under ``Overflow.BACKPRESSURE`` this waits until the actor has taken
+        enough messages off its mailbox; other policies apply as for
+        :meth:`tell`. Always a checkpoint, so a producer loop of ``send`` lets
+        the actors run. If the actor stops while the sender waits, the message
+        becomes a dead letter and ``send`` returns. Cancelling a waiting
+        ``send`` leaves the message unsent.
+        """
+
+    @abc.abstractmethod
+    async def ask(self, message: object, *, timeout: float | None = None) -> Any:
+        """Send ``message`` and wait for what the actor's ``receive`` returns.
+
+        Args:
+            message: the request.
+            timeout: seconds to wait for the reply; ``None`` waits without limit.
+
+        Raises:
+            ActorStopped: at once if the actor has stopped, or when it stops
+                before handling the request.
+            TimeoutError: no reply within ``timeout``. The request stays in
+                the mailbox and is still handled; its reply is discarded.
+            Exception: whatever ``receive`` raised, with its own type (the
+                actor has also failed, and its supervisor decides what next).
+        """
+
+    @abc.abstractmethod
+    def _watch(self, watcher: ActorRef) -> None:
+        """Tell ``watcher`` ``Terminated(self)`` once this actor stops (at once if it has)."""
+
+    @abc.abstractmethod
+    def _unwatch(self, watcher: ActorRef) -> None:
+        """Forget a watch made with :meth:`_watch`."""
+
+    def __repr__(self) -> str:
+        return f"<ActorRef {self.path}>"
+
+
+def check_timeout(timeout: float | None) -> None:
+    """Refuse a timeout that cannot mean anything: it must be > 0 seconds or None."""
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or math.isnan(timeout):
+        raise TypeError(f"timeout must be a number of seconds or None (got {timeout!r})")
+    if timeout <= 0:
+        raise ValueError(f"timeout must be > 0 seconds, or None to wait without limit (got {timeout!r})")
+
+
+class LocalActorRef(ActorRef):
+    """A ref to an actor in this process: delivery is an append to its mailbox."""
+
+    __slots__ = ("_cell",)
+
+    def __init__(self, cell: ActorCell) -> None:
+        self._cell = cell
+
+    @property
+    def path(self) -> str:
+        return self._cell.path
+
+    def tell(self, message: object) -> None:
+        cell = self._cell
+        # The fast path: a running, unbounded actor whose queue exists. Every
+        # other case (first message, bounded, stopped) takes deliver().
+        if cell.open:
+            cell.queue.append((message, None))  # type: ignore[union-attr]
+            if cell.run_state == IDLE:
+                cell.scheduler.schedule(cell)
+        else:
+            cell.deliver(message, None)
+
+    async def send(self, message: object) -> None:
+        cell = self._cell
+        await anyio.lowlevel.checkpoint()
+        if cell.open:
+            cell.queue.append((message, None))  # type: ignore[union-attr]
+            if cell.run_state == IDLE:
+                cell.scheduler.schedule(cell)
+        else:
+            await cell.deliver_waiting(message)
+
+    async def ask(self, message: object, *, timeout: float | None = None) -> Any:
+        check_timeout(timeout)
+        cell = self._cell
+        promise = cell.new_promise()
+        if cell.open:
+            cell.queue.append((message, promise))  # type: ignore[union-attr]
+            if cell.run_state == IDLE:
+                cell.scheduler.schedule(cell)
+        else:
+            cell.deliver(message, promise)
+        if timeout is None:
+            return await promise
+        with anyio.fail_after(timeout):
+            return await promise
+
+    def _watch(self, watcher: ActorRef) -> None:
+        self._cell.add_watcher(watcher)
+
+    def _unwatch(self, watcher: ActorRef) -> None:
+        self._cell.remove_watcher(watcher)

@@ -1,0 +1,283 @@
+"""``ActorSystem``: the root of a tree of actors, and the tasks that run them."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from types import MappingProxyType, TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import anyio
+from supervision import RestartType
+
+from . import _cell_states as states
+from ._cell import START, ActorCell
+from ._control import Stop
+from ._errors import ActorSystemClosed
+from ._event_stream import EventStream
+from ._guardian import Guardian
+from ._mailbox import UNBOUNDED
+from ._messages import DeadLetter
+from ._promise import promise_factory
+from ._ref import ActorRef, LocalActorRef
+from ._scheduler import Scheduler
+from ._timers import TimerService
+
+if TYPE_CHECKING:
+    from anyio.abc import TaskGroup
+
+    from ._actor import Actor
+    from ._mailbox import MailboxConfig
+
+logger = logging.getLogger(__name__)
+
+
+def _positive_int(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what} must be a whole number >= 1 (got {value!r})")
+    return value
+
+
+class ActorSystem:
+    """A tree of actors with its scheduler, timers and event stream.
+
+    Use it as an async context manager; it runs inside the task that enters it::
+
+        async with ActorSystem("bank") as system:
+            ada = system.spawn(Account, "ada", name="ada")
+
+    Leaving the block stops every actor as ``system.stop`` does (children
+    before parents, each top-level actor in reverse spawn order), within
+    ``shutdown_timeout`` seconds; whatever is still running then is cancelled
+    and its pending asks fail with ``ActorStopped``. The shutdown is shielded
+    from cancellation of the enclosing task, but bounded by that deadline.
+
+    Args:
+        name: the system's name (used in logs and, later, cluster addresses).
+        throughput: the most messages one actor handles in one scheduler turn
+            before the next runnable actor gets its turn (fairness between actors).
+        yield_interval: the most turns the dispatcher gives before it yields to
+            the event loop (fairness with the rest of the program).
+        shutdown_timeout: seconds that leaving the block waits for actors to stop.
+    """
+
+    def __init__(
+        self,
+        name: str = "anyactors",
+        *,
+        throughput: int = 50,
+        yield_interval: int = 200,
+        shutdown_timeout: float = 10.0,
+    ) -> None:
+        if not isinstance(name, str) or not name or "/" in name:
+            raise ValueError(f"system name must be a non-empty string without '/' (got {name!r})")
+        self.name = name
+        self._throughput = _positive_int(throughput, "throughput")
+        self._yield_interval = _positive_int(yield_interval, "yield_interval")
+        if (
+            isinstance(shutdown_timeout, bool)
+            or not isinstance(shutdown_timeout, int | float)
+            or not shutdown_timeout > 0
+        ):
+            raise ValueError(f"shutdown_timeout must be > 0 seconds (got {shutdown_timeout!r})")
+        self._shutdown_timeout = float(shutdown_timeout)
+        #: Publish/subscribe between actors; the runtime publishes
+        #: ``DeadLetter`` and ``ActorFailed`` here.
+        self.event_stream = EventStream()
+        self._entered = False
+        self._running = False
+        self._task_group: TaskGroup | None = None
+        self._scheduler: Scheduler
+        self._timers: TimerService
+        self._user_guardian: ActorCell
+        self._system_guardian: ActorCell
+        self._names = itertools.count(1)
+        self._dead_letters: Counter[type] = Counter()
+
+    def __repr__(self) -> str:
+        status = "running" if self._running else ("closed" if self._entered else "not started")
+        return f"<ActorSystem {self.name!r} {status}>"
+
+    async def __aenter__(self) -> Self:
+        if self._entered:
+            raise ActorSystemClosed(
+                f"actor system {self.name!r} was already entered once; create a new ActorSystem"
+            )
+        self._entered = True
+        new_promise = promise_factory()
+        self._scheduler = Scheduler(
+            throughput=self._throughput, yield_interval=self._yield_interval, new_promise=new_promise
+        )
+        self._timers = TimerService(new_promise)
+        task_group = anyio.create_task_group()
+        await task_group.__aenter__()
+        self._task_group = task_group
+        self._scheduler.start(task_group)
+        task_group.start_soon(self._timers.run, name="anyactors timers")
+        self._running = True
+        self._user_guardian = self._start_guardian("user")
+        self._system_guardian = self._start_guardian("system")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        task_group = self._task_group
+        assert task_group is not None
+        try:
+            await self._shutdown()
+        finally:
+            task_group.cancel_scope.cancel()
+        return await task_group.__aexit__(exc_type, exc, traceback)
+
+    def _start_guardian(self, name: str) -> ActorCell:
+        cell = ActorCell(self, None, name, Guardian, (), MappingProxyType({}), RestartType.PERMANENT, UNBOUNDED)
+        cell.send_control(START)
+        return cell
+
+    async def _shutdown(self) -> None:
+        self._running = False
+        guardians = (self._user_guardian, self._system_guardian)
+        with anyio.move_on_after(self._shutdown_timeout, shield=True) as scope:
+            for guardian in guardians:
+                waiter = guardian.add_termination_waiter()
+                guardian.send_control(Stop(deliberate=True))
+                await waiter
+        if scope.cancelled_caught:
+            logger.warning(
+                "actor system %s: actors still running after shutdown_timeout=%s s are cancelled",
+                self.name,
+                self._shutdown_timeout,
+            )
+        for guardian in guardians:
+            _force_terminate(guardian)
+
+    def _check_running(self) -> None:
+        if not self._running:
+            if self._entered:
+                raise ActorSystemClosed(f"actor system {self.name!r} has shut down; it spawns nothing more")
+            raise ActorSystemClosed(
+                f"actor system {self.name!r} is not running; enter it first with "
+                f"`async with ActorSystem({self.name!r}) as system:`"
+            )
+
+    def spawn(
+        self,
+        actor_class: type[Actor],
+        *args: Any,
+        name: str | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+        restart: RestartType | str = RestartType.TRANSIENT,
+        mailbox: MailboxConfig | None = None,
+    ) -> ActorRef:
+        """Spawn a top-level actor and return its ref at once (the actor starts asynchronously).
+
+        Args:
+            actor_class: an :class:`Actor` subclass.
+            *args: positional arguments for the constructor.
+            name: unique among its siblings; ``None`` generates one (``$1``, ...).
+                Names must be non-empty, without ``/``, and not start with ``$``.
+            kwargs: keyword arguments for the constructor (spawn's own options
+                are keyword-only, so constructor keywords travel in this mapping).
+            restart: ``"transient"`` (the default for spawned actors: restarted
+                after a failure, gone after a stop), ``"permanent"`` (also
+                restarted when it stops itself) or ``"temporary"`` (never restarted).
+            mailbox: a :class:`MailboxConfig`; ``None`` uses the class attribute
+                ``mailbox``, else an unbounded mailbox.
+
+        ``on_start`` completes before the first message is handled; messages
+        sent meanwhile wait in the mailbox.
+
+        Raises:
+            TypeError: ``actor_class`` is not an ``Actor`` subclass.
+            DuplicateActorName: a live top-level actor already has this name.
+            InvalidActorName: the name breaks the naming rules.
+            ActorSystemClosed: the system is not running.
+        """
+        self._check_running()
+        return self._user_guardian.spawn_child(
+            actor_class, args, name=name, kwargs=kwargs, restart=restart, mailbox=mailbox
+        ).ref
+
+    async def stop(self, ref: ActorRef) -> None:
+        """Stop the actor ``ref`` for good, and return once it has stopped.
+
+        Its current message finishes; queued messages become dead letters and
+        pending asks fail with ``ActorStopped``; its children stop first, in
+        reverse start order; then its ``on_stop`` runs. A stop made here is
+        deliberate: the actor is not restarted, whatever its restart type.
+        Stopping an actor that has already stopped returns at once.
+        """
+        if not isinstance(ref, LocalActorRef):
+            raise TypeError(f"stop() needs an ActorRef of this system (got {ref!r})")
+        cell = ref._cell  # noqa: SLF001
+        if cell.system is not self:
+            raise ValueError(f"{ref!r} belongs to another actor system")
+        if cell.parent is None:
+            raise ValueError(f"{ref.path} is a guardian; it stops when the system shuts down")
+        if cell.state == states.STOPPED:
+            return
+        waiter = cell.add_termination_waiter()
+        cell.send_control(Stop(deliberate=True))
+        await waiter
+
+    def lookup(self, path: str) -> ActorRef | None:
+        """The live actor at ``path``, or ``None``.
+
+        ``path`` is relative to the top-level actors (``"bank/ada"``) or
+        absolute (``"/user/bank/ada"``).
+        """
+        if not isinstance(path, str):
+            raise TypeError(f"lookup() needs a path string such as 'bank/ada' (got {path!r})")
+        if not self._entered:
+            return None
+        segments = [segment for segment in path.split("/") if segment]
+        cell = self._user_guardian
+        if path.startswith("/") and segments:
+            root = segments.pop(0)
+            if root == "system":
+                cell = self._system_guardian
+            elif root != "user":
+                return None
+        for segment in segments:
+            children = cell.children
+            found = children.get(segment) if children else None
+            if found is None:
+                return None
+            cell = found
+        return cell.ref if cell.state != states.STOPPED else None
+
+    @property
+    def dead_letters(self) -> Mapping[type, int]:
+        """How many dead letters there have been, by message type (a read-only snapshot)."""
+        return MappingProxyType(dict(self._dead_letters))
+
+    def _generated_name(self) -> str:
+        return f"${next(self._names)}"
+
+    def _dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
+        self._dead_letters[type(message)] += 1
+        logger.debug(
+            "dead letter for %s (%s): %r", recipient.path, reason, message, extra={"actor": recipient.path}
+        )
+        if isinstance(message, DeadLetter):
+            return  # a dead letter about a dead letter is counted, never published again
+        self.event_stream.publish(DeadLetter(message=message, recipient=recipient, reason=reason))
+
+
+def _force_terminate(cell: ActorCell) -> None:
+    """After the shutdown deadline: settle everything of a cell that did not stop in time."""
+    for child in reversed(list(cell.live_children())):
+        _force_terminate(child)
+    if cell.state != states.STOPPED:
+        if cell.parent is not None:
+            logger.warning("%s did not stop in time; cancelled", cell.path, extra={"actor": cell.path})
+        cell.state = states.STOPPING
+        cell.finish_termination()
+
+
