@@ -50,6 +50,7 @@ class Actor:
 
     __slots__ = ("__dict__", "__weakref__", "_actor_context")
 
+    _actor_context: ActorContext
     strategy: ClassVar[Strategy | None] = None
     mailbox: ClassVar[MailboxConfig | None] = None
 
@@ -71,7 +72,7 @@ class Actor:
             )
         cls._receive_is_async = inspect.iscoroutinefunction(cls.receive)
 
-    def __new__(cls, *_args: Any, **_kwargs: Any) -> Actor:  # noqa: PYI034
+    def __new__(cls, *_args: Any, **_kwargs: Any) -> Actor:
         context = _constructing.get()
         if context is None:
             raise ActorInitializationError(

@@ -22,6 +22,9 @@ class Start:
     """Build a fresh instance and run ``on_start`` (first start, or after a restart)."""
 
 
+START = Start()
+
+
 @frozen
 class Stop:
     """Stop. ``deliberate`` stops (by the parent or the system) are never restarted."""

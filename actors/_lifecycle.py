@@ -19,6 +19,7 @@ from supervision import RestartType
 from . import _cell_states as states
 from ._actor import _constructing
 from ._control import (
+    START,
     ChildExited,
     ChildFailed,
     RestartChildren,
@@ -71,8 +72,15 @@ async def start(cell: ActorCell) -> None:
     Any exception is a failure of the actor, reported to its parent. Messages
     wait in the mailbox until this has finished.
     """
-    if cell.state not in (states.NEW, states.RESTARTING):
+    first_start = cell.state == states.NEW
+    if not first_start and cell.state != states.RESTARTING:
         return
+    if first_start:
+        # Declared children were created with the cell (so lookups work at
+        # once); they start now, in order, ahead of any message to them.
+        for child in cell.live_children():
+            if child.state == states.NEW and child.control is None:
+                child.send_control(START)
     token = _constructing.set(cell.context)
     try:
         instance = cell.actor_class(*cell.args, **cell.kwargs)
@@ -83,15 +91,16 @@ async def start(cell: ActorCell) -> None:
         _constructing.reset(token)
     cell.set_instance(instance)
     try:
-        for spec in instance._declared_children():  # noqa: SLF001
-            cell.spawn_child(
-                spec.actor_class,
-                spec.args,
-                name=spec.name,
-                kwargs=spec.kwargs,
-                restart=spec.restart,
-                mailbox=spec.mailbox,  # type: ignore[arg-type]
-            )
+        if not first_start:
+            for spec in instance._declared_children():
+                cell.spawn_child(
+                    spec.actor_class,
+                    spec.args,
+                    name=spec.name,
+                    kwargs=spec.kwargs,
+                    restart=spec.restart,
+                    mailbox=spec.mailbox,  # type: ignore[arg-type]
+                )
         await call_hook(instance.on_start)
     except Exception as error:
         cell.fail(error, None, None)
@@ -188,4 +197,6 @@ async def _call_on_stop(cell: ActorCell, hook: Callable[[], Any]) -> None:
     try:
         await call_hook(hook)
     except Exception:
-        logger.exception("on_stop of %s failed; stopping anyway", cell.path, extra={"actor": cell.path})
+        logger.exception(
+            "on_stop of %s failed; stopping anyway", cell.path, extra={"actor": cell.path}
+        )

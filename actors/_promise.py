@@ -76,8 +76,8 @@ class _EventPromise:
 
 
 def _trio_promise_factory() -> PromiseFactory:
-    import outcome
-    import trio
+    import outcome  # noqa: PLC0415 - trio and its outcome load only when trio runs the loop
+    import trio  # noqa: PLC0415
 
     reschedule = trio.lowlevel.reschedule
     current_task = trio.lowlevel.current_task
@@ -130,7 +130,7 @@ def promise_factory() -> PromiseFactory:
     Must be called from inside the event loop that will await the promises.
     """
     if "trio" in sys.modules:
-        import trio
+        import trio  # noqa: PLC0415 - never import trio for an asyncio program
 
         try:
             trio.lowlevel.current_task()

@@ -103,7 +103,9 @@ def check_timeout(timeout: float | None) -> None:
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or math.isnan(timeout):
         raise TypeError(f"timeout must be a number of seconds or None (got {timeout!r})")
     if timeout <= 0:
-        raise ValueError(f"timeout must be > 0 seconds, or None to wait without limit (got {timeout!r})")
+        raise ValueError(
+            f"timeout must be > 0 seconds, or None to wait without limit (got {timeout!r})"
+        )
 
 
 class LocalActorRef(ActorRef):

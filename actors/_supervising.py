@@ -15,11 +15,12 @@ import logging
 import random
 
 import anyio
+
 from supervision import Decision, Directive, OneForOne, RestartHistory, Strategy, decide
 
 from . import _cell_states as states
-from ._cell import START, ActorCell
-from ._control import RestartChildren
+from ._cell import ActorCell
+from ._control import START, RestartChildren
 from ._errors import RestartIntensityExceeded
 from ._lifecycle import run_exclusive, stop_child, stop_children, teardown
 
@@ -38,14 +39,22 @@ async def child_failed(
     parent: ActorCell, child: ActorCell, error: BaseException, *, escalated: bool
 ) -> None:
     """Handle ``ChildFailed``: decide by the parent's strategy and carry it out."""
-    if child.parent is not parent or child.state != states.SUSPENDED or parent.state >= states.STOPPING:
+    if (
+        child.parent is not parent
+        or child.state != states.SUSPENDED
+        or parent.state >= states.STOPPING
+    ):
         return  # stale: the child was already stopped or restarted
     await _supervise(parent, child, error, escalated=escalated)
 
 
 async def child_exited(parent: ActorCell, child: ActorCell) -> None:
     """Handle ``ChildExited``: a permanent child stopped itself and waits to be restarted."""
-    if child.parent is not parent or child.state != states.RESTARTING or parent.state >= states.STOPPING:
+    if (
+        child.parent is not parent
+        or child.state != states.RESTARTING
+        or parent.state >= states.STOPPING
+    ):
         return
     await _supervise(parent, child, None, escalated=False)
 
@@ -55,10 +64,19 @@ async def _supervise(
 ) -> None:
     guardian = parent.parent is None
     if guardian and escalated:
-        _log(parent, child, error, "stop (a top-level actor that escalates is stopped, not restarted)")
+        _log(
+            parent,
+            child,
+            error,
+            "stop (a top-level actor that escalates is stopped, not restarted)",
+        )
         await stop_child(child)
         return
-    history = _guardian_histories(parent).get(child.name, RestartHistory()) if guardian else parent.restart_history
+    history = (
+        _guardian_histories(parent).get(child.name, RestartHistory())
+        if guardian
+        else parent.restart_history
+    )
     strategy = DEFAULT_STRATEGY if guardian else strategy_of(parent)
     siblings = [child] if guardian else list(parent.live_children())
     try:
@@ -69,7 +87,7 @@ async def _supervise(
             error=error,
             history=history,
             now=anyio.current_time(),
-            jitter_sample=random.random(),  # noqa: S311 - jitter, not cryptography
+            jitter_sample=random.random(),
         )
     except Exception as decider_error:  # a decider that raises or returns junk
         parent.fail(decider_error, None, None)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import attrs
+
 from supervision import ChildSpec
 
 from ._actor import Actor

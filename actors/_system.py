@@ -10,11 +10,12 @@ from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 import anyio
+
 from supervision import RestartType
 
 from . import _cell_states as states
-from ._cell import START, ActorCell
-from ._control import Stop
+from ._cell import ActorCell
+from ._control import START, Stop
 from ._errors import ActorSystemClosed
 from ._event_stream import EventStream
 from ._guardian import Guardian
@@ -108,7 +109,9 @@ class ActorSystem:
         self._entered = True
         new_promise = promise_factory()
         self._scheduler = Scheduler(
-            throughput=self._throughput, yield_interval=self._yield_interval, new_promise=new_promise
+            throughput=self._throughput,
+            yield_interval=self._yield_interval,
+            new_promise=new_promise,
         )
         self._timers = TimerService(new_promise)
         task_group = anyio.create_task_group()
@@ -133,10 +136,22 @@ class ActorSystem:
             await self._shutdown()
         finally:
             task_group.cancel_scope.cancel()
-        return await task_group.__aexit__(exc_type, exc, traceback)
+        # The body's own exception is not the task group's business: passing it
+        # in would wrap it in an ExceptionGroup. It propagates unchanged.
+        await task_group.__aexit__(None, None, None)
+        return None
 
     def _start_guardian(self, name: str) -> ActorCell:
-        cell = ActorCell(self, None, name, Guardian, (), MappingProxyType({}), RestartType.PERMANENT, UNBOUNDED)
+        cell = ActorCell(
+            self,
+            None,
+            name,
+            actor_class=Guardian,
+            args=(),
+            kwargs=MappingProxyType({}),
+            restart_type=RestartType.PERMANENT,
+            mailbox=UNBOUNDED,
+        )
         cell.send_control(START)
         return cell
 
@@ -160,7 +175,9 @@ class ActorSystem:
     def _check_running(self) -> None:
         if not self._running:
             if self._entered:
-                raise ActorSystemClosed(f"actor system {self.name!r} has shut down; it spawns nothing more")
+                raise ActorSystemClosed(
+                    f"actor system {self.name!r} has shut down; it spawns nothing more"
+                )
             raise ActorSystemClosed(
                 f"actor system {self.name!r} is not running; enter it first with "
                 f"`async with ActorSystem({self.name!r}) as system:`"
@@ -215,7 +232,7 @@ class ActorSystem:
         """
         if not isinstance(ref, LocalActorRef):
             raise TypeError(f"stop() needs an ActorRef of this system (got {ref!r})")
-        cell = ref._cell  # noqa: SLF001
+        cell = ref._cell
         if cell.system is not self:
             raise ValueError(f"{ref!r} belongs to another actor system")
         if cell.parent is None:
@@ -263,7 +280,11 @@ class ActorSystem:
     def _dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
         self._dead_letters[type(message)] += 1
         logger.debug(
-            "dead letter for %s (%s): %r", recipient.path, reason, message, extra={"actor": recipient.path}
+            "dead letter for %s (%s): %r",
+            recipient.path,
+            reason,
+            message,
+            extra={"actor": recipient.path},
         )
         if isinstance(message, DeadLetter):
             return  # a dead letter about a dead letter is counted, never published again
@@ -276,8 +297,8 @@ def _force_terminate(cell: ActorCell) -> None:
         _force_terminate(child)
     if cell.state != states.STOPPED:
         if cell.parent is not None:
-            logger.warning("%s did not stop in time; cancelled", cell.path, extra={"actor": cell.path})
+            logger.warning(
+                "%s did not stop in time; cancelled", cell.path, extra={"actor": cell.path}
+            )
         cell.state = states.STOPPING
         cell.finish_termination()
-
-

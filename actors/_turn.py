@@ -87,6 +87,7 @@ class Suspension:
                 cell.fail(error, self.message, self.promise)
             else:
                 logger.exception("internal error in the control sequence of %s", cell.path)
+                cell.fail(error, None, None)
         else:
             if self.promise is not None:
                 complete(self.promise, result)
@@ -143,8 +144,11 @@ def _run_control(cell: ActorCell) -> Suspension | None:
             yielded = coroutine.send(None)
         except StopIteration:
             continue
-        except Exception:
+        except Exception as error:
+            # A bug in the runtime, not in the actor: fail the actor rather
+            # than leave it hanging, so its supervisor can act.
             logger.exception("internal error handling %r in %s", message, cell.path)
-            continue
+            cell.fail(error, None, None)
+            return None
         return Suspension(cell, coroutine, yielded, None, None, is_receive=False)
     return None
