@@ -71,8 +71,16 @@ class ActorContext:
         ``OneForOne(max_restarts=3, within=5.0)``), and stops before this
         actor does.
         """
-        return self._cell.spawn_child(
-            actor_class, args, name=name, kwargs=kwargs, restart=restart, mailbox=mailbox
+        from ._spawn import spawn_child  # noqa: PLC0415 - _spawn needs this module first
+
+        return spawn_child(
+            self._cell,
+            actor_class,
+            args,
+            name=name,
+            kwargs=kwargs,
+            restart=restart,
+            mailbox=mailbox,
         ).ref
 
     def stop(self, ref: ActorRef) -> None:

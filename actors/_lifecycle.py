@@ -27,6 +27,7 @@ from ._control import (
     Start,
     Stop,
 )
+from ._spawn import spawn_child
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
@@ -93,7 +94,8 @@ async def start(cell: ActorCell) -> None:
     try:
         if not first_start:
             for spec in instance._declared_children():
-                cell.spawn_child(
+                spawn_child(
+                    cell,
                     spec.actor_class,
                     spec.args,
                     name=spec.name,

@@ -10,8 +10,8 @@ import attrs
 from supervision import ChildSpec
 
 from ._actor import Actor
-from ._cell import check_actor_name
 from ._errors import DuplicateActorName
+from ._spawn import check_actor_name
 
 
 class Supervisor(Actor):

@@ -24,6 +24,7 @@ from ._messages import DeadLetter
 from ._promise import promise_factory
 from ._ref import ActorRef, LocalActorRef
 from ._scheduler import Scheduler
+from ._spawn import spawn_child
 from ._timers import TimerService
 
 if TYPE_CHECKING:
@@ -217,8 +218,14 @@ class ActorSystem:
             ActorSystemClosed: the system is not running.
         """
         self._check_running()
-        return self._user_guardian.spawn_child(
-            actor_class, args, name=name, kwargs=kwargs, restart=restart, mailbox=mailbox
+        return spawn_child(
+            self._user_guardian,
+            actor_class,
+            args,
+            name=name,
+            kwargs=kwargs,
+            restart=restart,
+            mailbox=mailbox,
         ).ref
 
     async def stop(self, ref: ActorRef) -> None:

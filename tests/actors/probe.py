@@ -25,12 +25,16 @@ class Inbox:
             if len(self.messages) >= count:
                 event.set()
 
-    async def wait_for(self, count: int) -> list[Any]:
-        """Wait until at least ``count`` messages have arrived; return them all."""
+    async def wait_for(self, count: int, *, timeout: float = WAIT) -> list[Any]:
+        """Wait until at least ``count`` messages have arrived; return them all.
+
+        In virtual time (trio's MockClock) pass a ``timeout`` beyond the
+        scenario's timers: the clock jumps straight to it when all is idle.
+        """
         if len(self.messages) < count:
             event = anyio.Event()
             self._waiters.append((count, event))
-            with anyio.fail_after(WAIT):
+            with anyio.fail_after(timeout):
                 await event.wait()
         return list(self.messages)
 

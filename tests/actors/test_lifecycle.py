@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from actors import Actor, ActorStopped, ActorSystem, DeadLetter, Terminated
@@ -57,7 +58,12 @@ async def test_stop_stops_children_in_reverse_start_order_then_on_stop() -> None
         assert await parent.ask("children?") == ["c0", "c1", "c2"]
         inbox.messages.clear()
         await system.stop(parent)
-        assert inbox.messages == [("stop", "c2"), ("stop", "c1"), ("stop", "c0"), ("stop", "parent")]
+        assert inbox.messages == [
+            ("stop", "c2"),
+            ("stop", "c1"),
+            ("stop", "c0"),
+            ("stop", "parent"),
+        ]
         assert system.lookup("$1/c0") is None
 
 
@@ -89,14 +95,14 @@ async def test_queued_messages_become_dead_letters_and_pending_asks_fail() -> No
             group.start_soon(ask, "block")
             await entered.wait()
             group.start_soon(ask, "queued-ask")
-            await anyio.sleep(0)
+            await anyio.lowlevel.checkpoint()
             busy.tell("queued-tell")
 
             async def stop_then_release() -> None:
                 await system.stop(busy)
 
             group.start_soon(stop_then_release)
-            await anyio.sleep(0)
+            await anyio.lowlevel.checkpoint()
             release.set()
         # The current message finished; what was queued did not run.
         assert results["block"] == "finished"
@@ -215,4 +221,3 @@ async def test_unwatch_means_no_terminated() -> None:
         await system.stop(target)
         fickle.tell("marker")
         assert await inbox.wait_for(2) == ["started?", "marker"]
-

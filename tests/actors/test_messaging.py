@@ -128,7 +128,9 @@ async def test_asking_a_stopped_actor_raises_at_once() -> None:
         ref.tell(Deposit(1))  # never raises for a stopped target
         letters = await inbox.wait_for(2)
         assert [letter.message for letter in letters] == [GetBalance(), Deposit(1)]
-        assert all(letter.recipient is ref and letter.reason == "recipient stopped" for letter in letters)
+        assert all(
+            letter.recipient is ref and letter.reason == "recipient stopped" for letter in letters
+        )
         assert system.dead_letters[Deposit] == 1
 
 

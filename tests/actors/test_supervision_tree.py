@@ -6,6 +6,7 @@ import logging
 from typing import Any, ClassVar
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from actors import (
@@ -48,7 +49,7 @@ class Bank(Supervisor):
 async def test_the_readme_supervisor_snippet() -> None:
     async with ActorSystem("bank") as system:
         bank = system.spawn(Bank, name="bank")
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
         ada = system.lookup("bank/ada")
         assert ada is not None
         assert ada.path == "/user/bank/ada"
@@ -84,7 +85,7 @@ async def started(system: ActorSystem, *paths: str) -> list[Any]:
     for path in paths:
         with anyio.fail_after(5):
             while (ref := system.lookup(path)) is None:
-                await anyio.sleep(0)
+                await anyio.lowlevel.checkpoint()
         await ref.ask("count")
         refs.append(ref)
     return refs
@@ -96,7 +97,14 @@ async def started(system: ActorSystem, *paths: str) -> list[Any]:
         (OneForOne(), [("stop", "b"), ("start", "b")]),
         (
             OneForAll(),
-            [("stop", "c"), ("stop", "b"), ("stop", "a"), ("start", "a"), ("start", "b"), ("start", "c")],
+            [
+                ("stop", "c"),
+                ("stop", "b"),
+                ("stop", "a"),
+                ("start", "a"),
+                ("start", "b"),
+                ("start", "c"),
+            ],
         ),
         (RestForOne(), [("stop", "c"), ("stop", "b"), ("start", "b"), ("start", "c")]),
     ],
@@ -126,13 +134,21 @@ async def test_group_restarts_stop_in_reverse_and_start_in_order(
 async def test_a_temporary_sibling_is_stopped_and_not_started_in_a_group_restart() -> None:
     inbox = Inbox()
     async with ActorSystem() as system:
-        system.spawn(make_group(OneForAll(), inbox, ("permanent", "permanent", "temporary")), name="g")
+        system.spawn(
+            make_group(OneForAll(), inbox, ("permanent", "permanent", "temporary")), name="g"
+        )
         a, _, c = await started(system, "g/a", "g/b", "g/c")
         inbox.messages.clear()
         with pytest.raises(KeyError):
             await a.ask(Boom(KeyError("a")))
         await inbox.wait_for(5)
-        assert inbox.messages == [("stop", "c"), ("stop", "b"), ("stop", "a"), ("start", "a"), ("start", "b")]
+        assert inbox.messages == [
+            ("stop", "c"),
+            ("stop", "b"),
+            ("stop", "a"),
+            ("start", "a"),
+            ("start", "b"),
+        ]
         with pytest.raises(ActorStopped):
             await c.ask("count")
 
@@ -174,20 +190,23 @@ async def test_a_temporary_actor_that_fails_is_not_restarted() -> None:
             await ref.ask(Boom(ValueError()))
         with anyio.fail_after(5):
             while system.lookup(ref.path) is not None:
-                await anyio.sleep(0)
+                await anyio.lowlevel.checkpoint()
         with pytest.raises(ActorStopped):
             await ref.ask("count")
 
 
+_PICKY_DIRECTIVES: dict[type[BaseException], Directive] = {
+    KeyError: Directive.RESUME,
+    PermissionError: Directive.STOP,
+    TypeError: Directive.ESCALATE,
+}
+
+
 class Picky(Actor):
-    """Resumes on LookupError, stops on PermissionError, escalates TypeError, restarts the rest."""
+    """Resumes on KeyError, stops on PermissionError, escalates TypeError, restarts the rest."""
 
     strategy = OneForOne(
-        decider=lambda error: {
-            KeyError: Directive.RESUME,
-            PermissionError: Directive.STOP,
-            TypeError: Directive.ESCALATE,
-        }.get(type(error), Directive.RESTART)
+        decider=lambda error: _PICKY_DIRECTIVES.get(type(error), Directive.RESTART)
     )
 
     def __init__(self, inbox: Inbox) -> None:
@@ -234,7 +253,7 @@ async def test_escalate_fails_the_parent_whose_restart_respawns_the_children() -
         # The top-level parent escalated: the guardian stops it, not restarts it.
         with anyio.fail_after(5):
             while system.lookup("picky") is not None:
-                await anyio.sleep(0)
+                await anyio.lowlevel.checkpoint()
         with pytest.raises(ActorStopped):
             await kid.ask("count")
 
@@ -247,7 +266,10 @@ async def test_exceeding_restart_intensity_stops_the_children_and_escalates(
 
     class Tight(Supervisor):
         strategy = OneForOne(max_restarts=1, within=60.0)
-        children: ClassVar = [child(Fragile, "x", inbox, name="x"), child(Fragile, "y", inbox, name="y")]
+        children: ClassVar = [
+            child(Fragile, "x", inbox, name="x"),
+            child(Fragile, "y", inbox, name="y"),
+        ]
 
     class Top(Supervisor):
         strategy = OneForOne(max_restarts=5, within=60.0)
@@ -289,7 +311,7 @@ async def test_a_top_level_actor_is_restarted_three_times_then_stopped(
             await ref.ask(Boom(ValueError()))
         with anyio.fail_after(5):
             while system.lookup("top") is not None:
-                await anyio.sleep(0)
+                await anyio.lowlevel.checkpoint()
         # The system keeps running.
         other = system.spawn(Fragile, "other", inbox)
         assert await other.ask("bump") == 1

@@ -1,0 +1,113 @@
+"""Bounded mailboxes and their overflow policies; backpressure with send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+
+from actors import Actor, ActorSystem, DeadLetter, MailboxConfig, MailboxFull, Overflow
+
+from .probe import Inbox, Recorder
+
+pytestmark = pytest.mark.anyio
+
+
+class Gate(Actor):
+    """Handles nothing until ``opened`` is set; then records every message."""
+
+    def __init__(self, opened: anyio.Event, inbox: Inbox) -> None:
+        self.opened = opened
+        self.inbox = inbox
+
+    async def receive(self, message: Any) -> Any:
+        await self.opened.wait()
+        self.inbox.record(message)
+
+
+async def blocked_gate(
+    system: ActorSystem, mailbox: MailboxConfig
+) -> tuple[Any, anyio.Event, Inbox]:
+    """A Gate that is busy with message 0, so the next ``capacity`` messages fill its mailbox."""
+    opened, inbox = anyio.Event(), Inbox()
+    ref = system.spawn(Gate, opened, inbox, mailbox=mailbox)
+    ref.tell(0)
+    await anyio.sleep(0.01)  # let it take message 0 and block on the gate
+    return ref, opened, inbox
+
+
+async def test_fail_policy_raises_mailbox_full() -> None:
+    async with ActorSystem() as system:
+        ref, opened, inbox = await blocked_gate(system, MailboxConfig(2, "fail"))
+        ref.tell(1)
+        ref.tell(2)
+        with pytest.raises(
+            MailboxFull, match=r"^the mailbox of /user/\$\d+ is full \(2 messages\)"
+        ):
+            ref.tell(3)
+        opened.set()
+        assert await inbox.wait_for(3) == [0, 1, 2]
+
+
+async def test_drop_policy_turns_the_overflow_into_dead_letters() -> None:
+    letters = Inbox()
+    async with ActorSystem() as system:
+        system.event_stream.subscribe(system.spawn(Recorder, letters), DeadLetter)
+        ref, opened, inbox = await blocked_gate(system, MailboxConfig(1, Overflow.DROP))
+        ref.tell(1)
+        ref.tell(2)
+        with pytest.raises(MailboxFull):
+            await ref.ask(3)
+        (first, second) = await letters.wait_for(2)
+        assert (first.message, first.reason) == (2, "mailbox full")
+        assert second.message == 3
+        opened.set()
+        assert await inbox.wait_for(2) == [0, 1]
+
+
+async def test_backpressure_makes_send_wait_for_room_and_loses_nothing() -> None:
+    async with ActorSystem() as system:
+        ref, opened, inbox = await blocked_gate(system, MailboxConfig(3, "backpressure"))
+        sent: list[int] = []
+
+        async def producer() -> None:
+            for number in range(1, 50):
+                await ref.send(number)
+                sent.append(number)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(producer)
+            await anyio.sleep(0.01)
+            assert sent == [1, 2, 3]  # the mailbox is full: the producer waits
+            with pytest.raises(MailboxFull):
+                ref.tell(99)  # tell never waits
+            opened.set()
+        assert await inbox.wait_for(50) == list(range(50))
+
+
+async def test_the_class_attribute_sets_the_default_mailbox() -> None:
+    class Small(Gate):
+        mailbox = MailboxConfig(1)
+
+    async with ActorSystem() as system:
+        opened, inbox = anyio.Event(), Inbox()
+        ref = system.spawn(Small, opened, inbox)
+        ref.tell(0)
+        await anyio.sleep(0.01)
+        ref.tell(1)
+        with pytest.raises(MailboxFull):
+            ref.tell(2)
+        opened.set()
+        await inbox.wait_for(2)
+
+
+def test_mailbox_config_rejects_nonsense() -> None:
+    with pytest.raises(
+        ValueError, match=r"^mailbox capacity must be a whole number >= 1, or None \(got 0\)$"
+    ):
+        MailboxConfig(0)
+    with pytest.raises(
+        ValueError, match=r"^overflow must be one of 'fail', 'drop', 'backpressure' \(got 'x'\)$"
+    ):
+        MailboxConfig(1, "x")
