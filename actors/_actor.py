@@ -48,9 +48,13 @@ class Actor:
     handles one message at a time, so its state needs no locks.
     """
 
-    __slots__ = ("__dict__", "__weakref__", "_actor_context")
+    # ``context`` is a plain slot rather than a property: handlers read it on
+    # every message (``self.context.self_ref``), and a slot is the cheapest read.
+    __slots__ = ("__dict__", "__weakref__", "context")
 
-    _actor_context: ActorContext
+    #: This actor's :class:`~actors.ActorContext`: its ref, parent, children,
+    #: timers. Set by the runtime before ``__init__`` runs; do not assign it.
+    context: ActorContext
     strategy: ClassVar[Strategy | None] = None
     mailbox: ClassVar[MailboxConfig | None] = None
 
@@ -80,13 +84,8 @@ class Actor:
                 "or self.context.spawn(...), not by calling the class"
             )
         instance = super().__new__(cls)
-        instance._actor_context = context
+        instance.context = context
         return instance
-
-    @property
-    def context(self) -> ActorContext:
-        """This actor's :class:`~actors.ActorContext`: its ref, parent, children, timers."""
-        return self._actor_context
 
     def on_start(self) -> Any:
         """Run once before the first message, and again on every fresh instance after a restart.
@@ -113,7 +112,7 @@ class Actor:
         every message as unhandled: it becomes a :class:`~actors.DeadLetter`
         with reason ``"unhandled"``.
         """
-        self._actor_context._cell.dead_letter(message, "unhandled")
+        self.context._cell.dead_letter(message, "unhandled")
         return None
 
     @classmethod

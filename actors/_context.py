@@ -24,15 +24,13 @@ class ActorContext:
     meant to be called from the actor's own handlers and hooks.
     """
 
-    __slots__ = ("_cell",)
+    __slots__ = ("_cell", "self_ref")
 
     def __init__(self, cell: ActorCell) -> None:
         self._cell = cell
-
-    @property
-    def self_ref(self) -> ActorRef:
-        """This actor's own ref (valid across restarts)."""
-        return self._cell.ref
+        #: This actor's own ref (valid across restarts). A plain attribute:
+        #: handlers read it on nearly every message.
+        self.self_ref: ActorRef = cell.ref
 
     @property
     def parent(self) -> ActorRef | None:

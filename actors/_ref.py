@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ._cell_states import IDLE
+from ._cell_states import IDLE, QUEUED
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
@@ -127,7 +127,12 @@ class LocalActorRef(ActorRef):
         if cell.open:
             cell.queue.append((message, None))  # type: ignore[union-attr]
             if cell.run_state == IDLE:
-                cell.scheduler.schedule(cell)
+                # Scheduler.schedule, inlined: this is the per-message path.
+                cell.run_state = QUEUED
+                scheduler = cell.scheduler
+                scheduler.run_queue.append(cell)
+                if scheduler._wakeup is not None:
+                    scheduler.wake()
         else:
             cell.deliver(message, None)
 

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: How many cells may go idle with an empty queue before their queues are freed.
+TRIM_BATCH = 1024
+
 
 class Scheduler:
     """The run queue of one actor system and the tasks that drain it."""
@@ -47,8 +50,9 @@ class Scheduler:
         self.yield_interval = yield_interval
         self.new_promise = new_promise
         self.run_queue: deque[ActorCell] = deque()
-        self._wakeup: Promise | None = None
+        self._wakeup: Promise | None = None  # set while the dispatcher waits for work
         self._task_group: TaskGroup | None = None
+        self._trim_candidates: list[ActorCell] = []
         #: Turns given so far, and handlers that suspended (for statistics).
         self.turns = 0
         self.suspensions = 0
@@ -62,6 +66,11 @@ class Scheduler:
         """Put ``cell`` on the run queue (the caller has checked it is not already there)."""
         cell.run_state = states.QUEUED
         self.run_queue.append(cell)
+        if self._wakeup is not None:
+            self.wake()
+
+    def wake(self) -> None:
+        """Wake the dispatcher if it is waiting for work."""
         wakeup = self._wakeup
         if wakeup is not None:
             self._wakeup = None
@@ -70,17 +79,33 @@ class Scheduler:
 
     def turn_finished(self, cell: ActorCell) -> None:
         """Release ``cell`` after a turn: back on the queue if it has work, else idle."""
-        if cell.has_work():
+        if cell.control or (cell.state == states.RUNNING and cell.queue):
             self.schedule(cell)
             return
         cell.run_state = states.IDLE
-        queue = cell.queue
-        if queue is not None and not queue:
-            # An idle actor keeps no queue: a deque costs ~600 bytes.
-            cell.queue = None
-            cell.open = False
-        if cell.control is not None and not cell.control:
+        if cell.control is not None:
             cell.control = None
+        if cell.queue is not None:
+            self._went_idle(cell)
+
+    def _went_idle(self, cell: ActorCell) -> None:
+        # An empty deque costs ~600 bytes, too much to keep on every idle
+        # actor, but freeing it after each turn would make a busy actor
+        # allocate one per message. So idle cells are trimmed in batches: when
+        # the dispatcher runs out of work, or every TRIM_BATCH idle turns.
+        candidates = self._trim_candidates
+        candidates.append(cell)
+        if len(candidates) >= TRIM_BATCH:
+            self.trim_idle_queues()
+
+    def trim_idle_queues(self) -> None:
+        """Free the empty mailbox queues of the cells that went idle since the last trim."""
+        candidates, self._trim_candidates = self._trim_candidates, []
+        for cell in candidates:
+            queue = cell.queue
+            if queue is not None and not queue and cell.run_state == states.IDLE:
+                cell.queue = None
+                cell.open = False
 
     def _run_batch(self) -> Suspension | None:
         """Give up to ``yield_interval`` turns without yielding to the event loop."""
@@ -97,10 +122,16 @@ class Scheduler:
                 suspension = run_turn(cell, throughput)
                 if suspension is not None:
                     return suspension
-                # Inlined turn_finished for the common cases.
+                # turn_finished, inlined for the common cases.
                 if cell.control or (cell.state == states.RUNNING and cell.queue):
                     cell.run_state = states.QUEUED
                     run_queue.append(cell)
+                elif cell.control is None and cell.queue is not None:
+                    cell.run_state = states.IDLE
+                    candidates = self._trim_candidates
+                    candidates.append(cell)
+                    if len(candidates) >= TRIM_BATCH:
+                        self.trim_idle_queues()
                 else:
                     self.turn_finished(cell)
         finally:
@@ -122,5 +153,7 @@ class Scheduler:
             if run_queue:
                 await anyio.lowlevel.checkpoint()
             else:
+                if self._trim_candidates:
+                    self.trim_idle_queues()
                 self._wakeup = wakeup = self.new_promise()
                 await wakeup
