@@ -114,7 +114,9 @@ class ActorCell:
         # open: the mailbox takes the fast path (queue exists, unbounded, alive).
         self.open = False
         self.queue: deque[tuple[object, Promise | None]] | None = None
-        self.control: deque[object] | None = None
+        # A list, not a deque: control queues hold one or two messages, and an
+        # empty deque costs ~600 bytes (every actor gets a Start).
+        self.control: list[object] | None = None
         self.instance: Actor | None = None
         self.receive: Callable[[Any], Any] | None = None
         self.receive_is_async = False
@@ -223,7 +225,7 @@ class ActorCell:
         """Queue a control message; it is handled before any user message."""
         control = self.control
         if control is None:
-            control = self.control = deque()
+            control = self.control = []
         control.append(message)
         if self.run_state == states.IDLE:
             self.scheduler.schedule(self)

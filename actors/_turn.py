@@ -138,7 +138,7 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
 def _run_control(cell: ActorCell) -> Suspension | None:
     control = cell.control
     while control:
-        message = control.popleft()
+        message = control.pop(0)
         coroutine = handle_control(cell, message)
         try:
             yielded = coroutine.send(None)
