@@ -161,8 +161,8 @@ class ActorCell:
         if self.run_state == states.IDLE:
             self.scheduler.schedule(self)
 
-    async def deliver_waiting(self, message: object) -> None:
-        """``send``: like :meth:`deliver`, but wait for room under ``Overflow.BACKPRESSURE``."""
+    async def deliver_waiting(self, message: object, promise: Promise | None = None) -> None:
+        """``send`` and ``ask``: like :meth:`deliver`, but wait for room under ``BACKPRESSURE``."""
         while True:
             queue = self.queue
             if (
@@ -172,7 +172,7 @@ class ActorCell:
                 or self.capacity is None
                 or len(queue) < self.capacity
             ):
-                self.deliver(message, None)
+                self.deliver(message, promise)
                 return
             waiter = self.new_promise()
             if self.space_waiters is None:

@@ -75,9 +75,14 @@ class ActorRef(abc.ABC):
             message: the request.
             timeout: seconds to wait for the reply; ``None`` waits without limit.
 
+        A full bounded mailbox under ``Overflow.BACKPRESSURE`` makes the
+        request wait for room first (within ``timeout``), as ``send`` does.
+
         Raises:
             ActorStopped: at once if the actor has stopped, or when it stops
                 before handling the request.
+            MailboxFull: the actor's bounded mailbox is full and its policy
+                is ``Overflow.FAIL`` or ``Overflow.DROP``.
             TimeoutError: no reply within ``timeout``. The request stays in
                 the mailbox and is still handled; its reply is discarded.
             Exception: whatever ``receive`` raised, with its own type (the
@@ -154,11 +159,14 @@ class LocalActorRef(ActorRef):
             cell.queue.append((message, promise))  # type: ignore[union-attr]
             if cell.run_state == IDLE:
                 cell.scheduler.schedule(cell)
-        else:
-            cell.deliver(message, promise)
-        if timeout is None:
-            return await promise
+            if timeout is None:
+                return await promise
+            with anyio.fail_after(timeout):
+                return await promise
+        # A bounded mailbox may make the request wait for room; the timeout
+        # covers that wait too.
         with anyio.fail_after(timeout):
+            await cell.deliver_waiting(message, promise)
             return await promise
 
     def _watch(self, watcher: ActorRef) -> None:

@@ -112,6 +112,16 @@ class TestVirtualTime:
             await anyio.sleep(100)
         assert inbox.messages[1:] == [("tick", 10), ("tick", 20), ("alarm", 25), ("tick", 30)]
 
+    async def test_stopping_an_actor_cancels_its_live_timers(self) -> None:
+        inbox = Inbox()
+        async with ActorSystem() as system:
+            inbox.record(("t0", anyio.current_time()))
+            ref = system.spawn(Ticker, inbox)
+            await inbox.wait_for(2, timeout=1000)
+            await system.stop(ref)
+            await anyio.sleep(100)
+        assert inbox.messages[1:] == [("tick", 10)]
+
     async def test_timers_are_cancelled_by_a_restart(self) -> None:
         inbox = Inbox()
         async with ActorSystem() as system:

@@ -86,6 +86,19 @@ async def test_backpressure_makes_send_wait_for_room_and_loses_nothing() -> None
         assert await inbox.wait_for(50) == list(range(50))
 
 
+async def test_ask_waits_for_room_under_backpressure() -> None:
+    async with ActorSystem() as system:
+        ref, opened, inbox = await blocked_gate(system, MailboxConfig(1, "backpressure"))
+        ref.tell(1)
+        with pytest.raises(TimeoutError):
+            await ref.ask("no room", timeout=0.05)  # waited for room, then timed out
+        async with anyio.create_task_group() as group:
+            group.start_soon(ref.ask, "room soon")
+            await anyio.sleep(0.01)
+            opened.set()
+        assert await inbox.wait_for(3) == [0, 1, "room soon"]
+
+
 async def test_the_class_attribute_sets_the_default_mailbox() -> None:
     class Small(Gate):
         mailbox = MailboxConfig(1)

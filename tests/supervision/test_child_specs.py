@@ -100,5 +100,5 @@ def test_invalid_kwargs_key() -> None:
 
 
 def test_invalid_child_spec_is_a_value_error() -> None:
-    with pytest.raises(ValueError):  # noqa: PT011
+    with pytest.raises(ValueError):
         child(Worker, name="")

@@ -1,0 +1,192 @@
+"""A bank as a supervision tree: the anyactors showcase (``make demo``).
+
+``Bank`` is a ``Supervisor`` that declares two accounts and an auditor as its
+children. Money moves only by message: deposits, withdrawals, and transfers in
+which one account tells the other to credit the amount. The bank's
+``OneForOne`` strategy has a ``decider``:
+
+* ``InsufficientFunds`` is a business error: ``RESUME`` keeps the account's
+  state, and the caller of ``ask`` still gets the exception;
+* anything else is a crash: ``RESTART`` builds a fresh account (its balance
+  back to the opening balance) under the same ref, while the other accounts
+  keep going.
+
+The auditor counts every posting through ``system.event_stream``, and a
+dead-letter listener counts the money sent to an account after it was closed.
+
+Run it with ``python examples/bank.py [--backend trio]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+import anyio
+from attrs import frozen
+
+from actors import Actor, ActorRef, ActorSystem, DeadLetter, Supervisor
+from supervision import Directive, OneForOne, child
+
+
+@frozen
+class Deposit:
+    amount: int
+
+
+@frozen
+class Transfer:
+    amount: int
+    to: ActorRef
+
+
+@frozen
+class Fault:
+    """Make an account crash, as a bug would."""
+
+
+@frozen
+class Report:
+    """Ask for a figure: an account's balance, the auditor's postings, the bank's accounts."""
+
+
+@frozen(kw_only=True)
+class Posted:
+    """Event: an account's balance changed by ``amount``."""
+
+    account: str
+    amount: int
+    balance: int
+
+
+class InsufficientFundsError(Exception):
+    """A business error: the account keeps its state (the decider resumes it)."""
+
+
+def bank_decider(error: BaseException) -> Directive:
+    """Resume after a business error, restart after anything else that is an Exception."""
+    if isinstance(error, InsufficientFundsError):
+        return Directive.RESUME
+    return Directive.RESTART if isinstance(error, Exception) else Directive.ESCALATE
+
+
+class Account(Actor):
+    def __init__(self, opening_balance: int) -> None:
+        self.balance = opening_balance
+
+    def _post(self, amount: int) -> int:
+        if self.balance + amount < 0:
+            raise InsufficientFundsError(
+                f"{self.context.self_ref.name} has {self.balance}, cannot pay {-amount}"
+            )
+        self.balance += amount
+        event = Posted(account=self.context.self_ref.name, amount=amount, balance=self.balance)
+        self.context.system.event_stream.publish(event)
+        return self.balance
+
+    def receive(self, message: object) -> int:
+        match message:
+            case Deposit(amount):
+                return self._post(amount)
+            case Transfer(amount, to):
+                balance = self._post(-amount)
+                to.tell(Deposit(amount))
+                return balance
+            case Report():
+                return self.balance
+            case Fault():
+                raise RuntimeError("ledger corrupted")
+        raise TypeError(f"an account cannot handle {message!r}")
+
+
+class Auditor(Actor):
+    """Counts every posting of every account, from the event stream."""
+
+    def __init__(self) -> None:
+        self.postings = 0
+
+    def on_start(self) -> None:
+        self.context.system.event_stream.subscribe(self.context.self_ref, Posted)
+
+    def receive(self, message: object) -> int | None:
+        if isinstance(message, Posted):
+            self.postings += 1
+            return None
+        return self.postings if isinstance(message, Report) else None
+
+
+class Bank(Supervisor):
+    strategy = OneForOne(max_restarts=3, within=5.0, decider=bank_decider)
+    children = (
+        child(Account, 100, name="ada"),
+        child(Account, 50, name="bob"),
+        child(Auditor, name="auditor"),
+    )
+
+    def receive(self, message: object) -> dict[str, ActorRef]:
+        if isinstance(message, Report):
+            return {ref.name: ref for ref in self.context.children}
+        raise TypeError(f"the bank cannot handle {message!r}")
+
+
+class DeadLetterCounter(Actor):
+    def __init__(self) -> None:
+        self.lost = 0
+
+    def receive(self, message: object) -> int | None:
+        if isinstance(message, DeadLetter) and isinstance(message.message, Deposit):
+            self.lost += message.message.amount
+            print(f"  dead letter: {message.message} for {message.recipient.path}")
+        return self.lost if isinstance(message, Report) else None
+
+
+async def main() -> None:
+    async with ActorSystem("bank") as system:
+        bank = system.spawn(Bank, name="bank")
+        dead = system.spawn(DeadLetterCounter, name="dead-letters")
+        system.event_stream.subscribe(dead, DeadLetter)
+        # spawn() returns before the bank has started its children; asking the
+        # bank waits for its start, so the accounts exist once it answers.
+        accounts = await bank.ask(Report())
+        ada, bob, auditor = accounts["ada"], accounts["bob"], accounts["auditor"]
+
+        async def balances(when: str) -> None:
+            print(f"{when}: ada={await ada.ask(Report())} bob={await bob.ask(Report())}")
+
+        await balances("opening balances")
+        await ada.ask(Deposit(20))
+        await ada.ask(Transfer(70, bob))
+        await balances("after ada deposits 20 and sends 70 to bob")
+
+        try:
+            await ada.ask(Transfer(500, bob))
+        except InsufficientFundsError as error:
+            print(f"business error, ada resumed with her state: {error}")
+        await balances("after the refused transfer")
+
+        try:
+            await ada.ask(Fault())
+        except RuntimeError as error:
+            print(f"ada crashed ({error}); the bank restarts her alone")
+        await bob.ask(Deposit(5))  # bob keeps going meanwhile
+        assert system.lookup("bank/ada") == ada  # a restart keeps the ref
+        await balances("after the restart (ada back to her opening balance, bob untouched)")
+
+        await system.stop(bob)
+        print("bob's account is closed")
+        await ada.ask(Transfer(30, bob))
+        print(f"auditor saw {await auditor.ask(Report())} postings")
+        print(f"money lost to closed accounts: {await dead.ask(Report())}")
+        by_type = {kind.__name__: count for kind, count in system.dead_letters.items()}
+        print(f"dead letters by type: {by_type}")
+
+
+def run(argv: Sequence[str] | None = None) -> None:
+    """Parse ``--backend`` and run :func:`main` on it."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--backend", choices=["asyncio", "trio"], default="asyncio")
+    anyio.run(main, backend=parser.parse_args(argv).backend)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,197 @@
+"""An event pipeline built only from actors, shut down cleanly after N events.
+
+* Two ``Sensor`` sources emit a ``Reading`` on a timer (``schedule_repeatedly``).
+* A ``Normalizer`` handler drops glitched readings, converts the rest to
+  Fahrenheit, and publishes them on ``system.event_stream``. Its mailbox is
+  bounded (2 messages, ``Overflow.BACKPRESSURE``): when it stalls, a sensor's
+  ``tell`` raises ``MailboxFull`` and the sensor falls back to
+  ``await send(...)``, which waits for room instead of flooding the pipeline.
+* Listeners subscribe by type: the ``Dashboard`` to every ``Measurement``
+  (which includes its subclass ``Alert``), the ``Pager`` to ``Alert`` only.
+
+Once the dashboard has seen N measurements it sets an ``anyio.Event``; the
+program then stops the sensors (their timers are cancelled), drains the
+normalizer with an ``ask`` (one sender's messages arrive in order), and checks
+that every reading was either dropped or delivered.
+"""
+
+from __future__ import annotations
+
+import anyio
+from attrs import frozen
+
+from actors import Actor, ActorRef, ActorSystem, MailboxConfig, MailboxFull
+
+HOT_FAHRENHEIT = 86.0
+
+
+@frozen
+class Tick:
+    """A sensor's own timer message."""
+
+
+@frozen(kw_only=True)
+class Reading:
+    sensor: str
+    seq: int
+    celsius: float | None  # None: the sensor glitched
+
+
+@frozen(kw_only=True)
+class Measurement:
+    sensor: str
+    seq: int
+    fahrenheit: float
+
+
+@frozen(kw_only=True)
+class Alert(Measurement):
+    """A measurement above ``HOT_FAHRENHEIT``; dashboard and pager both get it."""
+
+
+@frozen
+class Halt:
+    """Tell a sensor to stop emitting."""
+
+
+@frozen
+class Flush:
+    """Set ``flushed`` once every message sent before this one is handled."""
+
+    flushed: anyio.Event
+
+
+@frozen
+class Stats:
+    """Ask an actor for its counters."""
+
+
+class Sensor(Actor):
+    def __init__(self, interval: float, sink: ActorRef) -> None:
+        self.interval, self.sink = interval, sink
+        self.emitted = self.waited = 0
+        self.halted = False
+
+    def on_start(self) -> None:
+        self.timer = self.context.schedule_repeatedly(self.interval, Tick())
+
+    async def receive(self, message: object) -> tuple[int, int] | None:
+        if isinstance(message, Halt):
+            # Stopping the sensor would cancel the timer too; halting first
+            # makes the counts final before they are reported.
+            self.timer.cancel()
+            self.halted = True  # a Tick may already be queued behind this message
+            return self.emitted, self.waited
+        if isinstance(message, Tick) and not self.halted:
+            self.emitted += 1
+            seq = self.emitted
+            celsius = None if seq % 4 == 0 else 20.0 + (seq * 7) % 15
+            reading = Reading(sensor=self.context.self_ref.name, seq=seq, celsius=celsius)
+            try:
+                self.sink.tell(reading)  # never waits: raises MailboxFull when full
+            except MailboxFull:
+                self.waited += 1
+                await self.sink.send(reading)  # waits for room: backpressure
+        return None
+
+
+class Normalizer(Actor):
+    mailbox = MailboxConfig(2, "backpressure")
+
+    def __init__(self) -> None:
+        self.received = self.dropped = self.published = 0
+
+    async def receive(self, message: object) -> tuple[int, int, int] | None:
+        if isinstance(message, Stats):
+            return self.received, self.dropped, self.published
+        if isinstance(message, Flush):
+            message.flushed.set()
+            return None
+        assert isinstance(message, Reading)
+        self.received += 1
+        # Usually fast, but every sixth reading hits a slow flush to disk:
+        # meanwhile the bounded mailbox fills up and the sensors must wait.
+        await anyio.sleep(0.03 if self.received % 6 == 0 else 0.001)
+        if message.celsius is None:
+            self.dropped += 1
+            return None
+        fahrenheit = message.celsius * 9 / 5 + 32
+        kind = Alert if fahrenheit > HOT_FAHRENHEIT else Measurement
+        event = kind(sensor=message.sensor, seq=message.seq, fahrenheit=fahrenheit)
+        self.context.system.event_stream.publish(event)
+        self.published += 1
+        return None
+
+
+class Dashboard(Actor):
+    def __init__(self, target: int, done: anyio.Event) -> None:
+        self.target, self.done = target, done
+        self.measurements = self.alerts = 0
+
+    def receive(self, message: object) -> tuple[int, int] | None:
+        if isinstance(message, Stats):
+            return self.measurements, self.alerts
+        if isinstance(message, Measurement):
+            self.measurements += 1
+            self.alerts += isinstance(message, Alert)
+            if self.measurements == self.target:
+                self.done.set()
+        return None
+
+
+class Pager(Actor):
+    def __init__(self) -> None:
+        self.pages = 0
+
+    def receive(self, message: object) -> int | None:
+        if isinstance(message, Alert):
+            self.pages += 1
+            if self.pages <= 3:
+                print(f"  page: {message.sensor} #{message.seq} at {message.fahrenheit:.1f} F")
+        return self.pages if isinstance(message, Stats) else None
+
+
+async def main(target: int = 20) -> None:
+    done = anyio.Event()
+    async with ActorSystem("pipeline") as system:
+        dashboard = system.spawn(Dashboard, target, done, name="dashboard")
+        pager = system.spawn(Pager, name="pager")
+        system.event_stream.subscribe(dashboard, Measurement)
+        system.event_stream.subscribe(pager, Alert)
+        normalizer = system.spawn(Normalizer, name="normalizer")
+        sensors = [
+            system.spawn(Sensor, 0.010, normalizer, name="north"),
+            system.spawn(Sensor, 0.012, normalizer, name="south"),
+        ]
+        print(f"pipeline running until the dashboard has {target} measurements")
+        with anyio.fail_after(5):
+            await done.wait()
+        emitted = waited = 0
+        for sensor in sensors:
+            sent, blocked = await sensor.ask(Halt())
+            emitted, waited = emitted + sent, waited + blocked
+            await system.stop(sensor)
+        # ask() on a full mailbox raises MailboxFull even under backpressure,
+        # so first drain it with send(), which waits for room.
+        flushed = anyio.Event()
+        await normalizer.send(Flush(flushed))
+        await flushed.wait()
+        received, dropped, published = await normalizer.ask(Stats())
+        measurements, alerts = await dashboard.ask(Stats())
+        pages = await pager.ask(Stats())
+        print(f"sensors stopped after {emitted} readings; {waited} sends waited for room")
+        print(f"normalizer received {received} readings")
+        print(f"dropped {dropped} glitches, published {published} measurements")
+        print(f"dashboard saw {measurements} measurements, {alerts} of them alerts")
+        print(f"pager sent {pages} pages")
+        lost = (
+            emitted != received
+            or received != dropped + published
+            or measurements != published
+            or pages != alerts
+        )
+        print(f"nothing lost: {not lost}")
+
+
+if __name__ == "__main__":
+    anyio.run(main)
