@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: How many finished workers wait to be reused as dispatchers (the rest exit).
+MAX_PARKED_WORKERS = 32
+
 #: How many cells may go idle with an empty queue before their queues are freed.
 TRIM_BATCH = 1024
 
@@ -53,6 +56,8 @@ class Scheduler:
         self._wakeup: Promise | None = None  # set while the dispatcher waits for work
         self._task_group: TaskGroup | None = None
         self._trim_candidates: list[ActorCell] = []
+        # Workers that finished a suspended handler and wait to dispatch again.
+        self._parked: list[Promise] = []
         #: Turns given so far, and handlers that suspended (for statistics).
         self.turns = 0
         self.suspensions = 0
@@ -144,12 +149,16 @@ class Scheduler:
             suspension = self._run_batch()
             if suspension is not None:
                 self.suspensions += 1
-                # This task stays with the suspended handler; a successor dispatches.
-                assert self._task_group is not None
-                self._task_group.start_soon(self._dispatch, name="anyactors dispatcher")
+                # This task stays with the suspended handler; another dispatches.
+                self._hand_off()
                 await suspension.finish()
                 self.turn_finished(suspension.cell)
-                return
+                # Park, to be woken as a later dispatcher: cheaper than a new task.
+                if len(self._parked) >= MAX_PARKED_WORKERS:
+                    return
+                self._parked.append(parked := self.new_promise())
+                await parked
+                continue
             if run_queue:
                 await anyio.lowlevel.checkpoint()
             else:
@@ -157,3 +166,13 @@ class Scheduler:
                     self.trim_idle_queues()
                 self._wakeup = wakeup = self.new_promise()
                 await wakeup
+
+    def _hand_off(self) -> None:
+        """Make another task the dispatcher: a parked worker if there is one, else a new task."""
+        while self._parked:
+            parked = self._parked.pop()
+            if not parked.done():
+                parked.set_result(None)
+                return
+        assert self._task_group is not None
+        self._task_group.start_soon(self._dispatch, name="anyactors dispatcher")
