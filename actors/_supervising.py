@@ -101,8 +101,7 @@ async def _supervise(
             return
     else:
         parent.restart_history = decision.history
-    if error is not None or decision.directive is not Directive.RESTART:
-        _log(parent, child, error, decision.directive.value)
+    _log(parent, child, error, _describe(decision))
     await _apply(parent, child, error, decision, strategy)
 
 
@@ -165,6 +164,14 @@ async def restart_children(
         if cell.state == states.RESTARTING:
             cell.restart_count += 1
             cell.send_control(START)
+
+
+def _describe(decision: Decision) -> str:
+    if decision.directive is Directive.RESTART:
+        restarted = ", ".join(decision.restart)
+        delay = f" after {decision.delay:.3g} s" if decision.delay > 0 else ""
+        return f"restart {restarted}{delay}"
+    return decision.directive.value
 
 
 def _guardian_histories(guardian: ActorCell) -> dict[str, RestartHistory]:
