@@ -171,7 +171,7 @@ def _describe(decision: Decision) -> str:
         restarted = ", ".join(decision.restart)
         delay = f" after {decision.delay:.3g} s" if decision.delay > 0 else ""
         return f"restart {restarted}{delay}"
-    return decision.directive.value
+    return str(decision.directive.value)
 
 
 def _guardian_histories(guardian: ActorCell) -> dict[str, RestartHistory]:
