@@ -98,8 +98,11 @@ class Actor:
     def on_stop(self) -> Any:
         """Run once when the instance goes: on a stop, and on the old instance at a restart.
 
-        Children are already stopped when it runs at a stop. An exception here
-        is logged and does not prevent the stop. May be ``async def``.
+        At a stop it runs after the children have stopped (reverse start
+        order); at a restart it runs first, and the children are stopped
+        after it. Only an instance whose ``on_start`` completed gets it. An
+        exception here is logged and does not prevent the stop or restart.
+        May be ``async def``.
         """
         return None
 

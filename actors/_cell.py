@@ -153,9 +153,13 @@ class ActorCell:
             if self.overflow is Overflow.DROP:
                 self.reject(message, promise, "mailbox full")
                 return
+            advice = (
+                "await ref.send() to wait for room"
+                if self.overflow is Overflow.BACKPRESSURE
+                else "raise its capacity, or use Overflow.BACKPRESSURE and await ref.send()"
+            )
             raise MailboxFull(
-                f"the mailbox of {self.path} is full ({self.capacity} messages); "
-                "await ref.send() to wait for room, or raise its capacity"
+                f"the mailbox of {self.path} is full ({self.capacity} messages); {advice}"
             )
         queue.append((message, promise))
         if self.run_state == states.IDLE:
@@ -296,7 +300,7 @@ class ActorCell:
 
     def add_watcher(self, watcher: ActorRef) -> None:
         if self.state == states.STOPPED:
-            watcher.tell(Terminated(self.ref))
+            watcher._tell_quietly(Terminated(self.ref))
             return
         if self.watchers is None:
             self.watchers = {}
@@ -327,7 +331,7 @@ class ActorCell:
             delay = check_delay(delay, "delay", allow_zero=True)
         else:
             delay = interval = check_delay(interval, "interval", allow_zero=False)
-        return self.start_timer(delay, partial(self.ref.tell, message), interval=interval)
+        return self.start_timer(delay, partial(self.ref._tell_quietly, message), interval=interval)
 
     def start_timer(
         self, delay: float, callback: Callable[[], None], *, interval: float | None = None
@@ -369,7 +373,7 @@ class ActorCell:
             if isinstance(message, RunExclusive):
                 complete(message.done, None)
         for watcher in self.watchers or ():
-            watcher.tell(Terminated(self.ref))
+            watcher._tell_quietly(Terminated(self.ref))
         self.watchers = None
         for target in self.watching or ():
             target._unwatch(self.ref)
@@ -382,7 +386,12 @@ class ActorCell:
             and parent.children.get(self.name) is self
         ):
             del parent.children[self.name]
+            # The guardian keeps one restart window per top-level actor name.
+            histories = getattr(parent.instance, "restart_histories", None)
+            if histories:
+                histories.pop(self.name, None)
         for waiter in self.termination_waiters or ():
             complete(waiter, None)
         self.termination_waiters = None
-        logger.debug("%s stopped", self.path, extra={"actor": self.path})
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s stopped", self.path, extra={"actor": self.path})

@@ -63,7 +63,7 @@ class EventStream:
                 if any(issubclass(event_class, subscribed) for subscribed in types)
             )
         for subscriber in routes:
-            subscriber.tell(event)
+            subscriber._tell_quietly(event)  # a full subscriber gets a dead letter, not us
 
     def subscribers(self, event_type: type) -> tuple[ActorRef, ...]:
         """The refs that would receive an event of exactly ``event_type``."""

@@ -14,18 +14,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from supervision import RestartType
+from supervision import RestartHistory, RestartType
 
 from . import _cell_states as states
 from ._actor import _constructing
 from ._control import (
     START,
     ChildExited,
-    ChildFailed,
-    RestartChildren,
     RunExclusive,
-    Start,
-    Stop,
 )
 from ._spawn import spawn_child
 
@@ -35,35 +31,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-async def handle_control(cell: ActorCell, message: object) -> None:
-    """Carry out one control message on ``cell``."""
-    from . import _supervising  # noqa: PLC0415 - the two modules call each other
-
-    match message:
-        case Start():
-            await start(cell)
-        case Stop(deliberate=deliberate):
-            await stop_requested(cell, deliberate=deliberate)
-        case ChildFailed(child=child, error=error, escalated=escalated):
-            await _supervising.child_failed(cell, child, error, escalated=escalated)
-        case ChildExited(child=child):
-            await _supervising.child_exited(cell, child)
-        case RestartChildren(restart=restart, stop=stop_now):
-            await _supervising.restart_children(cell, restart, stop_now)
-        case RunExclusive(operation=operation, done=done):
-            try:
-                await operation(cell)
-            finally:
-                if not done.done():
-                    done.set_result(None)
-        case _:
-            raise AssertionError(f"unknown control message {message!r}")
-
-
 async def call_hook(hook: Callable[[], Any]) -> None:
     """Call an ``on_start``/``on_stop`` hook that may be ``def`` or ``async def``."""
     result = hook()
-    if inspect.isawaitable(result):
+    if result is not None and inspect.isawaitable(result):
         await result
 
 
@@ -109,7 +80,8 @@ async def start(cell: ActorCell) -> None:
         return
     cell.started = True
     cell.state = states.RUNNING
-    logger.debug("%s started", cell.path, extra={"actor": cell.path})
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s started", cell.path, extra={"actor": cell.path})
 
 
 async def stop_requested(cell: ActorCell, *, deliberate: bool) -> None:
@@ -157,6 +129,8 @@ async def teardown(cell: ActorCell) -> None:
         await _call_on_stop(cell, instance.on_stop)
     cell.clear_instance()
     await stop_children(cell)
+    # A fresh instance supervises with a fresh restart window, as in OTP.
+    cell.restart_history = RestartHistory()
 
 
 async def stop_children(cell: ActorCell) -> None:

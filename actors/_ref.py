@@ -10,15 +10,21 @@ same methods, so user code does not change when an actor moves away.
 from __future__ import annotations
 
 import abc
+import logging
 import math
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from supervision import ActorError
+
 from ._cell_states import IDLE, QUEUED
+from ._errors import MailboxFull
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
+
+logger = logging.getLogger(__name__)
 
 
 class ActorRef(abc.ABC):
@@ -97,6 +103,17 @@ class ActorRef(abc.ABC):
     def _unwatch(self, watcher: ActorRef) -> None:
         """Forget a watch made with :meth:`_watch`."""
 
+    def _tell_quietly(self, message: object) -> None:
+        """Deliver a message the runtime made (an event, a ``Terminated``): never raise.
+
+        A full mailbox must not break the runtime's own bookkeeping, so what
+        it refuses is logged instead.
+        """
+        try:
+            self.tell(message)
+        except ActorError as error:
+            logger.warning("could not deliver %r to %s: %s", message, self.path, error)
+
     def __repr__(self) -> str:
         return f"<ActorRef {self.path}>"
 
@@ -168,6 +185,12 @@ class LocalActorRef(ActorRef):
         with anyio.fail_after(timeout):
             await cell.deliver_waiting(message, promise)
             return await promise
+
+    def _tell_quietly(self, message: object) -> None:
+        try:
+            self.tell(message)
+        except MailboxFull:
+            self._cell.dead_letter(message, "mailbox full")
 
     def _watch(self, watcher: ActorRef) -> None:
         self._cell.add_watcher(watcher)

@@ -60,7 +60,7 @@ def spawn_child(
     parent.system._check_running()
     if parent.state >= states.STOPPING:
         raise ActorStopped(f"{parent.path} is stopping, so it cannot spawn children")
-    restart_type = RestartType.parse(restart)
+    restart_type = restart if isinstance(restart, RestartType) else RestartType.parse(restart)
     if mailbox is None:
         mailbox = actor_class.mailbox or UNBOUNDED
     elif not isinstance(mailbox, MailboxConfig):
@@ -95,7 +95,8 @@ def spawn_child(
         restart_type=restart_type,
         mailbox=mailbox,
     )
-    children[name] = child
+    # Declared grandchildren first: if one of them is refused, nothing is
+    # left registered under the parent.
     for spec in actor_class._declared_children():
         spawn_child(
             child,
@@ -107,6 +108,7 @@ def spawn_child(
             mailbox=spec.mailbox,  # type: ignore[arg-type]
             start=False,
         )
+    children[name] = child
     if start:
         child.send_control(START)
     return child

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 
 import anyio
+import attrs
 
 from supervision import Decision, Directive, OneForOne, RestartHistory, Strategy, decide
 
@@ -78,6 +80,10 @@ async def _supervise(
         else parent.restart_history
     )
     strategy = DEFAULT_STRATEGY if guardian else strategy_of(parent)
+    if error is not None and not child.started:
+        # A failure while starting leaves nothing to resume: resuming means
+        # starting afresh, which is a restart and counts as one.
+        strategy = attrs.evolve(strategy, decider=_no_resume(strategy.decider))
     siblings = [child] if guardian else list(parent.live_children())
     try:
         decision = decide(
@@ -115,11 +121,6 @@ async def _apply(
     by_name = {cell.name: cell for cell in parent.live_children()}
     directive = decision.directive
     if directive is Directive.RESUME:
-        if not child.started:
-            # A failure while starting leaves nothing to resume: start afresh.
-            await run_exclusive(child, teardown)
-            child.send_control(START)
-            return
         child.state = states.RUNNING
         if child.run_state == states.IDLE and child.has_work():
             child.scheduler.schedule(child)
@@ -164,6 +165,16 @@ async def restart_children(
         if cell.state == states.RESTARTING:
             cell.restart_count += 1
             cell.send_control(START)
+
+
+def _no_resume(
+    decider: Callable[[BaseException], Directive],
+) -> Callable[[BaseException], Directive]:
+    def decide_without_resume(error: BaseException) -> Directive:
+        directive = decider(error)
+        return Directive.RESTART if directive is Directive.RESUME else directive
+
+    return decide_without_resume
 
 
 def _describe(decision: Decision) -> str:

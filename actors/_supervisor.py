@@ -11,6 +11,7 @@ from supervision import ChildSpec
 
 from ._actor import Actor
 from ._errors import DuplicateActorName
+from ._mailbox import MailboxConfig
 from ._spawn import check_actor_name
 
 
@@ -57,6 +58,11 @@ class Supervisor(Actor):
                 raise TypeError(
                     f"{cls.__name__}.children[{index}] names {spec.actor_class.__name__}, "
                     "which is not an actors.Actor subclass"
+                )
+            if spec.mailbox is not None and not isinstance(spec.mailbox, MailboxConfig):
+                raise TypeError(
+                    f"{cls.__name__}.children[{index}] has mailbox={spec.mailbox!r}; "
+                    "it must be an actors.MailboxConfig or None"
                 )
             name = spec.name if spec.name is not None else spec.actor_class.__name__.lower()
             check_actor_name(name)

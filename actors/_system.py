@@ -134,7 +134,14 @@ class ActorSystem:
         task_group = self._task_group
         assert task_group is not None
         try:
-            await self._shutdown()
+            if task_group.cancel_scope.cancel_called:
+                # A runtime task died (a BaseException escaped a handler):
+                # nothing dispatches any more, so a graceful stop cannot run.
+                self._running = False
+                for guardian in (self._user_guardian, self._system_guardian):
+                    _force_terminate(guardian)
+            else:
+                await self._shutdown()
         finally:
             task_group.cancel_scope.cancel()
         # The body's own exception is not the task group's business: passing it
@@ -268,6 +275,8 @@ class ActorSystem:
                 cell = self._system_guardian
             elif root != "user":
                 return None
+        if not segments:
+            return None  # the guardians are the runtime's, not for lookup
         for segment in segments:
             children = cell.children
             found = children.get(segment) if children else None

@@ -20,7 +20,7 @@ from collections.abc import Coroutine, Generator
 from typing import TYPE_CHECKING, Any
 
 from . import _cell_states as states
-from ._lifecycle import handle_control
+from ._control_handler import handle_control
 from ._promise import complete
 
 if TYPE_CHECKING:

@@ -19,10 +19,12 @@ __all__ = ["Decision", "decide"]
 class Decision:
     """What a supervisor must do after one of its children exited or failed.
 
-    The runtime applies it in this order: stop every child in `stop` (in the
-    order given), wait `delay` seconds, then stop the children in `restart`
-    that are still running (in reverse order) and start them again (in the
-    order given). On `ESCALATE` the supervisor then fails itself.
+    The runtime applies a restart in this order: wait `delay` seconds (the
+    affected children keep their state meanwhile; the failed one stays
+    suspended), then stop every affected child in reverse start order (those
+    in `stop` for good, those in `restart` for a restart), then start the
+    children in `restart` in start order. On `ESCALATE` with
+    `intensity_exceeded`, the supervisor stops all its children and fails.
 
     Attributes:
         directive: The directive applied. `RESTART` when children restart

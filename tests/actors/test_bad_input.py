@@ -172,3 +172,19 @@ async def test_timer_arguments_are_validated() -> None:
         ref = system.spawn(Clocky)
         assert await ref.ask(0) == "interval must be > 0 seconds (got 0)"
         assert await ref.ask("soon") == "interval must be a number of seconds (got 'soon')"
+
+
+def test_a_declared_child_with_a_bad_mailbox_is_refused_at_class_definition() -> None:
+    with pytest.raises(
+        TypeError, match=r"^Leaky.children\[0\] has mailbox=10; it must be an actors.MailboxConfig"
+    ):
+
+        class Leaky(Supervisor):
+            children = [child(Plain, mailbox=10)]  # noqa: RUF012
+
+
+@pytest.mark.anyio
+async def test_lookup_never_returns_a_guardian() -> None:
+    async with ActorSystem() as system:
+        for path in ("", "/", "/user", "/system", "user/"):
+            assert system.lookup(path) is None, path

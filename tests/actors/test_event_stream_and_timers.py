@@ -161,3 +161,32 @@ class TestVirtualTime:
                 await starts.wait_for(count, timeout=1000)
         gaps = [round(b - a) for a, b in zip(starts.messages, starts.messages[1:], strict=False)]
         assert gaps == [1, 2, 4, 8, 8]
+
+
+async def test_a_full_subscriber_gets_dead_letters_and_the_runtime_carries_on() -> None:
+    from actors import DeadLetter, MailboxConfig
+
+    letters = Inbox()
+    release, handling = anyio.Event(), anyio.Event()
+
+    class Stuck(Actor):
+        mailbox = MailboxConfig(1, "fail")
+
+        async def receive(self, message: Any) -> Any:
+            handling.set()
+            await release.wait()
+
+    async with ActorSystem() as system:
+        system.event_stream.subscribe(system.spawn(Recorder, letters), DeadLetter)
+        stuck = system.spawn(Stuck)
+        system.event_stream.subscribe(stuck, Event)
+        try:
+            system.event_stream.publish(Event("a"))
+            await handling.wait()
+            system.event_stream.publish(Event("b"))  # fills the mailbox
+            system.event_stream.publish(Event("c"))  # refused: a dead letter, not an error
+            (letter,) = await letters.wait_for(1)
+            assert (letter.message, letter.reason) == (Event("c"), "mailbox full")
+        finally:
+            release.set()
+        assert await system.spawn(Fragile, "alive", Inbox()).ask("x") == 1

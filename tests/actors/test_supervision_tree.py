@@ -357,3 +357,32 @@ async def test_a_stop_by_the_parent_is_deliberate_even_for_permanent_children() 
         await inbox.wait_for(3)
         assert inbox.messages == [("start", "kid"), ("stop", "kid"), Terminated(kid)]
         assert system.lookup("boss/kid") is None
+
+
+async def test_resuming_a_failed_start_is_a_counted_restart() -> None:
+    attempts = Inbox()
+
+    class NeverStarts(Actor):
+        def on_start(self) -> None:
+            attempts.record("try")
+            raise ConnectionError("down")
+
+    class Lenient(Actor):
+        strategy = OneForOne(max_restarts=2, within=60.0, decider=lambda error: Directive.RESUME)
+
+        def on_start(self) -> None:
+            self.context.spawn(NeverStarts, name="kid")
+
+        def receive(self, message: Any) -> Any:
+            return len(self.context.children)
+
+    async with ActorSystem() as system:
+        lenient = system.spawn(Lenient, name="lenient")
+        # 1 start + 2 restarts, then intensity is exceeded and Lenient escalates.
+        await attempts.wait_for(3)
+        with anyio.fail_after(5):
+            while system.lookup("lenient") is not None:
+                await anyio.sleep(0.001)
+        assert attempts.messages == ["try"] * 3
+        with pytest.raises(ActorStopped):
+            await lenient.ask("children?")
