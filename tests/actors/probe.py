@@ -7,7 +7,7 @@ from typing import Any
 import anyio
 from attrs import define, field, frozen
 
-from actors import Actor
+from actors import Actor, ActorRef, ActorSystem, Terminated
 
 WAIT = 5.0  # seconds before a wait fails the test instead of hanging it
 
@@ -81,3 +81,24 @@ class Fragile(Actor):
             return self.count
         self.count += 1
         return self.count
+
+
+class Watcher(Actor):
+    """Watches ``target`` and records the ``Terminated`` it receives."""
+
+    def __init__(self, target: ActorRef, inbox: Inbox) -> None:
+        self.target = target
+        self.inbox = inbox
+
+    def on_start(self) -> None:
+        self.context.watch(self.target)
+
+    def receive(self, message: Any) -> Any:
+        self.inbox.record(message)
+
+
+async def terminated(system: ActorSystem, ref: ActorRef) -> None:
+    """Wait until ``ref`` has stopped for good (by watching it, not by polling)."""
+    inbox = Inbox()
+    system.spawn(Watcher, ref, inbox)
+    assert await inbox.wait_for(1) == [Terminated(ref)]

@@ -20,7 +20,7 @@ from actors import (
 )
 from supervision import Directive, OneForAll, OneForOne, RestForOne, child
 
-from .probe import Boom, Fragile, Inbox, Recorder
+from .probe import Boom, Fragile, Inbox, Recorder, terminated
 
 pytestmark = pytest.mark.anyio
 
@@ -188,9 +188,7 @@ async def test_a_temporary_actor_that_fails_is_not_restarted() -> None:
         ref = system.spawn(Fragile, "t", Inbox(), restart="temporary")
         with pytest.raises(ValueError):
             await ref.ask(Boom(ValueError()))
-        with anyio.fail_after(5):
-            while system.lookup(ref.path) is not None:
-                await anyio.lowlevel.checkpoint()
+        await terminated(system, ref)
         with pytest.raises(ActorStopped):
             await ref.ask("count")
 
@@ -251,9 +249,7 @@ async def test_escalate_fails_the_parent_whose_restart_respawns_the_children() -
         assert [event.ref for event in events] == [kid, picky]
         assert isinstance(events[1].error, TypeError)
         # The top-level parent escalated: the guardian stops it, not restarts it.
-        with anyio.fail_after(5):
-            while system.lookup("picky") is not None:
-                await anyio.lowlevel.checkpoint()
+        await terminated(system, picky)
         with pytest.raises(ActorStopped):
             await kid.ask("count")
 
@@ -309,9 +305,7 @@ async def test_a_top_level_actor_is_restarted_three_times_then_stopped(
             assert await ref.ask("count") == 0
         with pytest.raises(ValueError):
             await ref.ask(Boom(ValueError()))
-        with anyio.fail_after(5):
-            while system.lookup("top") is not None:
-                await anyio.lowlevel.checkpoint()
+        await terminated(system, ref)
         # The system keeps running.
         other = system.spawn(Fragile, "other", inbox)
         assert await other.ask("bump") == 1
@@ -380,9 +374,7 @@ async def test_resuming_a_failed_start_is_a_counted_restart() -> None:
         lenient = system.spawn(Lenient, name="lenient")
         # 1 start + 2 restarts, then intensity is exceeded and Lenient escalates.
         await attempts.wait_for(3)
-        with anyio.fail_after(5):
-            while system.lookup("lenient") is not None:
-                await anyio.sleep(0.001)
+        await terminated(system, lenient)
         assert attempts.messages == ["try"] * 3
         with pytest.raises(ActorStopped):
             await lenient.ask("children?")
