@@ -1,0 +1,82 @@
+"""``spawn``: spawn many actors and wait until every one has run ``on_start``.
+
+The rate is actors started per second, timed from the first ``spawn`` call to
+the last ``on_start``. Each actor gets one constructor argument (a shared
+countdown) and ticks it in ``on_start``: no message is sent, so this measures
+spawning (validation, naming, the cell, the ref, registration with the parent)
+and starting (a scheduler turn, building the instance, the hook) and nothing
+of the mail path. Shutting the actors down afterwards is not timed.
+"""
+
+from __future__ import annotations
+
+import time
+
+import anyio
+
+from actors import Actor, ActorSystem
+
+from ._baseline import BaselineActor, BaselineSystem
+from ._workload import ANYACTORS, BASELINE, Countdown, Sample, Workload
+
+
+class Starter(Actor):
+    """Ticks a countdown when it starts; handles no messages."""
+
+    def __init__(self, countdown: Countdown) -> None:
+        self.countdown = countdown
+
+    def on_start(self) -> None:
+        self.countdown.tick()
+
+
+class BaselineStarter(BaselineActor):
+    """The same on the baseline."""
+
+    def __init__(self, countdown: Countdown) -> None:
+        self.countdown = countdown
+
+    def on_start(self) -> None:
+        self.countdown.tick()
+
+
+async def _anyactors(n: int) -> Sample:
+    async with ActorSystem("spawn") as system:
+        countdown = Countdown(n)
+        started = time.perf_counter()
+        for _ in range(n):
+            system.spawn(Starter, countdown)
+        await countdown.done.wait()
+        elapsed = time.perf_counter() - started
+    return Sample(count=n - countdown.remaining, value=n / elapsed)
+
+
+async def _baseline(n: int) -> Sample:
+    async with BaselineSystem() as system:
+        countdown = Countdown(n)
+        started = time.perf_counter()
+        for _ in range(n):
+            system.spawn(BaselineStarter, countdown)
+        await countdown.done.wait()
+        elapsed = time.perf_counter() - started
+    return Sample(count=n - countdown.remaining, value=n / elapsed)
+
+
+def run_anyactors(n: int, backend: str) -> Sample:
+    """Spawn and start ``n`` anyactors actors."""
+    return anyio.run(_anyactors, n, backend=backend)
+
+
+def run_baseline(n: int, backend: str) -> Sample:
+    """Spawn and start ``n`` baseline actors."""
+    return anyio.run(_baseline, n, backend=backend)
+
+
+WORKLOAD = Workload(
+    name="spawn",
+    summary="spawn n actors, each ticking a countdown in on_start; actors started/s",
+    unit="actor/s",
+    size=100_000,
+    quick_size=10_000,
+    implementations={ANYACTORS: run_anyactors, BASELINE: run_baseline},
+)
