@@ -24,7 +24,7 @@ from ._errors import (
     ActorStopped,
     MailboxFull,
 )
-from ._mailbox import MailboxConfig, Overflow
+from ._mailbox import MailboxConfig, Overflow, wake_space_waiters
 from ._messages import ActorFailed, Terminated
 from ._promise import Promise, complete, fail
 from ._ref import ActorRef, LocalActorRef
@@ -165,40 +165,6 @@ class ActorCell:
         if self.run_state == states.IDLE:
             self.scheduler.schedule(self)
 
-    async def deliver_waiting(self, message: object, promise: Promise | None = None) -> None:
-        """``send`` and ``ask``: like :meth:`deliver`, but wait for room under ``BACKPRESSURE``."""
-        while True:
-            queue = self.queue
-            if (
-                self.state >= states.STOPPING
-                or self.overflow is not Overflow.BACKPRESSURE
-                or queue is None
-                or self.capacity is None
-                or len(queue) < self.capacity
-            ):
-                self.deliver(message, promise)
-                return
-            waiter = self.new_promise()
-            if self.space_waiters is None:
-                self.space_waiters = deque()
-            self.space_waiters.append(waiter)
-            await waiter
-
-    def wake_space_waiters(self) -> None:
-        """Let as many blocked senders try again as there is room (all of them once stopped)."""
-        waiters = self.space_waiters
-        if not waiters:
-            return
-        queue = self.queue
-        room = len(waiters)
-        if self.state < states.STOPPING and queue is not None and self.capacity is not None:
-            room = self.capacity - len(queue)
-        while waiters and room > 0:
-            waiter = waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                room -= 1
-
     def reject(self, message: object, promise: Promise | None, reason: str) -> None:
         """Turn an undeliverable message into a dead letter; fail its ``ask`` at once."""
         if promise is not None:
@@ -223,7 +189,7 @@ class ActorCell:
         while queue:
             message, promise = queue.popleft()
             self.reject(message, promise, "recipient stopped")
-        self.wake_space_waiters()
+        wake_space_waiters(self)
 
     def send_control(self, message: object) -> None:
         """Queue a control message; it is handled before any user message."""

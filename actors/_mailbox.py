@@ -9,8 +9,16 @@ mailbox drains, so an idle actor carries no queue at all.
 from __future__ import annotations
 
 import enum
+from collections import deque
+from typing import TYPE_CHECKING
 
 from attrs import field, frozen
+
+from . import _cell_states as states
+
+if TYPE_CHECKING:
+    from ._cell import ActorCell
+    from ._promise import Promise
 
 
 class Overflow(enum.Enum):
@@ -69,3 +77,47 @@ class MailboxConfig:
 
 
 UNBOUNDED = MailboxConfig()
+
+
+# -- waiting for room in a bounded mailbox (BACKPRESSURE) --------------------
+
+
+def must_wait_for_room(cell: ActorCell) -> bool:
+    """Whether a ``send`` or ``ask`` now would have to wait (a full BACKPRESSURE mailbox)."""
+    queue = cell.queue
+    return (
+        cell.overflow is Overflow.BACKPRESSURE
+        and cell.state < states.STOPPING
+        and queue is not None
+        and cell.capacity is not None
+        and len(queue) >= cell.capacity
+    )
+
+
+async def deliver_waiting(cell: ActorCell, message: object, promise: Promise | None = None) -> None:
+    """``send`` and ``ask``: like :meth:`deliver`, but wait for room under ``BACKPRESSURE``."""
+    while True:
+        if not must_wait_for_room(cell):
+            cell.deliver(message, promise)
+            return
+        waiter = cell.new_promise()
+        if cell.space_waiters is None:
+            cell.space_waiters = deque()
+        cell.space_waiters.append(waiter)
+        await waiter
+
+
+def wake_space_waiters(cell: ActorCell) -> None:
+    """Let as many blocked senders try again as there is room (all of them once stopped)."""
+    waiters = cell.space_waiters
+    if not waiters:
+        return
+    queue = cell.queue
+    room = len(waiters)
+    if cell.state < states.STOPPING and queue is not None and cell.capacity is not None:
+        room = cell.capacity - len(queue)
+    while waiters and room > 0:
+        waiter = waiters.popleft()
+        if not waiter.done():
+            waiter.set_result(None)
+            room -= 1

@@ -20,6 +20,7 @@ from supervision import ActorError
 
 from ._cell_states import IDLE, QUEUED
 from ._errors import MailboxFull
+from ._mailbox import deliver_waiting, must_wait_for_room
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
@@ -166,7 +167,7 @@ class LocalActorRef(ActorRef):
             if cell.run_state == IDLE:
                 cell.scheduler.schedule(cell)
         else:
-            await cell.deliver_waiting(message)
+            await deliver_waiting(cell, message)
 
     async def ask(self, message: object, *, timeout: float | None = None) -> Any:
         check_timeout(timeout)
@@ -180,10 +181,15 @@ class LocalActorRef(ActorRef):
                 return await promise
             with anyio.fail_after(timeout):
                 return await promise
-        # A bounded mailbox may make the request wait for room; the timeout
-        # covers that wait too.
+        if must_wait_for_room(cell):
+            # A full BACKPRESSURE mailbox: the timeout covers the wait for room too.
+            with anyio.fail_after(timeout):
+                await deliver_waiting(cell, message, promise)
+                return await promise
+        cell.deliver(message, promise)
+        if timeout is None:
+            return await promise
         with anyio.fail_after(timeout):
-            await cell.deliver_waiting(message, promise)
             return await promise
 
     def _tell_quietly(self, message: object) -> None:

@@ -37,6 +37,10 @@ MAX_PARKED_WORKERS = 32
 
 #: How many cells may go idle with an empty queue before their queues are freed.
 TRIM_BATCH = 1024
+#: When the dispatcher runs dry it trims only if this many cells went idle:
+#: a request/response pair would otherwise free and rebuild a queue per request,
+#: and a handful of kept queues costs a few kilobytes at most.
+IDLE_TRIM_MIN = 64
 
 
 class Scheduler:
@@ -162,7 +166,7 @@ class Scheduler:
             if run_queue:
                 await anyio.lowlevel.checkpoint()
             else:
-                if self._trim_candidates:
+                if len(self._trim_candidates) >= IDLE_TRIM_MIN:
                     self.trim_idle_queues()
                 self._wakeup = wakeup = self.new_promise()
                 await wakeup

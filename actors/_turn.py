@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _cell_states as states
 from ._control_handler import handle_control
+from ._mailbox import wake_space_waiters
 from ._promise import complete
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
     finally:
         cell.messages_handled += handled
         if cell.space_waiters:
-            cell.wake_space_waiters()
+            wake_space_waiters(cell)
     return None
 
 

@@ -209,3 +209,14 @@ async def test_the_failed_message_is_not_redelivered_after_a_restart() -> None:
         # The restart keeps the mailbox: "two" reaches the fresh instance.
         assert await ref.ask("count") == 1
         assert inbox.messages == [("start", "f"), ("stop", "f"), ("start", "f")]
+
+
+async def test_idle_actors_give_their_mailbox_queues_back() -> None:
+    async with ActorSystem() as system:
+        refs = [system.spawn(SyncAccount) for _ in range(200)]
+        for ref in refs:
+            ref.tell(Deposit(1))
+        assert [await ref.ask(GetBalance()) for ref in refs] == [1] * 200
+        await anyio.sleep(0.01)  # let the dispatcher run dry
+        kept = sum(ref._cell.queue is not None for ref in refs)  # type: ignore[attr-defined]
+        assert kept < 64  # at most a small batch of recently idle actors keeps a queue
