@@ -15,6 +15,7 @@ from ._context import ActorContext as ActorContext
 from ._errors import ActorInitializationError as ActorInitializationError
 from ._errors import ActorStopped as ActorStopped
 from ._errors import ActorSystemClosed as ActorSystemClosed
+from ._errors import AskCycleError as AskCycleError
 from ._errors import DuplicateActorName as DuplicateActorName
 from ._errors import InvalidActorName as InvalidActorName
 from ._errors import MailboxFull as MailboxFull
@@ -26,6 +27,8 @@ from ._messages import ActorFailed as ActorFailed
 from ._messages import DeadLetter as DeadLetter
 from ._messages import Terminated as Terminated
 from ._ref import ActorRef as ActorRef
+from ._statistics import ActorStatistics as ActorStatistics
+from ._statistics import SystemStatistics as SystemStatistics
 from ._supervisor import Supervisor as Supervisor
 from ._system import ActorSystem as ActorSystem
 from ._timers import Timer as Timer
@@ -37,9 +40,11 @@ __all__ = [
     "ActorFailed",
     "ActorInitializationError",
     "ActorRef",
+    "ActorStatistics",
     "ActorStopped",
     "ActorSystem",
     "ActorSystemClosed",
+    "AskCycleError",
     "DeadLetter",
     "DuplicateActorName",
     "EventStream",
@@ -49,6 +54,7 @@ __all__ = [
     "Overflow",
     "RestartIntensityExceeded",
     "Supervisor",
+    "SystemStatistics",
     "Terminated",
     "Timer",
 ]

@@ -24,6 +24,7 @@ from ._errors import (
     ActorStopped,
     MailboxFull,
 )
+from ._extras import CellExtras
 from ._mailbox import MailboxConfig, Overflow, wake_space_waiters
 from ._messages import ActorFailed, Terminated
 from ._promise import Promise, complete, fail
@@ -56,6 +57,7 @@ class ActorCell:
         "children",
         "context",
         "control",
+        "extras",
         "failure_count",
         "instance",
         "kwargs",
@@ -131,6 +133,14 @@ class ActorCell:
         self.messages_handled = 0
         self.failure_count = 0
         self.restart_count = 0
+        self.extras: CellExtras | None = None
+
+    def ensure_extras(self) -> CellExtras:
+        """The cell's rarely needed state, created on first use."""
+        extras = self.extras
+        if extras is None:
+            extras = self.extras = CellExtras()
+        return extras
 
     def __repr__(self) -> str:
         return f"<ActorCell {self.path} {states.STATE_NAMES[self.state]}>"
@@ -352,6 +362,7 @@ class ActorCell:
             and parent.children.get(self.name) is self
         ):
             del parent.children[self.name]
+            self.system._actors_stopped += 1
             # The guardian keeps one restart window per top-level actor name.
             histories = getattr(parent.instance, "restart_histories", None)
             if histories:

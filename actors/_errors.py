@@ -46,5 +46,19 @@ class RestartIntensityExceeded(ActorError):
     """
 
 
+class AskCycleError(ActorError):
+    """An ``ask`` would close a cycle of actors each waiting on the next.
+
+    Raised in the asking actor, at the ``ask``, instead of a deadlock that only
+    a timeout would end. ``chain`` holds the paths, from the asker round to it
+    again: ``("/user/a", "/user/b", "/user/a")``. Asks that do not close a
+    cycle, however deeply nested, are unaffected.
+    """
+
+    def __init__(self, message: str, *, chain: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.chain = chain
+
+
 class ActorInitializationError(ActorError, TypeError):
     """An actor class was instantiated directly instead of through ``spawn``."""

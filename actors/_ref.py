@@ -19,8 +19,9 @@ import anyio
 from supervision import ActorError
 
 from ._cell_states import IDLE, QUEUED
-from ._errors import MailboxFull
+from ._errors import AskCycleError, MailboxFull
 from ._mailbox import deliver_waiting, must_wait_for_room
+from ._statistics import ActorStatistics, actor_statistics
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
@@ -97,6 +98,10 @@ class ActorRef(abc.ABC):
         """
 
     @abc.abstractmethod
+    def statistics(self) -> ActorStatistics:
+        """A frozen snapshot of the actor: state, mailbox depth, counters, timings."""
+
+    @abc.abstractmethod
     def _watch(self, watcher: ActorRef) -> None:
         """Tell ``watcher`` ``Terminated(self)`` once this actor stops (at once if it has)."""
 
@@ -117,6 +122,29 @@ class ActorRef(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<ActorRef {self.path}>"
+
+
+def check_ask_cycle(
+    asker: ActorCell, target: ActorCell, awaiting: dict[ActorCell, ActorCell]
+) -> None:
+    """Raise ``AskCycleError`` if ``target`` is, directly or through others, waiting on ``asker``.
+
+    ``awaiting`` maps each actor whose handler is waiting on an ``ask`` to the
+    actor it asked; it never holds a cycle, so the walk ends.
+    """
+    chain = [asker, target]
+    node: ActorCell | None = target
+    while node is not asker:
+        node = awaiting.get(node)  # type: ignore[arg-type]
+        if node is None:
+            return
+        chain.append(node)
+    paths = " -> ".join(cell.path for cell in chain)
+    raise AskCycleError(
+        f"ask cycle: {paths}; each waits for the next to answer, so none ever would. "
+        "Send one direction with tell and a reply message instead",
+        chain=tuple(cell.path for cell in chain),
+    )
 
 
 def check_timeout(timeout: float | None) -> None:
@@ -172,6 +200,20 @@ class LocalActorRef(ActorRef):
     async def ask(self, message: object, *, timeout: float | None = None) -> Any:
         check_timeout(timeout)
         cell = self._cell
+        scheduler = cell.scheduler
+        asker = scheduler.current
+        if asker is None:  # asked from outside any actor
+            return await self._ask(cell, message, timeout)
+        awaiting = scheduler.awaiting
+        check_ask_cycle(asker, cell, awaiting)
+        awaiting[asker] = cell
+        try:
+            return await self._ask(cell, message, timeout)
+        finally:
+            del awaiting[asker]
+
+    @staticmethod
+    async def _ask(cell: ActorCell, message: object, timeout: float | None) -> Any:
         promise = cell.new_promise()
         if cell.open:
             cell.queue.append((message, promise))  # type: ignore[union-attr]
@@ -191,6 +233,9 @@ class LocalActorRef(ActorRef):
             return await promise
         with anyio.fail_after(timeout):
             return await promise
+
+    def statistics(self) -> ActorStatistics:
+        return actor_statistics(self._cell)
 
     def _tell_quietly(self, message: object) -> None:
         try:

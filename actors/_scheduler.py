@@ -15,7 +15,9 @@ plus one: idle and runnable actors cost none.
 from __future__ import annotations
 
 import logging
+import random
 from collections import deque
+from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
 import anyio
@@ -35,6 +37,9 @@ logger = logging.getLogger(__name__)
 #: How many finished workers wait to be reused as dispatchers (the rest exit).
 MAX_PARKED_WORKERS = 32
 
+#: With timing on, one turn in this many is timed (and counts for this many).
+TIMING_SAMPLE_EVERY = 16
+
 #: How many cells may go idle with an empty queue before their queues are freed.
 TRIM_BATCH = 1024
 #: When the dispatcher runs dry it trims only if this many cells went idle:
@@ -52,10 +57,26 @@ class Scheduler:
         throughput: int,
         yield_interval: int,
         new_promise: PromiseFactory,
+        timing: bool = True,
+        seed: int | None = None,
     ) -> None:
         self.throughput = throughput
         self.yield_interval = yield_interval
         self.new_promise = new_promise
+        #: Whether handling times are measured (sampled; see _run_batch).
+        self.timing = timing
+        # With a seed, the next cell to run is drawn at random from the run
+        # queue instead of taken in FIFO order: the same seed replays the same
+        # interleaving (as long as no handler awaits real I/O).
+        self._random = None if seed is None else random.Random(seed)
+        #: The actor whose handler is running right now (None between turns).
+        self.current: ActorCell | None = None
+        #: Which actor each asking actor is waiting on (for ask-cycle detection).
+        self.awaiting: dict[ActorCell, ActorCell] = {}
+        #: Handlers that suspended, by actor (what each is busy with).
+        self.suspended: dict[ActorCell, Suspension] = {}
+        #: Nanoseconds of the most recent batches of turns (event-loop latency).
+        self.batch_ns: deque[int] = deque(maxlen=64)
         self.run_queue: deque[ActorCell] = deque()
         self._wakeup: Promise | None = None  # set while the dispatcher waits for work
         self._task_group: TaskGroup | None = None
@@ -120,15 +141,34 @@ class Scheduler:
         """Give up to ``yield_interval`` turns without yielding to the event loop."""
         run_queue = self.run_queue
         throughput = self.throughput
+        timing = self.timing
+        draw = self._random
         turns = 0
+        batch_start = perf_counter_ns()
         try:
             while run_queue and turns < self.yield_interval:
-                cell = run_queue.popleft()
+                if draw is None:
+                    cell = run_queue.popleft()
+                else:
+                    index = draw.randrange(len(run_queue))
+                    run_queue[index], run_queue[-1] = run_queue[-1], run_queue[index]
+                    cell = run_queue.pop()
                 if cell.run_state != states.QUEUED:
                     continue  # a stale entry: the cell was run by someone else meanwhile
                 cell.run_state = states.BUSY
                 turns += 1
-                suspension = run_turn(cell, throughput)
+                # Not reset between turns: no other code runs until the next
+                # turn sets it, and the batch's end clears it.
+                self.current = cell
+                if timing and not turns % TIMING_SAMPLE_EVERY:
+                    started = perf_counter_ns()
+                    suspension = run_turn(cell, throughput)
+                    if suspension is None:
+                        cell.ensure_extras().record_handling(
+                            perf_counter_ns() - started, TIMING_SAMPLE_EVERY
+                        )
+                else:
+                    suspension = run_turn(cell, throughput)
                 if suspension is not None:
                     return suspension
                 # turn_finished, inlined for the common cases.
@@ -144,7 +184,10 @@ class Scheduler:
                 else:
                     self.turn_finished(cell)
         finally:
+            self.current = None
             self.turns += turns
+            if turns:
+                self.batch_ns.append(perf_counter_ns() - batch_start)
         return None
 
     async def _dispatch(self) -> None:
@@ -155,8 +198,13 @@ class Scheduler:
                 self.suspensions += 1
                 # This task stays with the suspended handler; another dispatches.
                 self._hand_off()
-                await suspension.finish()
-                self.turn_finished(suspension.cell)
+                cell = suspension.cell
+                self.suspended[cell] = suspension
+                try:
+                    await suspension.finish()
+                finally:
+                    del self.suspended[cell]
+                self.turn_finished(cell)
                 # Park, to be woken as a later dispatcher: cheaper than a new task.
                 if len(self._parked) >= MAX_PARKED_WORKERS:
                     return

@@ -109,6 +109,7 @@ def spawn_child(
             start=False,
         )
     children[name] = child
+    parent.system._actors_spawned += 1
     if start:
         child.send_control(START)
     return child

@@ -29,6 +29,8 @@ from ._lifecycle import run_exclusive, stop_child, stop_children, teardown
 logger = logging.getLogger(__name__)
 
 DEFAULT_STRATEGY = OneForOne(max_restarts=3, within=5.0)
+#: How many restart times an actor remembers for its statistics.
+MAX_RESTART_TIMES = 100
 
 
 def strategy_of(cell: ActorCell) -> Strategy:
@@ -164,6 +166,10 @@ async def restart_children(
     for cell in restart:
         if cell.state == states.RESTARTING:
             cell.restart_count += 1
+            times = cell.ensure_extras().restart_times
+            times.append(anyio.current_time())
+            if len(times) > MAX_RESTART_TIMES:
+                del times[0]
             cell.send_control(START)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import types
 from collections.abc import Coroutine, Generator
+from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
 from . import _cell_states as states
@@ -27,16 +28,21 @@ from ._promise import complete
 if TYPE_CHECKING:
     from ._cell import ActorCell
     from ._promise import Promise
+    from ._scheduler import Scheduler
 
 logger = logging.getLogger(__name__)
 
 
 @types.coroutine
-def resume(coroutine: Coroutine[Any, Any, Any], yielded: Any) -> Generator[Any, Any, Any]:
+def resume(
+    scheduler: Scheduler, cell: ActorCell, coroutine: Coroutine[Any, Any, Any], yielded: Any
+) -> Generator[Any, Any, Any]:
     """Go on driving ``coroutine`` from the current task, after it first yielded ``yielded``.
 
     Everything the event loop sends or throws in is passed through unchanged,
     so cancellation reaches the coroutine exactly as if it had been awaited.
+    While the coroutine runs, ``scheduler.current`` names ``cell`` (the actor
+    whose code is running), which is how an ``ask`` knows who is asking.
     """
     while True:
         try:
@@ -45,21 +51,27 @@ def resume(coroutine: Coroutine[Any, Any, Any], yielded: Any) -> Generator[Any, 
             coroutine.close()
             raise
         except BaseException as exception:  # forwarded as-is, cancellation included
+            scheduler.current = cell
             try:
                 yielded = coroutine.throw(exception)
             except StopIteration as stop:
                 return stop.value
+            finally:
+                scheduler.current = None
         else:
+            scheduler.current = cell
             try:
                 yielded = coroutine.send(sent)
             except StopIteration as stop:
                 return stop.value
+            finally:
+                scheduler.current = None
 
 
 class Suspension:
     """A handler (or control sequence) of ``cell`` that awaited something unfinished."""
 
-    __slots__ = ("cell", "coroutine", "is_receive", "message", "promise", "yielded")
+    __slots__ = ("cell", "coroutine", "is_receive", "message", "promise", "started_ns", "yielded")
 
     def __init__(
         self,
@@ -77,12 +89,14 @@ class Suspension:
         self.message = message
         self.promise = promise
         self.is_receive = is_receive
+        self.started_ns = perf_counter_ns()
 
     async def finish(self) -> None:
         """Drive the coroutine to its end in this task, then settle what it was for."""
         cell = self.cell
+        scheduler = cell.scheduler
         try:
-            result = await resume(self.coroutine, self.yielded)
+            result = await resume(scheduler, cell, self.coroutine, self.yielded)
         except Exception as error:
             if self.is_receive:
                 cell.fail(error, self.message, self.promise)
@@ -92,6 +106,9 @@ class Suspension:
         else:
             if self.promise is not None:
                 complete(self.promise, result)
+        if self.is_receive and scheduler.timing:
+            # Handlers that suspend are timed exactly, awaits included.
+            cell.ensure_extras().record_handling(perf_counter_ns() - self.started_ns, 1)
 
 
 def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:

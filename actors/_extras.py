@@ -1,0 +1,54 @@
+"""What only some actors need: kept out of the cell until first used.
+
+An idle actor pays one pointer for all of this; an actor that has been
+restarted, timed, or has stashed messages or switched behaviour carries it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._promise import Promise
+
+#: How many recent handling-time samples an actor keeps for its percentile.
+RECENT_SAMPLES = 32
+
+
+class CellExtras:
+    """Statistics, stash and behaviour stack of one actor."""
+
+    __slots__ = ("behaviours", "handling_ns", "recent_next", "recent_ns", "restart_times", "stash")
+
+    def __init__(self) -> None:
+        #: When this actor was restarted (``anyio.current_time``), oldest first.
+        self.restart_times: list[float] = []
+        #: Estimated nanoseconds spent running this actor's handlers.
+        self.handling_ns = 0
+        #: A ring of recent per-turn handling times, for a percentile.
+        self.recent_ns: list[int] = []
+        self.recent_next = 0
+        #: Messages put aside with ``context.stash()``, oldest first.
+        self.stash: deque[tuple[object, Promise | None]] | None = None
+        #: Handlers pushed with ``context.become(..., discard_old=False)``.
+        self.behaviours: list[tuple[Callable[[Any], Any], bool]] | None = None
+
+    def record_handling(self, nanoseconds: int, weight: int) -> None:
+        """Add one measured turn (standing for ``weight`` turns when sampled)."""
+        self.handling_ns += nanoseconds * weight
+        recent = self.recent_ns
+        if len(recent) < RECENT_SAMPLES:
+            recent.append(nanoseconds)
+        else:
+            recent[self.recent_next] = nanoseconds
+            self.recent_next = (self.recent_next + 1) % RECENT_SAMPLES
+
+    def recent_percentile(self, fraction: float) -> float | None:
+        """The ``fraction`` percentile of recent turn times, in seconds (``None`` before any)."""
+        if not self.recent_ns:
+            return None
+        ordered = sorted(self.recent_ns)
+        index = min(len(ordered) - 1, int(fraction * len(ordered)))
+        return ordered[index] / 1e9
