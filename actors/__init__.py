@@ -20,6 +20,7 @@ from ._errors import DuplicateActorName as DuplicateActorName
 from ._errors import InvalidActorName as InvalidActorName
 from ._errors import MailboxFull as MailboxFull
 from ._errors import RestartIntensityExceeded as RestartIntensityExceeded
+from ._errors import StashError as StashError
 from ._event_stream import EventStream as EventStream
 from ._mailbox import MailboxConfig as MailboxConfig
 from ._mailbox import Overflow as Overflow
@@ -53,6 +54,7 @@ __all__ = [
     "MailboxFull",
     "Overflow",
     "RestartIntensityExceeded",
+    "StashError",
     "Supervisor",
     "SystemStatistics",
     "Terminated",

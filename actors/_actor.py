@@ -43,6 +43,8 @@ class Actor:
         mailbox: the default :class:`~actors.MailboxConfig` for instances of
             this class; ``spawn(..., mailbox=...)`` overrides it. ``None`` means
             unbounded.
+        stash_capacity: the most messages ``context.stash()`` holds (1,000);
+            one more raises :class:`~actors.StashError` in the handler.
 
     Hooks and ``receive`` may be ``async def`` or plain ``def``. One actor
     handles one message at a time, so its state needs no locks.
@@ -57,6 +59,7 @@ class Actor:
     context: ActorContext
     strategy: ClassVar[Strategy | None] = None
     mailbox: ClassVar[MailboxConfig | None] = None
+    stash_capacity: ClassVar[int] = 1000
 
     # Computed per class so the per-message path does not inspect anything.
     _receive_is_async: ClassVar[bool] = False

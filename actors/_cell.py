@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from supervision import RestartHistory, RestartType
 
 from . import _cell_states as states
+from ._behaviour import drop_stash
 from ._context import ActorContext
 from ._control import ChildFailed, RunExclusive, Stop
 from ._errors import (
@@ -25,7 +26,7 @@ from ._errors import (
     MailboxFull,
 )
 from ._extras import CellExtras
-from ._mailbox import MailboxConfig, Overflow, wake_space_waiters
+from ._mailbox import MailboxConfig, Overflow, new_queue, wake_space_waiters
 from ._messages import ActorFailed, Terminated
 from ._promise import Promise, complete, fail
 from ._ref import ActorRef, LocalActorRef
@@ -67,6 +68,7 @@ class ActorCell:
         "overflow",
         "parent",
         "path",
+        "priority",
         "queue",
         "receive",
         "receive_is_async",
@@ -109,6 +111,7 @@ class ActorCell:
         self.restart_type = restart_type
         self.capacity = mailbox.capacity
         self.overflow = mailbox.overflow
+        self.priority = mailbox.priority
         self.ref = LocalActorRef(self)
         self.context = ActorContext(self)
         self.state = states.NEW
@@ -157,7 +160,7 @@ class ActorCell:
             return
         queue = self.queue
         if queue is None:
-            queue = self.queue = deque()
+            queue = self.queue = new_queue(self.priority)
             self.open = self.capacity is None
         elif self.capacity is not None and len(queue) >= self.capacity:
             if self.overflow is Overflow.DROP:
@@ -342,6 +345,7 @@ class ActorCell:
         """The last step of a stop: tell everyone who needs to know, and leave the tree."""
         self.state = states.STOPPED
         self.clear_instance()
+        drop_stash(self)
         self.close_mailbox()
         self.cancel_timers()
         control, self.control = self.control, None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from supervision import RestartType
 
+from ._behaviour import become, stash, unbecome, unstash_all
 from ._timers import Timer
 
 if TYPE_CHECKING:
@@ -107,6 +108,46 @@ class ActorContext:
     def unwatch(self, ref: ActorRef) -> None:
         """Stop watching ``ref``; a ``Terminated`` already delivered stays in the mailbox."""
         self._cell.unwatch(ref)
+
+    def become(self, handler: Callable[[Any], Any], *, discard_old: bool = True) -> None:
+        """Handle the following messages with ``handler`` (``def`` or ``async def``).
+
+        The simple way to write a state machine: each state is a method, and a
+        transition is ``self.context.become(self.next_state)``. The current
+        message finishes with the current handler. With ``discard_old=False``
+        the current handler is kept on a stack that :meth:`unbecome` returns
+        to. A restart returns to the fresh instance's own ``receive``.
+        """
+        become(self._cell, handler, discard_old=discard_old)
+
+    def unbecome(self) -> None:
+        """Return to the handler saved by the last ``become(..., discard_old=False)``.
+
+        With none saved, return to the instance's own ``receive``.
+        """
+        unbecome(self._cell)
+
+    def stash(self) -> None:
+        """Put the message being handled aside, unanswered, until :meth:`unstash_all`.
+
+        Call it from ``receive`` (for example while the actor waits for its
+        initialisation). A stashed ``ask`` is answered when the message is
+        handled again. Stashed messages survive a restart (they go back to
+        the front of the mailbox) and become dead letters at a stop.
+
+        Raises:
+            StashError: not called while handling a message, called twice for
+                one message, or the stash already holds ``stash_capacity``.
+        """
+        stash(self._cell)
+
+    def unstash_all(self) -> int:
+        """Put every stashed message back at the front of the mailbox, oldest first.
+
+        They are handled next, before anything that arrived meanwhile, and
+        after the current message. Returns how many (0 when nothing was stashed).
+        """
+        return unstash_all(self._cell)
 
     def schedule_once(self, delay: float, message: object) -> Timer:
         """Send ``message`` to this actor after ``delay`` seconds.

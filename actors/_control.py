@@ -33,6 +33,14 @@ class Stop:
 
 
 @frozen
+class BehaviourChanged:
+    """Nothing to do: sent by ``become`` so the turn picks up the new handler."""
+
+
+BEHAVIOUR_CHANGED = BehaviourChanged()
+
+
+@frozen
 class ChildFailed:
     """Report to a parent: ``child`` raised ``error``.
 

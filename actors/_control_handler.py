@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import _lifecycle, _supervising
-from ._control import ChildExited, ChildFailed, RestartChildren, RunExclusive, Start, Stop
+from ._control import (
+    BehaviourChanged,
+    ChildExited,
+    ChildFailed,
+    RestartChildren,
+    RunExclusive,
+    Start,
+    Stop,
+)
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
@@ -24,6 +32,8 @@ async def handle_control(cell: ActorCell, message: object) -> None:
             await _supervising.child_exited(cell, child)
         case RestartChildren(restart=restart, stop=stop_now):
             await _supervising.restart_children(cell, restart, stop_now)
+        case BehaviourChanged():
+            pass  # the turn ended so the next message meets the new handler
         case RunExclusive(operation=operation, done=done):
             try:
                 await operation(cell)

@@ -60,5 +60,13 @@ class AskCycleError(ActorError):
         self.chain = chain
 
 
+class StashError(ActorError):
+    """``context.stash()`` was called outside a handler, or the stash is full.
+
+    An actor's stash holds at most its class attribute ``stash_capacity``
+    messages (1,000 by default).
+    """
+
+
 class ActorInitializationError(ActorError, TypeError):
     """An actor class was instantiated directly instead of through ``spawn``."""

@@ -18,6 +18,7 @@ from supervision import RestartHistory, RestartType
 
 from . import _cell_states as states
 from ._actor import _constructing
+from ._behaviour import reset_behaviour, unstash_all
 from ._control import (
     START,
     ChildExited,
@@ -128,6 +129,10 @@ async def teardown(cell: ActorCell) -> None:
     if instance is not None and cell.started:
         await _call_on_stop(cell, instance.on_stop)
     cell.clear_instance()
+    # Nothing stashed is lost: it goes back ahead of the mailbox, for the
+    # fresh instance (which starts with its own receive, not a become).
+    unstash_all(cell)
+    reset_behaviour(cell)
     await stop_children(cell)
     # A fresh instance supervises with a fresh restart window, as in OTP.
     cell.restart_history = RestartHistory()

@@ -9,8 +9,10 @@ mailbox drains, so an idle actor carries no queue at all.
 from __future__ import annotations
 
 import enum
+import heapq
 from collections import deque
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
@@ -52,6 +54,11 @@ def _check_capacity(_instance: object, _attribute: object, value: int | None) ->
         raise ValueError(f"mailbox capacity must be a whole number >= 1, or None (got {value!r})")
 
 
+def _check_priority(_instance: object, _attribute: object, value: Any) -> None:
+    if value is not None and not callable(value):
+        raise TypeError(f"priority must be a key function of the message, or None (got {value!r})")
+
+
 @frozen
 class MailboxConfig:
     """How an actor's mailbox is sized.
@@ -61,6 +68,11 @@ class MailboxConfig:
             means unbounded.
         overflow: what happens to a message that finds a bounded mailbox full
             (an :class:`Overflow` or its string value).
+        priority: a key function of the message: messages with a lower key
+            are handled first, and messages with equal keys in the order they
+            were sent. ``None`` (the default) means plain FIFO. The key is
+            computed when the message is sent; if it raises, the exception
+            propagates to the sender and the message is not queued.
 
     Pass it as ``spawn(..., mailbox=MailboxConfig(100, "backpressure"))`` or
     set it as the class attribute ``mailbox`` on an ``Actor`` subclass.
@@ -69,6 +81,7 @@ class MailboxConfig:
 
     capacity: int | None = field(default=None, validator=_check_capacity)
     overflow: Overflow = field(default=Overflow.FAIL, converter=_parse_overflow)
+    priority: Callable[[Any], Any] | None = field(default=None, validator=_check_priority)
 
     @property
     def bounded(self) -> bool:
@@ -77,6 +90,75 @@ class MailboxConfig:
 
 
 UNBOUNDED = MailboxConfig()
+
+
+class PriorityQueue:
+    """A mailbox queue ordered by a key of the message, FIFO among equal keys.
+
+    It offers the few deque operations the runtime uses (``append``,
+    ``popleft``, ``extendleft``, ``len``, truth), so it can stand in a cell's
+    ``queue`` slot and keep the fast path.
+    """
+
+    __slots__ = ("_front", "_heap", "_key", "_sequence")
+
+    def __init__(self, key: Callable[[Any], Any]) -> None:
+        self._key = key
+        self._heap: list[tuple[Any, int, tuple[object, Promise | None]]] = []
+        self._sequence = 0
+        self._front = 0  # decreasing sequence numbers put messages ahead of the rest
+
+    def append(self, envelope: tuple[object, Promise | None]) -> None:
+        priority = self._key(envelope[0])
+        self._sequence += 1
+        heapq.heappush(self._heap, (priority, self._sequence, envelope))
+
+    def extendleft(self, envelopes: Iterable[tuple[object, Promise | None]]) -> None:
+        # Like deque.extendleft: each goes in front of the ones before it, so
+        # callers pass them reversed; among equal priorities they come first.
+        for envelope in envelopes:
+            self._front -= 1
+            heapq.heappush(self._heap, (self._key(envelope[0]), self._front, envelope))
+
+    def popleft(self) -> tuple[object, Promise | None]:
+        return heapq.heappop(self._heap)[2]
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def __bool__(self) -> bool:
+        return bool(self._heap)
+
+
+# -- queues ----------------------------------------------------------------
+
+
+def requeue_front(cell: ActorCell, envelopes: list[tuple[object, Promise | None]]) -> None:
+    """Put already-accepted messages back ahead of the mailbox, in the given order.
+
+    Used by ``unstash_all`` and at a restart; capacity does not apply (they
+    were accepted once already).
+    """
+    if not envelopes:
+        return
+    if cell.state >= states.STOPPING:
+        for message, promise in envelopes:
+            cell.reject(message, promise, "recipient stopped")
+        return
+    queue = cell.queue
+    if queue is None:
+        queue = cell.queue = new_queue(cell.priority)
+        cell.open = cell.capacity is None
+    queue.extendleft(reversed(envelopes))
+    if cell.run_state == states.IDLE:
+        cell.scheduler.schedule(cell)
+
+
+def new_queue(priority: Callable[[Any], Any] | None) -> deque[tuple[object, Promise | None]]:
+    """An empty mailbox queue of the configured kind (FIFO, or by ``priority``)."""
+    if priority is None:
+        return deque()
+    return PriorityQueue(priority)  # type: ignore[return-value]
 
 
 # -- waiting for room in a bounded mailbox (BACKPRESSURE) --------------------

@@ -71,6 +71,9 @@ class Scheduler:
         self._random = None if seed is None else random.Random(seed)
         #: The actor whose handler is running right now (None between turns).
         self.current: ActorCell | None = None
+        #: The (message, promise) that actor is handling, while it runs without
+        #: suspending; ``None`` once ``context.stash()`` has taken it.
+        self.envelope: tuple[object, Promise | None] | None = None
         #: Which actor each asking actor is waiting on (for ask-cycle detection).
         self.awaiting: dict[ActorCell, ActorCell] = {}
         #: Handlers that suspended, by actor (what each is busy with).

@@ -71,7 +71,16 @@ def resume(
 class Suspension:
     """A handler (or control sequence) of ``cell`` that awaited something unfinished."""
 
-    __slots__ = ("cell", "coroutine", "is_receive", "message", "promise", "started_ns", "yielded")
+    __slots__ = (
+        "cell",
+        "coroutine",
+        "is_receive",
+        "message",
+        "promise",
+        "started_ns",
+        "stashed",
+        "yielded",
+    )
 
     def __init__(
         self,
@@ -90,6 +99,8 @@ class Suspension:
         self.promise = promise
         self.is_receive = is_receive
         self.started_ns = perf_counter_ns()
+        #: Set by context.stash(): the request is answered when handled again.
+        self.stashed = False
 
     async def finish(self) -> None:
         """Drive the coroutine to its end in this task, then settle what it was for."""
@@ -104,7 +115,7 @@ class Suspension:
                 logger.exception("internal error in the control sequence of %s", cell.path)
                 cell.fail(error, None, None)
         else:
-            if self.promise is not None:
+            if self.promise is not None and not self.stashed:
                 complete(self.promise, result)
         if self.is_receive and scheduler.timing:
             # Handlers that suspend are timed exactly, awaits included.
@@ -123,10 +134,14 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
     receive = cell.receive
     assert receive is not None
     is_async = cell.receive_is_async
+    scheduler = cell.scheduler
     handled = 0
     try:
         while queue:
-            message, promise = queue.popleft()
+            envelope = queue.popleft()
+            # For context.stash(): which message is in hand (one store per message).
+            scheduler.envelope = envelope
+            message, promise = envelope
             handled += 1
             try:
                 result = receive(message)
@@ -140,13 +155,15 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
             except Exception as error:
                 cell.fail(error, message, promise)
                 return None
-            if promise is not None and not promise.done():
+            # A stashed request is answered when it is handled again, not now.
+            if promise is not None and scheduler.envelope is envelope and not promise.done():
                 promise.set_result(result)
             # A stop (or other control message) sent during the handler runs
             # before the next message; so does the end of the turn's budget.
             if handled == throughput or cell.control:
                 break
     finally:
+        scheduler.envelope = None
         cell.messages_handled += handled
         if cell.space_waiters:
             wake_space_waiters(cell)
