@@ -22,6 +22,8 @@ from ._errors import MailboxFull as MailboxFull
 from ._errors import RestartIntensityExceeded as RestartIntensityExceeded
 from ._errors import StashError as StashError
 from ._event_stream import EventStream as EventStream
+from ._instrumentation import HandlingScope as HandlingScope
+from ._instrumentation import Instrumentation as Instrumentation
 from ._mailbox import MailboxConfig as MailboxConfig
 from ._mailbox import Overflow as Overflow
 from ._messages import ActorFailed as ActorFailed
@@ -49,6 +51,8 @@ __all__ = [
     "DeadLetter",
     "DuplicateActorName",
     "EventStream",
+    "HandlingScope",
+    "Instrumentation",
     "InvalidActorName",
     "MailboxConfig",
     "MailboxFull",

@@ -26,6 +26,7 @@ from ._errors import (
     MailboxFull,
 )
 from ._extras import CellExtras
+from ._instrumentation import Carried
 from ._mailbox import MailboxConfig, Overflow, new_queue, wake_space_waiters
 from ._messages import ActorFailed, Terminated
 from ._promise import Promise, complete, fail
@@ -60,6 +61,7 @@ class ActorCell:
         "control",
         "extras",
         "failure_count",
+        "fast",
         "instance",
         "kwargs",
         "messages_handled",
@@ -112,6 +114,9 @@ class ActorCell:
         self.capacity = mailbox.capacity
         self.overflow = mailbox.overflow
         self.priority = mailbox.priority
+        # Whether tell may append straight to the queue: unbounded, and no
+        # instrumentation that wants to see every message.
+        self.fast = mailbox.capacity is None and system._instrumentation is None
         self.ref = LocalActorRef(self)
         self.context = ActorContext(self)
         self.state = states.NEW
@@ -161,7 +166,7 @@ class ActorCell:
         queue = self.queue
         if queue is None:
             queue = self.queue = new_queue(self.priority)
-            self.open = self.capacity is None
+            self.open = self.fast
         elif self.capacity is not None and len(queue) >= self.capacity:
             if self.overflow is Overflow.DROP:
                 self.reject(message, promise, "mailbox full")
@@ -174,6 +179,9 @@ class ActorCell:
             raise MailboxFull(
                 f"the mailbox of {self.path} is full ({self.capacity} messages); {advice}"
             )
+        instrumentation = self.system._instrumentation
+        if instrumentation is not None:
+            promise = Carried(promise, instrumentation.on_send(self.ref, message))
         queue.append((message, promise))
         if self.run_state == states.IDLE:
             self.scheduler.schedule(self)

@@ -148,7 +148,7 @@ def requeue_front(cell: ActorCell, envelopes: list[tuple[object, Promise | None]
     queue = cell.queue
     if queue is None:
         queue = cell.queue = new_queue(cell.priority)
-        cell.open = cell.capacity is None
+        cell.open = cell.fast
     queue.extendleft(reversed(envelopes))
     if cell.run_state == states.IDLE:
         cell.scheduler.schedule(cell)

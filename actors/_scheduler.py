@@ -24,12 +24,13 @@ import anyio
 import anyio.lowlevel
 
 from . import _cell_states as states
-from ._turn import Suspension, run_turn
+from ._turn import Suspension, run_turn, run_turn_instrumented
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
 
     from ._cell import ActorCell
+    from ._instrumentation import Instrumentation
     from ._promise import Promise, PromiseFactory
 
 logger = logging.getLogger(__name__)
@@ -59,12 +60,14 @@ class Scheduler:
         new_promise: PromiseFactory,
         timing: bool = True,
         seed: int | None = None,
+        instrumentation: Instrumentation | None = None,
     ) -> None:
         self.throughput = throughput
         self.yield_interval = yield_interval
         self.new_promise = new_promise
         #: Whether handling times are measured (sampled; see _run_batch).
         self.timing = timing
+        self.instrumentation = instrumentation
         # With a seed, the next cell to run is drawn at random from the run
         # queue instead of taken in FIFO order: the same seed replays the same
         # interleaving (as long as no handler awaits real I/O).
@@ -145,6 +148,7 @@ class Scheduler:
         run_queue = self.run_queue
         throughput = self.throughput
         timing = self.timing
+        instrumentation = self.instrumentation
         draw = self._random
         turns = 0
         batch_start = perf_counter_ns()
@@ -163,7 +167,9 @@ class Scheduler:
                 # Not reset between turns: no other code runs until the next
                 # turn sets it, and the batch's end clears it.
                 self.current = cell
-                if timing and not turns % TIMING_SAMPLE_EVERY:
+                if instrumentation is not None:
+                    suspension = run_turn_instrumented(cell, throughput, instrumentation)
+                elif timing and not turns % TIMING_SAMPLE_EVERY:
                     started = perf_counter_ns()
                     suspension = run_turn(cell, throughput)
                     if suspension is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from anyio.abc import TaskGroup
 
     from ._actor import Actor
+    from ._instrumentation import Instrumentation
     from ._mailbox import MailboxConfig
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,9 @@ class ActorSystem:
             FIFO, for tests: the same seed replays the same interleaving as
             long as no handler awaits real I/O. Message order between one
             sender and one receiver is kept either way.
+        instrumentation: an :class:`Instrumentation` (such as
+            ``actors.otel.OpenTelemetryInstrumentation``) called around every
+            message; ``None`` costs nothing.
     """
 
     def __init__(
@@ -81,6 +85,7 @@ class ActorSystem:
         shutdown_timeout: float = 10.0,
         timing: bool = True,
         seed: int | None = None,
+        instrumentation: Instrumentation | None = None,
     ) -> None:
         if not isinstance(name, str) or not name or "/" in name:
             raise ValueError(f"system name must be a non-empty string without '/' (got {name!r})")
@@ -98,6 +103,13 @@ class ActorSystem:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"seed must be an int or None (got {seed!r})")
         self._seed = seed
+        for hook in ("on_send", "on_handle"):
+            if instrumentation is not None and not callable(getattr(instrumentation, hook, None)):
+                raise TypeError(
+                    "instrumentation must provide on_send() and on_handle() "
+                    f"(got {instrumentation!r})"
+                )
+        self._instrumentation = instrumentation
         #: Publish/subscribe between actors; the runtime publishes
         #: ``DeadLetter`` and ``ActorFailed`` here.
         self.event_stream = EventStream()
@@ -130,6 +142,7 @@ class ActorSystem:
             new_promise=new_promise,
             timing=self._timing,
             seed=self._seed,
+            instrumentation=self._instrumentation,
         )
         self._timers = TimerService(new_promise)
         task_group = anyio.create_task_group()
@@ -251,6 +264,23 @@ class ActorSystem:
             restart=restart,
             mailbox=mailbox,
         ).ref
+
+    def start_soon(
+        self, fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any, name: str | None = None
+    ) -> None:
+        """Run ``fn(*args)`` as a background task for the lifetime of the system.
+
+        For services that belong with the actors (an observer, a transport):
+        the task runs in the system's task group and is cancelled after the
+        actors have stopped, when the system shuts down. An exception
+        escaping it brings the system down, as in any task group.
+
+        Raises:
+            ActorSystemClosed: the system is not running.
+        """
+        self._check_running()
+        assert self._task_group is not None
+        self._task_group.start_soon(fn, *args, name=name)
 
     async def stop(self, ref: ActorRef) -> None:
         """Stop the actor ``ref`` for good, and return once it has stopped.

@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from . import _cell_states as states
 from ._control_handler import handle_control
+from ._instrumentation import Carried
 from ._mailbox import wake_space_waiters
 from ._promise import complete
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
+    from ._instrumentation import HandlingScope, Instrumentation
     from ._promise import Promise
     from ._scheduler import Scheduler
 
@@ -77,6 +79,7 @@ class Suspension:
         "is_receive",
         "message",
         "promise",
+        "scope",
         "started_ns",
         "stashed",
         "yielded",
@@ -101,20 +104,31 @@ class Suspension:
         self.started_ns = perf_counter_ns()
         #: Set by context.stash(): the request is answered when handled again.
         self.stashed = False
+        #: The instrumentation's view of this handler run, if any.
+        self.scope: HandlingScope | None = None
 
     async def finish(self) -> None:
         """Drive the coroutine to its end in this task, then settle what it was for."""
         cell = self.cell
         scheduler = cell.scheduler
+        scope = self.scope
+        if scope is not None:
+            scope.activate()
         try:
             result = await resume(scheduler, cell, self.coroutine, self.yielded)
         except Exception as error:
+            if scope is not None:
+                scope.deactivate()
+                scope.end(error)
             if self.is_receive:
                 cell.fail(error, self.message, self.promise)
             else:
                 logger.exception("internal error in the control sequence of %s", cell.path)
                 cell.fail(error, None, None)
         else:
+            if scope is not None:
+                scope.deactivate()
+                scope.end(None)
             if self.promise is not None and not self.stashed:
                 complete(self.promise, result)
         if self.is_receive and scheduler.timing:
@@ -186,4 +200,64 @@ def _run_control(cell: ActorCell) -> Suspension | None:
             cell.fail(error, None, None)
             return None
         return Suspension(cell, coroutine, yielded, None, None, is_receive=False)
+    return None
+
+
+def run_turn_instrumented(
+    cell: ActorCell, throughput: int, instrumentation: Instrumentation
+) -> Suspension | None:
+    """:func:`run_turn` for an instrumented system: a scope around every handler run.
+
+    Kept apart so that systems without instrumentation run the plain loop.
+    """
+    if cell.control:
+        suspension = _run_control(cell)
+        if suspension is not None:
+            return suspension
+    queue = cell.queue
+    if cell.state != states.RUNNING or not queue:
+        return None
+    scheduler = cell.scheduler
+    handled = 0
+    try:
+        while queue:
+            envelope = queue.popleft()
+            scheduler.envelope = envelope
+            message, promise = envelope
+            carrier = promise.carrier if isinstance(promise, Carried) else None
+            handled += 1
+            receive = cell.receive
+            assert receive is not None
+            scope = instrumentation.on_handle(cell.ref, message, carrier)
+            scope.activate()
+            try:
+                result = receive(message)
+                if cell.receive_is_async:
+                    try:
+                        yielded = result.send(None)
+                    except StopIteration as stop:
+                        result = stop.value
+                    else:
+                        suspension = Suspension(
+                            cell, result, yielded, message, promise, is_receive=True
+                        )
+                        suspension.scope = scope
+                        return suspension
+            except Exception as error:
+                scope.end(error)
+                cell.fail(error, message, promise)
+                return None
+            finally:
+                # Before a hand-off starts another task, so no context leaks into it.
+                scope.deactivate()
+            scope.end(None)
+            if promise is not None and scheduler.envelope is envelope and not promise.done():
+                promise.set_result(result)
+            if handled == throughput or cell.control:
+                break
+    finally:
+        scheduler.envelope = None
+        cell.messages_handled += handled
+        if cell.space_waiters:
+            wake_space_waiters(cell)
     return None
