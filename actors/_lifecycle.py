@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from supervision import RestartHistory, RestartType
@@ -45,10 +45,22 @@ async def start(cell: ActorCell) -> None:
     Any exception is a failure of the actor, reported to its parent. Messages
     wait in the mailbox until this has finished.
     """
+    rest = start_now(cell)
+    if rest is not None:
+        await rest
+
+
+def start_now(cell: ActorCell) -> Coroutine[Any, Any, None] | None:
+    """:func:`start`, as far as it goes without awaiting.
+
+    Returns ``None`` when the start is complete (the common case: a plain
+    ``on_start``, which needs no coroutine at all), or a coroutine that awaits
+    what an ``async def on_start`` returned and then completes the start.
+    """
     first_start = cell.state == states.NEW
     if not first_start and cell.state != states.RESTARTING:
-        return
-    if first_start:
+        return None
+    if first_start and cell.children:
         # Declared children were created with the cell (so lookups work at
         # once); they start now, in order, ahead of any message to them.
         for child in cell.live_children():
@@ -59,7 +71,7 @@ async def start(cell: ActorCell) -> None:
         instance = cell.actor_class(*cell.args, **cell.kwargs)
     except Exception as error:
         cell.fail(error, None, None)
-        return
+        return None
     finally:
         _constructing.reset(token)
     cell.set_instance(instance)
@@ -75,10 +87,26 @@ async def start(cell: ActorCell) -> None:
                     restart=spec.restart,
                     mailbox=spec.mailbox,  # type: ignore[arg-type]
                 )
-        await call_hook(instance.on_start)
+        result = instance.on_start()
+    except Exception as error:
+        cell.fail(error, None, None)
+        return None
+    if result is not None and inspect.isawaitable(result):
+        return _finish_start(cell, result)
+    _started(cell)
+    return None
+
+
+async def _finish_start(cell: ActorCell, on_start: Awaitable[Any]) -> None:
+    try:
+        await on_start
     except Exception as error:
         cell.fail(error, None, None)
         return
+    _started(cell)
+
+
+def _started(cell: ActorCell) -> None:
     cell.started = True
     cell.state = states.RUNNING
     if logger.isEnabledFor(logging.DEBUG):

@@ -21,8 +21,10 @@ from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
 from . import _cell_states as states
+from ._control import START
 from ._control_handler import handle_control
 from ._instrumentation import Carried
+from ._lifecycle import start_now
 from ._mailbox import wake_space_waiters
 from ._promise import complete
 
@@ -188,7 +190,19 @@ def _run_control(cell: ActorCell) -> Suspension | None:
     control = cell.control
     while control:
         message = control.pop(0)
-        coroutine = handle_control(cell, message)
+        if message is START:
+            # Most starts complete without awaiting: no coroutine for them.
+            try:
+                rest = start_now(cell)
+            except Exception as error:
+                logger.exception("internal error starting %s", cell.path)
+                cell.fail(error, None, None)
+                return None
+            if rest is None:
+                continue
+            coroutine: Coroutine[Any, Any, Any] = rest
+        else:
+            coroutine = handle_control(cell, message)
         try:
             yielded = coroutine.send(None)
         except StopIteration:
