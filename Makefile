@@ -1,5 +1,5 @@
 # Two commands on a fresh machine (Python 3.11+ and make):
-#   make demo   runs the showcase example
+#   make demo   runs the showcase example (make demo OBSERVER=1: with the live observer page)
 #   make test   runs the test suite on asyncio and trio
 # Each creates .venv and installs the project on first use.
 
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/bank.py
+	$(BIN)/python examples/bank.py $(if $(OBSERVER),--observer)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

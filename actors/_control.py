@@ -41,6 +41,13 @@ BEHAVIOUR_CHANGED = BehaviourChanged()
 
 
 @frozen
+class Fail:
+    """Fail with ``error`` as if a handler had raised it (``system.inject_failure``)."""
+
+    error: Exception
+
+
+@frozen
 class ChildFailed:
     """Report to a parent: ``child`` raised ``error``.
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import _cell_states as states
 from . import _lifecycle, _supervising
 from ._control import (
     BehaviourChanged,
     ChildExited,
     ChildFailed,
+    Fail,
     RestartChildren,
     RunExclusive,
     Start,
@@ -32,6 +34,9 @@ async def handle_control(cell: ActorCell, message: object) -> None:
             await _supervising.child_exited(cell, child)
         case RestartChildren(restart=restart, stop=stop_now):
             await _supervising.restart_children(cell, restart, stop_now)
+        case Fail(error=error):
+            if cell.state == states.RUNNING:
+                cell.fail(error, None, None)
         case BehaviourChanged():
             pass  # the turn ended so the next message meets the new handler
         case RunExclusive(operation=operation, done=done):

@@ -19,13 +19,13 @@ from ._control import START, Stop
 from ._errors import ActorSystemClosed
 from ._event_stream import EventStream
 from ._guardian import Guardian
+from ._inspection import SystemInspection
 from ._mailbox import UNBOUNDED
 from ._messages import DeadLetter
 from ._promise import promise_factory
 from ._ref import ActorRef, LocalActorRef
 from ._scheduler import Scheduler
 from ._spawn import spawn_child
-from ._statistics import SystemStatistics, render_tree, system_statistics
 from ._timers import TimerService
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def _positive_int(value: object, what: str) -> int:
     return value
 
 
-class ActorSystem:
+class ActorSystem(SystemInspection):
     """A tree of actors with its scheduler, timers and event stream.
 
     Use it as an async context manager; it runs inside the task that enters it::
@@ -331,30 +331,6 @@ class ActorSystem:
                 return None
             cell = found
         return cell.ref if cell.state != states.STOPPED else None
-
-    def statistics(self) -> SystemStatistics:
-        """A frozen snapshot of the system: actors, dead letters, scheduler load."""
-        if not self._entered:
-            raise ActorSystemClosed(f"actor system {self.name!r} has not been started")
-        return system_statistics(self)
-
-    def tree(self) -> str:
-        """The supervision tree as text, one actor a line with its figures.
-
-        Usable from a REPL or a signal handler (it only reads)::
-
-            user (Guardian) idle mailbox=0 handled=0 failures=0 restarts=0
-              bank (Bank) idle mailbox=0 handled=0 failures=0 restarts=0
-                ada (Account) idle mailbox=0 handled=3 failures=1 restarts=1
-        """
-        if not self._entered:
-            raise ActorSystemClosed(f"actor system {self.name!r} has not been started")
-        return "\n".join(render_tree(self._user_guardian))
-
-    @property
-    def dead_letters(self) -> Mapping[type, int]:
-        """How many dead letters there have been, by message type (a read-only snapshot)."""
-        return MappingProxyType(dict(self._dead_letters))
 
     def _generated_name(self) -> str:
         return f"${next(self._names)}"

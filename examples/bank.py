@@ -14,13 +14,19 @@ which one account tells the other to credit the amount. The bank's
 The auditor counts every posting through ``system.event_stream``, and a
 dead-letter listener counts the money sent to an account after it was closed.
 
-Run it with ``python examples/bank.py [--backend trio]``.
+Run it with ``python examples/bank.py [--backend trio]``. With ``--observer``
+(``make demo OBSERVER=1``) it serves the live observer page (``actors.observer``,
+needs ``anyactors[observer]``) and, after the story, keeps the bank busy: a
+deposit every half second, and a crash of ada every few seconds, so that you
+can watch her supervisor restart her (or use the page's own buttons). Stop it
+with Ctrl+C.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from functools import partial
 
 import anyio
 from attrs import frozen
@@ -140,8 +146,11 @@ class DeadLetterCounter(Actor):
         return self.lost if isinstance(message, Report) else None
 
 
-async def main() -> None:
+async def main(*, observer_port: int | None = None) -> None:
+    """Tell the bank's story; with ``observer_port``, serve the observer and keep going."""
     async with ActorSystem("bank") as system:
+        if observer_port is not None:
+            await start_observer(system, port=observer_port)
         bank = system.spawn(Bank, name="bank")
         dead = system.spawn(DeadLetterCounter, name="dead-letters")
         system.event_stream.subscribe(dead, DeadLetter)
@@ -179,13 +188,47 @@ async def main() -> None:
         print(f"money lost to closed accounts: {await dead.ask(Report())}")
         by_type = {kind.__name__: count for kind, count in system.dead_letters.items()}
         print(f"dead letters by type: {by_type}")
+        if observer_port is not None:
+            await keep_busy(ada)
+
+
+async def start_observer(system: ActorSystem, *, port: int) -> None:
+    """Serve the observer page, with its actions on (it listens on loopback only)."""
+    from actors.observer import serve_observer  # noqa: PLC0415 - only with --observer
+
+    observer = await serve_observer(
+        system, port=port, actions=True, message_types=[Deposit, Report, Fault]
+    )
+    print(f"observer: {observer.url}?token={observer.token} (Ctrl+C to stop)", flush=True)
+
+
+async def keep_busy(ada: ActorRef) -> None:
+    """Keep ada busy, and crashing now and then, until cancelled: for the observer page."""
+    ticks = 0
+    while True:
+        await anyio.sleep(0.5)
+        ticks += 1
+        ada.tell(Deposit(1))
+        if ticks % 8 == 0:
+            ada.tell(Fault())  # crashes her: watch the restart on the page
 
 
 def run(argv: Sequence[str] | None = None) -> None:
-    """Parse ``--backend`` and run :func:`main` on it."""
+    """Parse ``--backend`` (and ``--observer``, ``--port``) and run :func:`main` on it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--backend", choices=["asyncio", "trio"], default="asyncio")
-    anyio.run(main, backend=parser.parse_args(argv).backend)
+    parser.add_argument(
+        "--observer", action="store_true", help="serve the live observer page and keep running"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8089, help="the observer's port (0: any free port)"
+    )
+    options = parser.parse_args(argv)
+    port = options.port if options.observer else None
+    try:
+        anyio.run(partial(main, observer_port=port), backend=options.backend)
+    except KeyboardInterrupt:
+        print("stopped")
 
 
 if __name__ == "__main__":

@@ -125,3 +125,38 @@ async def test_a_seed_replays_the_same_interleaving_and_keeps_per_sender_order()
     assert first != other  # another seed, another interleaving (for these two seeds)
     for label in "abcd":
         assert [n for (who, n) in first if who == label] == list(range(5))
+
+
+async def test_children_walk_and_inject_failure() -> None:
+    from actors import ActorFailed, Supervisor
+    from supervision import child
+
+    class Team(Supervisor):
+        children = (child(Fragile, "x", Inbox(), name="x"), child(Fragile, "y", Inbox(), name="y"))
+
+    failures = Inbox()
+    async with ActorSystem() as system:
+        system.event_stream.subscribe(
+            system.spawn(Recorder, failures, name="listener"), ActorFailed
+        )
+        team = system.spawn(Team, name="team")
+        x = system.lookup("team/x")
+        assert x is not None
+        await x.ask("bump")
+        assert [ref.path for ref in system.children()] == ["/user/listener", "/user/team"]
+        assert [ref.path for ref in system.children(team)] == ["/user/team/x", "/user/team/y"]
+        assert [ref.path for ref in system.walk()] == [
+            "/user/listener",
+            "/user/team",
+            "/user/team/x",
+            "/user/team/y",
+        ]
+        error = RuntimeError("injected")
+        assert system.inject_failure(x, error) is True
+        (event,) = await failures.wait_for(1)
+        assert event == ActorFailed(ref=x, error=error, message=None)
+        assert await x.ask("count") == 0  # restarted by the team's default strategy
+        await system.stop(team)
+        assert system.inject_failure(x, error) is False
+        with pytest.raises(TypeError, match=r"^inject_failure\(\) needs an Exception instance"):
+            system.inject_failure(x, "boom")  # type: ignore[arg-type]

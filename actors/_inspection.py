@@ -1,0 +1,123 @@
+"""Looking into a running system: statistics, the tree, walking it, injecting a failure.
+
+A mixin of ``ActorSystem``, kept apart so the system module stays about
+running actors, and this one about seeing them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, cast
+
+from . import _cell_states as states
+from ._control import Fail
+from ._errors import ActorSystemClosed
+from ._ref import ActorRef, LocalActorRef
+from ._statistics import SystemStatistics, render_tree, system_statistics
+
+if TYPE_CHECKING:
+    from ._cell import ActorCell
+    from ._system import ActorSystem
+    from .observer import Observer
+
+
+class SystemInspection:
+    """Read-only views of a system, and the one way in for tools (``inject_failure``)."""
+
+    name: str
+    _entered: bool
+    _user_guardian: ActorCell
+    _dead_letters: Counter[type]
+
+    def children(self, ref: ActorRef | None = None) -> tuple[ActorRef, ...]:
+        """The live children of ``ref``, in start order; with ``None``, the top-level actors."""
+        cell = self._user_guardian if ref is None else self._local_cell(ref)
+        return tuple(child.ref for child in cell.live_children())
+
+    def walk(self) -> Iterator[ActorRef]:
+        """Every live actor, depth first in start order, each parent before its children.
+
+        A snapshot as it goes: actors spawned or stopped during the walk may or
+        may not be included. Guardians are not included.
+        """
+        stack = list(reversed(list(self._user_guardian.live_children())))
+        while stack:
+            cell = stack.pop()
+            if cell.state != states.STOPPED:
+                yield cell.ref
+                stack.extend(reversed(list(cell.live_children())))
+
+    def inject_failure(self, ref: ActorRef, error: Exception) -> bool:
+        """Make ``ref`` fail with ``error`` between two of its messages, as if a handler raised it.
+
+        For tests and tools (the observer's "inject a failure" action): its
+        supervisor then resumes, restarts, stops or escalates as for any
+        failure, and ``ActorFailed(ref, error, None)`` is published. Returns
+        ``False``, doing nothing, when the actor has stopped; an actor that is
+        not running when its turn comes (starting, failed, restarting) ignores it.
+        """
+        if not isinstance(error, Exception):
+            raise TypeError(f"inject_failure() needs an Exception instance (got {error!r})")
+        cell = self._local_cell(ref)
+        if cell.parent is None or cell.state >= states.STOPPING:
+            return False
+        cell.send_control(Fail(error))
+        return True
+
+    def _local_cell(self, ref: ActorRef) -> ActorCell:
+        if not isinstance(ref, LocalActorRef):
+            raise TypeError(f"needs an ActorRef of this system (got {ref!r})")
+        cell = ref._cell
+        if cell.system is not self:
+            raise ValueError(f"{ref!r} belongs to another actor system")
+        return cell
+
+    async def serve_observer(
+        self,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        actions: bool = False,
+        message_types: Iterable[type] = (),
+    ) -> Observer:
+        """Serve the live observer page of this system (needs ``anyactors[observer]``).
+
+        See :func:`actors.observer.serve_observer`: binds to loopback unless
+        told otherwise; the actions (stop, inject a failure, send) are off
+        unless ``actions=True``, and then need the token it logs at start-up.
+        """
+        from .observer import serve_observer  # noqa: PLC0415 - the optional extra
+
+        return await serve_observer(
+            cast("ActorSystem", self),
+            port=port,
+            host=host,
+            actions=actions,
+            message_types=message_types,
+        )
+
+    def statistics(self) -> SystemStatistics:
+        """A frozen snapshot of the system: actors, dead letters, scheduler load."""
+        if not self._entered:
+            raise ActorSystemClosed(f"actor system {self.name!r} has not been started")
+        return system_statistics(cast("ActorSystem", self))
+
+    def tree(self) -> str:
+        """The supervision tree as text, one actor a line with its figures.
+
+        Usable from a REPL or a signal handler (it only reads)::
+
+            user (Guardian) idle mailbox=0 handled=0 failures=0 restarts=0
+              bank (Bank) idle mailbox=0 handled=0 failures=0 restarts=0
+                ada (Account) idle mailbox=0 handled=3 failures=1 restarts=1
+        """
+        if not self._entered:
+            raise ActorSystemClosed(f"actor system {self.name!r} has not been started")
+        return "\n".join(render_tree(self._user_guardian))
+
+    @property
+    def dead_letters(self) -> Mapping[type, int]:
+        """How many dead letters there have been, by message type (a read-only snapshot)."""
+        return MappingProxyType(dict(self._dead_letters))
