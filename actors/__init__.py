@@ -11,6 +11,8 @@ import logging
 from supervision import ActorError as ActorError
 
 from ._actor import Actor as Actor
+from ._cluster import Cluster as Cluster
+from ._cluster import ClusterNode as ClusterNode
 from ._context import ActorContext as ActorContext
 from ._errors import ActorInitializationError as ActorInitializationError
 from ._errors import ActorStopped as ActorStopped
@@ -48,6 +50,8 @@ __all__ = [
     "ActorSystem",
     "ActorSystemClosed",
     "AskCycleError",
+    "Cluster",
+    "ClusterNode",
     "DeadLetter",
     "DuplicateActorName",
     "EventStream",

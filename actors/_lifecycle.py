@@ -209,3 +209,16 @@ async def _call_on_stop(cell: ActorCell, hook: Callable[[], Any]) -> None:
         logger.exception(
             "on_stop of %s failed; stopping anyway", cell.path, extra={"actor": cell.path}
         )
+
+
+def force_terminate(cell: ActorCell) -> None:
+    """After the shutdown deadline: settle everything of a cell that did not stop in time."""
+    for child in reversed(list(cell.live_children())):
+        force_terminate(child)
+    if cell.state != states.STOPPED:
+        if cell.parent is not None:
+            logger.warning(
+                "%s did not stop in time; cancelled", cell.path, extra={"actor": cell.path}
+            )
+        cell.state = states.STOPPING
+        cell.finish_termination()

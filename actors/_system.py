@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sys
 from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping
 from types import MappingProxyType, TracebackType
@@ -20,6 +21,7 @@ from ._errors import ActorSystemClosed
 from ._event_stream import EventStream
 from ._guardian import Guardian
 from ._inspection import SystemInspection
+from ._lifecycle import force_terminate
 from ._mailbox import UNBOUNDED
 from ._messages import DeadLetter
 from ._promise import promise_factory
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from anyio.abc import TaskGroup
 
     from ._actor import Actor
+    from ._cluster import Cluster, ClusterNode
     from ._instrumentation import Instrumentation
     from ._mailbox import MailboxConfig
 
@@ -74,6 +77,10 @@ class ActorSystem(SystemInspection):
         instrumentation: an :class:`Instrumentation` (such as
             ``actors.otel.OpenTelemetryInstrumentation``) called around every
             message; ``None`` costs nothing.
+        cluster: a :class:`Cluster` to join (such as
+            ``actors.remote.NatsCluster``): named top-level actors become
+            reachable from other processes, and :meth:`find` resolves names
+            cluster-wide.
     """
 
     def __init__(
@@ -86,6 +93,7 @@ class ActorSystem(SystemInspection):
         timing: bool = True,
         seed: int | None = None,
         instrumentation: Instrumentation | None = None,
+        cluster: Cluster | None = None,
     ) -> None:
         if not isinstance(name, str) or not name or "/" in name:
             raise ValueError(f"system name must be a non-empty string without '/' (got {name!r})")
@@ -110,6 +118,10 @@ class ActorSystem(SystemInspection):
                     f"(got {instrumentation!r})"
                 )
         self._instrumentation = instrumentation
+        if cluster is not None and not callable(getattr(cluster, "attach", None)):
+            raise TypeError(f"cluster must provide attach(system) (got {cluster!r})")
+        self._cluster = cluster
+        self._cluster_node: ClusterNode | None = None
         #: Publish/subscribe between actors; the runtime publishes
         #: ``DeadLetter`` and ``ActorFailed`` here.
         self.event_stream = EventStream()
@@ -153,6 +165,12 @@ class ActorSystem(SystemInspection):
         self._running = True
         self._user_guardian = self._start_guardian("user")
         self._system_guardian = self._start_guardian("system")
+        if self._cluster is not None:
+            try:
+                self._cluster_node = await self._cluster.attach(self)
+            except BaseException:
+                await self.__aexit__(*sys.exc_info())
+                raise
         return self
 
     async def __aexit__(
@@ -165,11 +183,12 @@ class ActorSystem(SystemInspection):
         assert task_group is not None
         try:
             if task_group.cancel_scope.cancel_called:
+                await self._detach_cluster()
                 # A runtime task died (a BaseException escaped a handler):
                 # nothing dispatches any more, so a graceful stop cannot run.
                 self._running = False
                 for guardian in (self._user_guardian, self._system_guardian):
-                    _force_terminate(guardian)
+                    force_terminate(guardian)
             else:
                 await self._shutdown()
         finally:
@@ -207,8 +226,16 @@ class ActorSystem(SystemInspection):
                 self.name,
                 self._shutdown_timeout,
             )
+        await self._detach_cluster()
         for guardian in guardians:
-            _force_terminate(guardian)
+            force_terminate(guardian)
+
+    async def _detach_cluster(self) -> None:
+        # Before the task group is cancelled: the node's tasks run in it.
+        node, self._cluster_node = self._cluster_node, None
+        if node is not None:
+            with anyio.move_on_after(self._shutdown_timeout, shield=True):
+                await node.detach()
 
     def _check_running(self) -> None:
         if not self._running:
@@ -255,7 +282,7 @@ class ActorSystem(SystemInspection):
             ActorSystemClosed: the system is not running.
         """
         self._check_running()
-        return spawn_child(
+        ref = spawn_child(
             self._user_guardian,
             actor_class,
             args,
@@ -264,6 +291,23 @@ class ActorSystem(SystemInspection):
             restart=restart,
             mailbox=mailbox,
         ).ref
+        if name is not None and self._cluster_node is not None:
+            self._cluster_node.spawned(ref)
+        return ref
+
+    async def find(self, name: str) -> ActorRef:
+        """The live actor holding ``name``: cluster-wide with a cluster, else a top-level one.
+
+        Raises:
+            LookupError: no live actor holds the name (with a NATS cluster,
+                ``actors.remote.ActorNotFound``, a subclass).
+        """
+        if self._cluster_node is not None:
+            return await self._cluster_node.find(name)
+        ref = self.lookup(name) if "/" not in name.strip("/") else None
+        if ref is None:
+            raise LookupError(f"no live top-level actor is named {name!r}")
+        return ref
 
     def start_soon(
         self, fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any, name: str | None = None
@@ -347,16 +391,3 @@ class ActorSystem(SystemInspection):
         if isinstance(message, DeadLetter):
             return  # a dead letter about a dead letter is counted, never published again
         self.event_stream.publish(DeadLetter(message=message, recipient=recipient, reason=reason))
-
-
-def _force_terminate(cell: ActorCell) -> None:
-    """After the shutdown deadline: settle everything of a cell that did not stop in time."""
-    for child in reversed(list(cell.live_children())):
-        _force_terminate(child)
-    if cell.state != states.STOPPED:
-        if cell.parent is not None:
-            logger.warning(
-                "%s did not stop in time; cancelled", cell.path, extra={"actor": cell.path}
-            )
-        cell.state = states.STOPPING
-        cell.finish_termination()

@@ -1,0 +1,40 @@
+"""The seam for clusters: what a transport (``actors.remote.NatsCluster``) plugs into.
+
+``ActorSystem(cluster=...)`` attaches the cluster after its guardians have
+started, tells the attached node about every named top-level actor it spawns
+(so the node can make the name reachable cluster-wide), answers
+``system.find`` through it, and detaches it during shutdown, after the actors
+have stopped and before the system's tasks are cancelled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ._ref import ActorRef
+    from ._system import ActorSystem
+
+
+class ClusterNode(Protocol):
+    """A system's attachment to a cluster (for example ``actors.remote.NatsNode``)."""
+
+    def spawned(self, ref: ActorRef) -> None:
+        """A named top-level actor was spawned here: make its name reachable cluster-wide."""
+        ...
+
+    async def find(self, name: str) -> ActorRef:
+        """The live actor that holds the cluster-wide ``name``, on whichever node it is."""
+        ...
+
+    async def detach(self) -> None:
+        """Leave the cluster: release names and membership, flush, close."""
+        ...
+
+
+class Cluster(Protocol):
+    """How to join a cluster (for example ``actors.remote.NatsCluster``)."""
+
+    async def attach(self, system: ActorSystem) -> ClusterNode:
+        """Join with ``system``; return once its actors are reachable from other nodes."""
+        ...

@@ -1,0 +1,165 @@
+"""Cluster-wide names: a JetStream key-value registry with compare-and-set.
+
+A name maps to ``[node, incarnation, path]``. Registering creates the key only
+if it does not exist (or replaces, by compare-and-set on its revision, an
+entry whose node is no longer live), so one name has one live actor. The entry
+is deleted when the actor stops, when its node detaches, and by the surviving
+nodes when its node's lease expires.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import msgspec
+import nats.errors
+import nats.js.errors
+
+from actors import ActorRef, Terminated
+
+from ._errors import ActorNotFound, NameTaken
+from ._names import Address, escape
+from ._ref import CallbackRef, RemoteActorRef
+
+if TYPE_CHECKING:
+    from nats.js.kv import KeyValue
+
+    from ._node import NatsNode
+
+logger = logging.getLogger(__name__)
+
+
+class NameEntry(msgspec.Struct, array_like=True):
+    """Who holds a name: the node, its incarnation, and the actor's path there."""
+
+    node: str
+    incarnation: str
+    path: str
+
+
+class NameRegistry:
+    """The names this node holds, and lookups of everyone's."""
+
+    def __init__(self, node: NatsNode) -> None:
+        self.node = node
+        self._kv: KeyValue | None = None
+        self._owned: dict[str, tuple[int, ActorRef, CallbackRef]] = {}
+
+    @property
+    def kv(self) -> KeyValue:
+        assert self._kv is not None
+        return self._kv
+
+    async def start(self) -> None:
+        self._kv = await self.node.js.create_key_value(bucket=self.node.subjects.bucket("names"))
+
+    async def _is_live(self, entry: NameEntry) -> bool:
+        return await self.node.membership.is_live(entry.node, entry.incarnation)
+
+    async def register(self, ref: ActorRef, *, name: str | None = None) -> None:
+        """Hold ``name`` (default ``ref.name``) for the local actor ``ref`` until it stops.
+
+        Raises:
+            NameTaken: another live actor holds the name.
+            TypeError: ``ref`` is a remote ref.
+        """
+        if isinstance(ref, RemoteActorRef):
+            raise TypeError(f"only local actors can be registered by their node (got {ref!r})")
+        name = ref.name if name is None else name
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a cluster-wide name must be a non-empty string (got {name!r})")
+        key = escape(name)
+        membership = self.node.membership
+        mine = NameEntry(self.node.name, membership.incarnation, ref.path)
+        value = msgspec.msgpack.encode(mine)
+        for _ in range(5):  # each round loses a race to a concurrent writer at most
+            try:
+                revision = await self.kv.create(key, value)
+                break
+            except nats.js.errors.KeyWrongLastSequenceError:
+                pass
+            try:
+                current = await self.kv.get(key)
+            except nats.js.errors.KeyNotFoundError:
+                continue
+            held = msgspec.msgpack.decode(current.value or b"", type=NameEntry)
+            if held == mine:
+                return
+            if await self._is_live(held):
+                raise NameTaken(
+                    f"the name {name!r} is held by {held.path} on node {held.node}; "
+                    "stop that actor first or choose another name"
+                )
+            try:
+                revision = await self.kv.update(key, value, last=current.revision)
+                break
+            except nats.js.errors.KeyWrongLastSequenceError:
+                continue
+        else:
+            raise NameTaken(f"the name {name!r} is contended by several nodes; try again")
+        listener = CallbackRef(f"{ref.path}#name", lambda message: self._stopped(name, message))
+        self._owned[name] = (revision, ref, listener)
+        ref._watch(listener)
+
+    async def register_quietly(self, ref: ActorRef) -> None:
+        """:meth:`register`, logging a failure instead of raising it (for spawn notifications)."""
+        try:
+            await self.register(ref)
+        except (NameTaken, nats.errors.Error, TimeoutError) as error:
+            logger.error("%s is not reachable cluster-wide: %s", ref.path, error)  # noqa: TRY400
+
+    def _stopped(self, name: str, message: object) -> None:
+        if isinstance(message, Terminated):
+            owned = self._owned.pop(name, None)
+            if owned is not None:
+                self.node.start_soon(self._release, name, owned[0])
+
+    async def _release(self, name: str, revision: int) -> None:
+        try:
+            await self.kv.delete(escape(name), last=revision)
+        except (nats.errors.Error, TimeoutError) as error:
+            logger.debug("name %r was not released: %r", name, error)
+
+    async def find(self, name: str) -> ActorRef:
+        """The live actor holding ``name``.
+
+        Raises:
+            ActorNotFound: no live actor holds it.
+        """
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"find() needs a non-empty name string (got {name!r})")
+        try:
+            current = await self.kv.get(escape(name))
+            held = msgspec.msgpack.decode(current.value or b"", type=NameEntry)
+        except (nats.js.errors.KeyNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
+            raise ActorNotFound(f"no live actor holds the name {name!r} in the cluster") from None
+        if not await self._is_live(held):
+            self.node.start_soon(self._release, name, current.revision)
+            raise ActorNotFound(f"the name {name!r} was held on node {held.node}, which has left")
+        ref = self.node.ref_at(Address(held.node, held.path))
+        if held.node == self.node.name and isinstance(ref, RemoteActorRef):
+            raise ActorNotFound(f"the actor named {name!r} ({held.path}) has stopped")
+        return ref
+
+    async def node_died(self, node: str, incarnation: str) -> None:
+        """Remove the names held by a node that left (compare-and-set: races are harmless)."""
+        try:
+            keys = await self.kv.keys()
+        except nats.js.errors.NoKeysError:
+            return
+        for key in keys:
+            try:
+                current = await self.kv.get(key)
+                held = msgspec.msgpack.decode(current.value or b"", type=NameEntry)
+                if held.node == node and held.incarnation == incarnation:
+                    await self.kv.delete(key, last=current.revision)
+            except (nats.errors.Error, msgspec.DecodeError, msgspec.ValidationError):
+                continue
+
+    async def stop(self) -> None:
+        """Release every name this node holds (the node is leaving)."""
+        for name, (revision, ref, listener) in list(self._owned.items()):
+            ref._unwatch(listener)
+            await self._release(name, revision)
+        self._owned.clear()

@@ -1,0 +1,157 @@
+"""Helpers for the remote tests: message types, small actors, and two nodes on one server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import anyio
+from attrs import define, field, frozen
+
+from actors import Actor, ActorRef, ActorSystem
+from actors.remote import MessageRegistry, NatsCluster, NatsNode, attach_cluster
+
+WAIT = 10.0  # seconds before a wait fails the test instead of hanging it
+
+
+@frozen
+class Ping:
+    """A numbered message."""
+
+    number: int
+
+
+@frozen
+class Echo:
+    """Asks the echo actor to return ``text``, or to raise ``error`` (a type name)."""
+
+    text: str
+    error: str | None = None
+
+
+@frozen
+class ReplyTo:
+    """Asks the receiver to tell ``Ping(number)`` to ``to``: a reply-to protocol."""
+
+    to: ActorRef
+    number: int
+
+
+@frozen
+class Unregistered:
+    """A message type that no registry knows."""
+
+    value: int
+
+
+class OutOfStock(Exception):
+    """A user exception type, registered for the wire."""
+
+
+class NotRegistered(Exception):
+    """A user exception type that no registry knows."""
+
+
+def make_registry() -> MessageRegistry:
+    registry = MessageRegistry()
+    registry.register(Ping, Echo, ReplyTo)
+    registry.register_error(OutOfStock)
+    return registry
+
+
+@define(eq=False)
+class Inbox:
+    """What an actor saw, with a way to wait until enough has arrived."""
+
+    messages: list[Any] = field(factory=list)
+    _waiters: list[tuple[int, anyio.Event]] = field(factory=list)
+
+    def record(self, message: Any) -> None:
+        self.messages.append(message)
+        for count, event in self._waiters:
+            if len(self.messages) >= count:
+                event.set()
+
+    async def wait_for(self, count: int, *, timeout: float = WAIT) -> list[Any]:
+        if len(self.messages) < count:
+            event = anyio.Event()
+            self._waiters.append((count, event))
+            with anyio.fail_after(timeout):
+                await event.wait()
+        return list(self.messages)
+
+
+class Recorder(Actor):
+    """Records every message; answers asks with the message."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    def receive(self, message: Any) -> Any:
+        self.inbox.record(message)
+        return message
+
+
+class Echoer(Actor):
+    """Answers ``Echo`` with its text, or raises the named error; serves ``ReplyTo``."""
+
+    def receive(self, message: Any) -> Any:
+        if isinstance(message, Echo):
+            if message.error == "OutOfStock":
+                raise OutOfStock(message.text)
+            if message.error == "NotRegistered":
+                raise NotRegistered(message.text)
+            if message.error == "ValueError":
+                raise ValueError(message.text)
+            return message.text
+        if isinstance(message, ReplyTo):
+            message.to.tell(Ping(message.number))
+            return None
+        return message
+
+
+class Watcher(Actor):
+    """Watches the ref it is told, and records what it receives."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    def receive(self, message: Any) -> Any:
+        if isinstance(message, ActorRef):
+            self.context.watch(message)
+            return "watching"
+        self.inbox.record(message)
+        return None
+
+
+class Parked(Actor):
+    """Never answers before ``release`` is set."""
+
+    def __init__(self, release: anyio.Event) -> None:
+        self.release = release
+
+    async def receive(self, message: Any) -> Any:
+        await self.release.wait()
+        return message
+
+
+@asynccontextmanager
+async def nodes(
+    url: str, *names: str, cluster: str = "shop", **options: Any
+) -> AsyncIterator[list[tuple[ActorSystem, NatsNode]]]:
+    """Several systems of one cluster in this process, each attached as its own node."""
+    async with AsyncExitStack() as stack:
+        attached = []
+        for name in names:
+            system = await stack.enter_async_context(ActorSystem(cluster, shutdown_timeout=5))
+            config = NatsCluster(url, node=name, registry=make_registry(), **options)
+            node = await stack.enter_async_context(attach_cluster(system, config))
+            attached.append((system, node))
+        yield attached
+
+
+async def crash(node: NatsNode) -> None:
+    """End a node as a crash would: no goodbye, its lease is left to expire."""
+    node._scope.cancel()
+    await node.nc.close()
