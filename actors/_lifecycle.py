@@ -24,7 +24,7 @@ from ._control import (
     ChildExited,
     RunExclusive,
 )
-from ._spawn import spawn_child
+from ._spawn import spawn_from_spec
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
@@ -78,15 +78,7 @@ def start_now(cell: ActorCell) -> Coroutine[Any, Any, None] | None:
     try:
         if not first_start:
             for spec in instance._declared_children():
-                spawn_child(
-                    cell,
-                    spec.actor_class,
-                    spec.args,
-                    name=spec.name,
-                    kwargs=spec.kwargs,
-                    restart=spec.restart,
-                    mailbox=spec.mailbox,  # type: ignore[arg-type]
-                )
+                spawn_from_spec(cell, spec, start=True)
         result = instance.on_start()
     except Exception as error:
         cell.fail(error, None, None)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from supervision import RestartType
+from supervision import ChildSpec, RestartType
 
 from . import _cell_states as states
 from ._actor import Actor
@@ -98,18 +98,23 @@ def spawn_child(
     # Declared grandchildren first: if one of them is refused, nothing is
     # left registered under the parent.
     for spec in actor_class._declared_children():
-        spawn_child(
-            child,
-            spec.actor_class,
-            spec.args,
-            name=spec.name,
-            kwargs=spec.kwargs,
-            restart=spec.restart,
-            mailbox=spec.mailbox,  # type: ignore[arg-type]
-            start=False,
-        )
+        spawn_from_spec(child, spec, start=False)
     children[name] = child
     parent.system._actors_spawned += 1
     if start:
         child.send_control(START)
     return child
+
+
+def spawn_from_spec(parent: ActorCell, spec: ChildSpec, *, start: bool) -> ActorCell:
+    """Spawn a child of ``parent`` as a ``supervision.child(...)`` spec declares it."""
+    return spawn_child(
+        parent,
+        spec.actor_class,
+        spec.args,
+        name=spec.name,
+        kwargs=spec.kwargs,
+        restart=spec.restart,
+        mailbox=spec.mailbox,  # type: ignore[arg-type]
+        start=start,
+    )
