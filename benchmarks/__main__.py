@@ -2,9 +2,11 @@
 
 Usage::
 
-    python -m benchmarks [--backend asyncio|trio|all] [--repeat N] [--quick]
-                         [--only NAME ...] [--million]
+    python -m benchmarks [--backend asyncio|asyncio+uvloop|trio|all] [--repeat N]
+                         [--quick] [--only NAME ...] [--million] [--no-peers]
 
+Each repetition runs anyactors and the baseline on every backend in turn, then
+each peer once (peers use no event loop; their samples show on every row).
 Progress goes to stderr; the table (Markdown) goes to stdout.
 """
 
@@ -17,22 +19,27 @@ from importlib.metadata import version
 
 from ._registry import WORKLOADS
 from ._report import markdown
-from ._runner import RUNTIME_FINGERPRINT, Result, run, runtime_fingerprint
+from ._runner import RUNTIME_FINGERPRINT, Result, run_backends, runtime_fingerprint
+from ._systems import BACKENDS, PEERS, available, available_backends
+from ._workload import ANYACTORS, BASELINE
 
-_BACKENDS = ("asyncio", "trio")
+_BACKENDS = BACKENDS
 _MILLION = 1_000_000
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Measure anyactors against a minimal hand-written multiplexer in the same run.",
+        description=(
+            "Measure anyactors against Pykka, Thespian and a minimal hand-written "
+            "multiplexer in the same run."
+        ),
     )
     parser.add_argument(
         "--backend",
         choices=(*_BACKENDS, "all"),
         default="all",
-        help="event loop(s) to run on (default: all)",
+        help="event loop(s) to run on (default: all that are installed)",
     )
     parser.add_argument(
         "--repeat",
@@ -55,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="idle-memory with 1,000,000 actors per process (about 1 GiB per sample)",
     )
+    parser.add_argument(
+        "--no-peers", action="store_true", help="skip Pykka and Thespian (anyactors and the limit)"
+    )
     return parser
 
 
@@ -65,7 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     repeat = options.repeat if options.repeat is not None else (3 if options.quick else 5)
     if repeat < 1:
         parser.error(f"--repeat must be >= 1 (got {repeat})")
-    backends = _BACKENDS if options.backend == "all" else (options.backend,)
+    backends = available_backends() if options.backend == "all" else (options.backend,)
+    peers = () if options.no_peers else tuple(peer for peer in PEERS if available(peer))
     names = options.only or tuple(WORKLOADS)
 
     def progress(line: str) -> None:
@@ -77,17 +88,24 @@ def main(argv: list[str] | None = None) -> None:
         size = workload.quick_size if options.quick else workload.size
         if options.million and name == "idle-memory":
             size = _MILLION
-        results.extend(
-            run(workload, backend, size=size, repeat=repeat, progress=progress)
-            for backend in backends
+        systems = tuple(
+            system for system in (ANYACTORS, BASELINE, *peers) if system in workload.implementations
+        )
+        results += run_backends(
+            workload, backends, size=size, repeat=repeat, systems=systems, progress=progress
         )
     if runtime_fingerprint() != RUNTIME_FINGERPRINT:
-        progress("warning: the actors sources changed on disk during this run")
+        progress(
+            "note: the actors sources changed on disk during this run; every sample "
+            f"measured the sources {RUNTIME_FINGERPRINT} imported (or copied) at its start"
+        )
+    peer_versions = "".join(f", {PEERS[peer]} {version(PEERS[peer])}" for peer in peers)
+    uvloop = f", uvloop {version('uvloop')}" if "asyncio+uvloop" in backends else ""
     print(
         f"anyactors {version('anyactors')} (sources {RUNTIME_FINGERPRINT}), "
         f"Python {platform.python_version()} "
-        f"({platform.python_implementation()}), anyio {version('anyio')}, trio {version('trio')}, "
-        f"{platform.system()} {platform.machine()}; "
+        f"({platform.python_implementation()}), anyio {version('anyio')}, trio {version('trio')}"
+        f"{uvloop}{peer_versions}, {platform.system()} {platform.machine()}; "
         f"median [min-max] of {repeat} interleaved repetitions"
     )
     print()

@@ -11,29 +11,21 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import anyio
-
-from actors import Actor, ActorRef, ActorSystem
-
-from ._baseline import BaselineActor, BaselineRef, BaselineSystem
-from ._workload import ANYACTORS, BASELINE, Sample, Target, Workload
+from ._sides import AsyncHost, Logic, SyncHost, anyactors, baseline
+from ._systems import peers
+from ._workload import ANYACTORS, BASELINE, PYKKA, THESPIAN, Sample, Target, Workload
 
 
-class Incrementer(Actor):
+class Incrementer(Logic):
     """Replies ``n + 1`` to ``n``."""
 
     def receive(self, message: Any) -> Any:
         return message + 1
 
 
-class BaselineIncrementer(BaselineActor):
-    """The same on the baseline."""
-
-    def receive(self, message: Any) -> Any:
-        return message + 1
-
-
-async def _ask_all(ref: ActorRef | BaselineRef, n: int) -> Sample:
+async def drive(host: AsyncHost, n: int) -> Sample:
+    """Ask one actor ``n`` times in sequence."""
+    ref = host.spawn(Incrementer)
     await ref.ask(0)  # the actor has started
     right = 0
     started = time.perf_counter()
@@ -44,33 +36,26 @@ async def _ask_all(ref: ActorRef | BaselineRef, n: int) -> Sample:
     return Sample(count=right, value=n / elapsed)
 
 
-async def _anyactors(n: int) -> Sample:
-    async with ActorSystem("ask") as system:
-        return await _ask_all(system.spawn(Incrementer), n)
-
-
-async def _baseline(n: int) -> Sample:
-    async with BaselineSystem() as system:
-        return await _ask_all(system.spawn(BaselineIncrementer), n)
-
-
-def run_anyactors(n: int, backend: str) -> Sample:
-    """Make ``n`` sequential asks of one anyactors actor."""
-    return anyio.run(_anyactors, n, backend=backend)
-
-
-def run_baseline(n: int, backend: str) -> Sample:
-    """Make ``n`` sequential asks of one baseline actor."""
-    return anyio.run(_baseline, n, backend=backend)
+def drive_sync(host: SyncHost, n: int) -> Sample:
+    """The same on a peer, from the calling thread."""
+    ref = host.spawn(Incrementer)
+    host.ask(ref, 0)
+    right = 0
+    started = time.perf_counter()
+    for i in range(n):
+        if host.ask(ref, i) == i + 1:
+            right += 1
+    elapsed = time.perf_counter() - started
+    return Sample(count=right, value=n / elapsed)
 
 
 WORKLOAD = Workload(
     name="ask",
-    summary="the host task asks one actor n times in sequence; replies/s",
+    summary="the host asks one actor n times in sequence; replies/s",
     unit="ask/s",
     size=50_000,
     quick_size=5_000,
-    implementations={ANYACTORS: run_anyactors, BASELINE: run_baseline},
-    # From the issue: ask >= 0.6x the baseline.
+    implementations={ANYACTORS: anyactors(drive), BASELINE: baseline(drive), **peers("ask")},
+    peer_size={PYKKA: 10_000, THESPIAN: 20_000},
     target=Target(ratio=0.6),
 )

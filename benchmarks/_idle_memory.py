@@ -20,12 +20,22 @@ import resource
 import sys
 from typing import ClassVar
 
-import anyio
-
 from actors import Actor, ActorSystem
 
 from ._baseline import BaselineActor, BaselineSystem
-from ._workload import ANYACTORS, BASELINE, Countdown, Sample, Target, Workload
+from ._sides import Logic, SyncHost
+from ._systems import peers, run_async
+from ._workload import (
+    ANYACTORS,
+    BASELINE,
+    PYKKA,
+    THESPIAN,
+    Countdown,
+    Latch,
+    Sample,
+    Target,
+    Workload,
+)
 
 
 def resident_bytes() -> int:
@@ -89,14 +99,39 @@ async def _baseline(n: int) -> Sample:
     return Sample(count=n - countdown.remaining, value=(after - before) / n)
 
 
+class PeerIdle(Logic):
+    """The same on a peer; counts its start on a class attribute."""
+
+    latch: ClassVar[Latch]
+
+    def on_running(self) -> None:
+        PeerIdle.latch.tick()
+
+
+def drive_sync(host: SyncHost, n: int) -> Sample:
+    """Resident memory per idle actor of a peer, over ``n`` actors."""
+    done = host.signal()
+    PeerIdle.latch = host.latch(1, done)
+    host.spawn(PeerIdle)
+    host.wait(done)
+    done = host.signal()
+    PeerIdle.latch = latch = host.latch(n, done)
+    before = _settled_resident_bytes()
+    for _ in range(n):
+        host.spawn(PeerIdle)
+    host.wait(done)
+    after = _settled_resident_bytes()
+    return Sample(count=n - latch.remaining, value=(after - before) / n)
+
+
 def run_anyactors(n: int, backend: str) -> Sample:
     """Bytes of resident memory per idle anyactors actor, over ``n`` actors."""
-    return anyio.run(_anyactors, n, backend=backend)
+    return run_async(_anyactors, n, backend=backend)
 
 
 def run_baseline(n: int, backend: str) -> Sample:
     """Bytes of resident memory per idle baseline actor, over ``n`` actors."""
-    return anyio.run(_baseline, n, backend=backend)
+    return run_async(_baseline, n, backend=backend)
 
 
 WORKLOAD = Workload(
@@ -105,7 +140,8 @@ WORKLOAD = Workload(
     unit="B/actor",
     size=100_000,
     quick_size=10_000,
-    implementations={ANYACTORS: run_anyactors, BASELINE: run_baseline},
+    implementations={ANYACTORS: run_anyactors, BASELINE: run_baseline, **peers("idle_memory")},
+    peer_size={PYKKA: 3_000, THESPIAN: 30_000},
     # From the issue: <= 1 KiB per idle actor, and 1,000,000 idle actors in one process.
     target=Target(value=1024.0),
     higher_is_better=False,

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import time
 
-import anyio
-
 from actors import Actor, ActorSystem
 
 from ._baseline import BaselineActor, BaselineSystem
-from ._workload import ANYACTORS, BASELINE, Countdown, Sample, Workload
+from ._sides import Logic, SyncHost
+from ._systems import peers, run_async
+from ._workload import ANYACTORS, BASELINE, PYKKA, THESPIAN, Countdown, Latch, Sample, Workload
 
 
 class Starter(Actor):
@@ -62,14 +62,36 @@ async def _baseline(n: int) -> Sample:
     return Sample(count=n - countdown.remaining, value=n / elapsed)
 
 
+class PeerStarter(Logic):
+    """The same on a peer: ticks once the actor runs (Pykka's ``on_start``, Thespian's setup)."""
+
+    def setup(self, latch: Latch) -> None:
+        self.latch = latch
+
+    def on_running(self) -> None:
+        self.latch.tick()
+
+
+def drive_sync(host: SyncHost, n: int) -> Sample:
+    """Spawn and start ``n`` actors of a peer, from the calling thread."""
+    done = host.signal()
+    latch = host.latch(n, done)
+    started = time.perf_counter()
+    for _ in range(n):
+        host.spawn(PeerStarter, latch)
+    host.wait(done)
+    elapsed = time.perf_counter() - started
+    return Sample(count=n - latch.remaining, value=n / elapsed)
+
+
 def run_anyactors(n: int, backend: str) -> Sample:
     """Spawn and start ``n`` anyactors actors."""
-    return anyio.run(_anyactors, n, backend=backend)
+    return run_async(_anyactors, n, backend=backend)
 
 
 def run_baseline(n: int, backend: str) -> Sample:
     """Spawn and start ``n`` baseline actors."""
-    return anyio.run(_baseline, n, backend=backend)
+    return run_async(_baseline, n, backend=backend)
 
 
 WORKLOAD = Workload(
@@ -78,5 +100,6 @@ WORKLOAD = Workload(
     unit="actor/s",
     size=100_000,
     quick_size=10_000,
-    implementations={ANYACTORS: run_anyactors, BASELINE: run_baseline},
+    implementations={ANYACTORS: run_anyactors, BASELINE: run_baseline, **peers("spawn")},
+    peer_size={PYKKA: 1_000, THESPIAN: 10_000},
 )

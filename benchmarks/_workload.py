@@ -10,6 +10,7 @@ Pykka) to a workload is one more entry in its ``implementations``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 import anyio
 from attrs import field, frozen
@@ -18,6 +19,9 @@ from attrs import field, frozen
 BASELINE = "baseline"
 #: The system under test.
 ANYACTORS = "anyactors"
+#: The peers: Pykka's threading actors and Thespian's in-process ``simpleSystemBase``.
+PYKKA = "pykka"
+THESPIAN = "thespian"
 
 
 @frozen(kw_only=True)
@@ -47,6 +51,14 @@ class Target:
 
     ratio: float | None = None
     value: float | None = None
+    #: anyactors on another backend over anyactors on asyncio (trio >= 0.8x asyncio).
+    backend_ratio: float | None = None
+    #: anyactors over each peer, by peer name (e.g. ``{"pykka": 10.0}``).
+    peers: Mapping[str, float] = field(factory=dict)
+
+
+def _same(size: int) -> int:
+    return size
 
 
 def _check_implementations(
@@ -70,6 +82,10 @@ class Workload:
         higher_is_better: ``True`` for rates, ``False`` for costs such as bytes.
         isolated: run every sample in a fresh interpreter (memory workloads).
         target: the goal the report checks, if any.
+        peer_size: the size each peer runs at, when its must be smaller (Pykka
+            runs a thread per actor); rates are per second, so they compare.
+        expected: the count a correct run of size ``n`` reports (``n`` itself,
+            or ``fib(n)`` for Fibonacci).
     """
 
     name: str
@@ -81,6 +97,12 @@ class Workload:
     higher_is_better: bool = True
     isolated: bool = False
     target: Target = Target()
+    peer_size: Mapping[str, int] = field(factory=dict)
+    expected: Callable[[int], int] = _same
+
+    def size_for(self, system: str, size: int) -> int:
+        """The size ``system`` runs at when the others run at ``size``."""
+        return min(size, self.peer_size.get(system, size))
 
 
 class Countdown:
@@ -95,6 +117,28 @@ class Countdown:
     def __init__(self, count: int) -> None:
         self.remaining = count
         self.done = anyio.Event()
+
+    def tick(self) -> None:
+        """Count one event; the last one sets :attr:`done`."""
+        self.remaining -= 1
+        if self.remaining == 0:
+            self.done.set()
+
+
+class Signal(Protocol):
+    """Something a run sets once when it is done (``anyio.Event``, ``threading.Event``)."""
+
+    def set(self) -> None: ...
+
+
+class Latch:
+    """Counts events down to zero, then sets ``done``; like :class:`Countdown`, for any signal."""
+
+    __slots__ = ("done", "remaining")
+
+    def __init__(self, count: int, done: Signal) -> None:
+        self.remaining = count
+        self.done = done
 
     def tick(self) -> None:
         """Count one event; the last one sets :attr:`done`."""
