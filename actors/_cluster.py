@@ -3,8 +3,9 @@
 ``ActorSystem(cluster=...)`` attaches the cluster after its guardians have
 started, tells the attached node about every named top-level actor it spawns
 (so the node can make the name reachable cluster-wide), answers
-``system.find`` through it, and detaches it during shutdown, after the actors
-have stopped and before the system's tasks are cancelled.
+``system.find`` through it, and at shutdown drains it (no new work from the
+cluster; what was taken is finished) before stopping the actors, then detaches
+it after they have stopped and before the system's tasks are cancelled.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ class ClusterNode(Protocol):
 
     async def find(self, name: str) -> ActorRef:
         """The live actor that holds the cluster-wide ``name``, on whichever node it is."""
+        ...
+
+    async def drain(self) -> None:
+        """The system is about to stop its actors: take no new work, finish what was taken."""
         ...
 
     async def detach(self) -> None:

@@ -213,6 +213,11 @@ class ActorSystem(SystemInspection):
         return cell
 
     async def _shutdown(self) -> None:
+        node = self._cluster_node
+        if node is not None:
+            # Pool members and durable mailboxes finish what they took first.
+            with anyio.move_on_after(self._shutdown_timeout, shield=True):
+                await node.drain()
         self._running = False
         guardians = (self._user_guardian, self._system_guardian)
         with anyio.move_on_after(self._shutdown_timeout, shield=True) as scope:

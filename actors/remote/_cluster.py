@@ -71,6 +71,9 @@ class NatsCluster:
         pending_messages, pending_bytes: the most received messages buffered
             before the node handles them; beyond, NATS drops and reports a
             slow consumer.
+        pool_in_flight: the most pool messages one member holds at once
+            (taken from NATS but not yet handled); beyond, its subscription
+            waits, and the pending limits above apply.
         detach_timeout: seconds that leaving the cluster may take.
     """
 
@@ -86,6 +89,7 @@ class NatsCluster:
     outbound_capacity: int = field(default=65536, validator=_positive)
     pending_messages: int = field(default=65536, validator=_positive)
     pending_bytes: int = field(default=64 * 1024 * 1024, validator=_positive)
+    pool_in_flight: int = field(default=1024, validator=_positive)
     detach_timeout: float = field(default=5.0, validator=_positive)
 
     async def attach(self, system: ActorSystem) -> NatsNode:

@@ -200,7 +200,7 @@ class Membership:
         # ago): the request's "no responders" is the authoritative answer.
         request = WatchRequest(target.path, self.node.name)
         data = self.node.codec.encode_control("$watch", request)
-        reply = self.node.request_control(target.address.node, "watch", data)
+        reply = self.node.requests.request_control(target.address.node, "watch", data)
         self.node.start_soon(self._registered, target, reply)
 
     def unwatch(self, target: RemoteActorRef, watcher: ActorRef) -> None:

@@ -89,6 +89,9 @@ class Subjects:
     def pool(self, name: str) -> str:
         return f"{self.prefix}.{self.cluster}.p.{escape(name)}"
 
+    def durable(self, name: str) -> str:
+        return f"{self.prefix}.{self.cluster}.d.{escape(name)}"
+
     def bucket(self, purpose: str) -> str:
         """A JetStream bucket name of this cluster (bucket names allow no dots)."""
         return f"{self.prefix}_{self.cluster}_{purpose}"
@@ -109,6 +112,11 @@ def path_of(tokens: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
+def tokens_of(path: str) -> str:
+    """The subject tokens of an actor path (the inverse of :func:`path_of`)."""
+    return ".".join(escape(segment) for segment in path.split("/") if segment)
+
+
+@functools.lru_cache(maxsize=4096)
 def _actor_subject(base: str, path: str) -> str:
-    tokens = ".".join(escape(segment) for segment in path.split("/") if segment)
-    return f"{base}.a.{tokens}"
+    return f"{base}.a.{tokens_of(path)}"

@@ -7,8 +7,6 @@ remote refs send through one ordered outbound buffer.
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -19,13 +17,17 @@ from anyio.abc import TaskGroup
 
 from actors import ActorRef, DeadLetter
 
-from ._errors import ActorNotFound, RemoteError, check_timeout
+from ._durable import DurableRef, Durables
+from ._errors import ActorNotFound
+from ._inbound import Inbound
 from ._membership import Membership
-from ._names import Address, Subjects, path_of
+from ._names import Address, Subjects
 from ._outbound import Item, Outbound
-from ._ref import RemoteActorRef
+from ._pool import PoolRef, Pools
+from ._ref import RemoteActorRef, Target
 from ._registry import NameRegistry
-from ._wire import ERROR, MESSAGE, REPLY, Codec, Frame, RawMessage, UndecodableError
+from ._requests import Requests
+from ._wire import MESSAGE, Codec
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
@@ -58,9 +60,12 @@ class NatsNode:
         self.codec = Codec(config.registry, address_of=self._address_of, ref_at=self.ref_at)
         self.membership = Membership(self)
         self.registry = NameRegistry(self)
+        self.inbound = Inbound(self)
+        self.pools = Pools(self)
+        self.durables = Durables(self)
+        self._actor_base = f"{self.subjects.base}.a."
         self._outbound = Outbound(config.outbound_capacity)
-        self._pending: dict[int, tuple[asyncio.Future[Any], Address | None]] = {}
-        self._ids = itertools.count(1)
+        self.requests = Requests(self)
         self._subscription: Subscription | None = None
         self._task_group: TaskGroup | None = None
         self._scope = anyio.CancelScope()
@@ -92,7 +97,9 @@ class NatsNode:
             with self._scope:
                 async with anyio.create_task_group() as task_group:
                     self._task_group = task_group
-                    task_group.start_soon(self._outbound.run, self._send)
+                    task_group.start_soon(
+                        self._outbound.run, self.nc.publish, self._not_sent, nats.errors.Error
+                    )
                     task_group.start_soon(self.membership.run)
                     ready.set()
                     await anyio.sleep_forever()
@@ -100,13 +107,15 @@ class NatsNode:
             self._task_group = None
             self._stopped.set()
 
-    def start_soon(self, fn: Any, *args: Any) -> None:
-        """Run ``fn(*args)`` in the node's task group (dropped once the node detaches).
+    def start_soon(self, fn: Any, *args: Any) -> bool:
+        """Run ``fn(*args)`` in the node's task group; ``False`` (and dropped) once it detached.
 
         A NATS error or timeout escaping it is logged; it never takes the node down.
         """
-        if self._task_group is not None:
-            self._task_group.start_soon(self._guarded, fn, *args)
+        if self._task_group is None:
+            return False
+        self._task_group.start_soon(self._guarded, fn, *args)
+        return True
 
     async def _guarded(self, fn: Any, *args: Any) -> None:
         try:
@@ -126,6 +135,7 @@ class NatsNode:
         self._closing = True
         with anyio.move_on_after(self.config.detach_timeout, shield=True):
             try:
+                await self.pools.leave_all()
                 if self._subscription is not None:
                     await self._subscription.unsubscribe()
                 await self.registry.stop()
@@ -136,10 +146,10 @@ class NatsNode:
             except (nats.errors.Error, TimeoutError) as error:
                 logger.warning("node %s: leaving the cluster uncleanly: %r", self.name, error)
             self._scope.cancel()
+            self.inbound.close()
+            self.pools.close()
             await self.nc.close()
-        for future, _address in self._pending.values():
-            if not future.done():
-                future.set_exception(ActorNotFound(f"node {self.name} has left the cluster"))
+        self.requests.fail_all(ActorNotFound(f"node {self.name} has left the cluster"))
 
     async def find(self, name: str) -> ActorRef:
         """The live actor holding the cluster-wide ``name`` (see :meth:`NameRegistry.find`)."""
@@ -153,9 +163,79 @@ class NatsNode:
         """
         await self.registry.register(ref, name=name)
 
+    def pool(self, name: str) -> PoolRef:
+        """A ref to the cluster-wide pool ``name``: each message goes to one of its members."""
+        return PoolRef(self, name)
+
+    async def join_pool(self, name: str, ref: ActorRef) -> None:
+        """Make the local actor ``ref`` a member of pool ``name``; it leaves when it stops.
+
+        Members on any number of nodes share the pool's NATS queue group:
+        each message goes to one of them.
+
+        Raises:
+            TypeError: ``ref`` is not a local actor.
+        """
+        await self.pools.join(name, ref)
+
+    async def leave_pool(self, name: str, ref: ActorRef) -> None:
+        """Take ``ref`` out of pool ``name``, draining first.
+
+        Returns once no new message can reach it through the pool and it has
+        handled every message it had taken: stop it afterwards and nothing in
+        flight is lost. Leaving the cluster drains every membership this way.
+        """
+        await self.pools.leave(name, ref)
+
+    async def durable(self, name: str, *, replicas: int = 1, max_messages: int = -1) -> DurableRef:
+        """A ref to the durable mailbox ``name``; its JetStream stream is created if need be.
+
+        Args:
+            replicas: copies of the stream in a JetStream cluster (3 survives
+                the loss of one server).
+            max_messages: the most messages it holds (-1: no limit); beyond,
+                ``send`` raises ``MailboxFull`` (backpressure, bounded memory).
+        """
+        await self.durables.ensure(name, replicas=replicas, max_messages=max_messages)
+        return DurableRef(self, name)
+
+    async def serve_durable(
+        self,
+        name: str,
+        ref: ActorRef,
+        *,
+        max_deliveries: int = 5,
+        ack_wait: float = 30.0,
+        batch: int = 64,
+        replicas: int = 1,
+    ) -> None:
+        """Hand the messages of the durable mailbox ``name`` to the local actor ``ref``.
+
+        Each is acknowledged once ``ref``'s handler has returned; one whose
+        handler raises is delivered again, and after ``max_deliveries`` it
+        becomes a ``DeadLetter``. Messages not acknowledged within
+        ``ack_wait`` seconds (their node died) are delivered again. Serving
+        ends when ``ref`` stops; its unacknowledged messages stay stored.
+        """
+        await self.durables.serve(
+            name,
+            ref,
+            max_deliveries=max_deliveries,
+            ack_wait=ack_wait,
+            batch=batch,
+            replicas=replicas,
+        )
+
+    async def drain(self) -> None:
+        """Leave every pool, draining each membership: take no new pool work, finish what was taken.
+
+        Call it before stopping actors that are pool members (``detach`` does it too).
+        """
+        await self.pools.leave_all()
+
     def spawned(self, ref: ActorRef) -> None:
         """A top-level named actor was spawned: register its name in the background."""
-        self.start_soon(self.registry.register_quietly, ref)
+        self.registry.register_soon(ref)
 
     # -- addresses --------------------------------------------------------
 
@@ -167,7 +247,7 @@ class NatsNode:
     def ref_at(self, address: Address) -> ActorRef:
         """A working ref for ``address``: the local ref when it is this node's and alive."""
         if address.node == self.name:
-            local = self.system.lookup(address.path)
+            local = self.inbound.local(address.path)
             if local is not None:
                 return local
         return RemoteActorRef(self, address)
@@ -180,217 +260,81 @@ class NatsNode:
 
     # -- sending ----------------------------------------------------------
 
-    def _encode(self, address: Address, message: object) -> bytes | None:
+    def _too_large(self, target: Target, message: object, size: int) -> None:
+        reason = f"message too large ({size} bytes; the limit is {self.config.max_message_size})"
+        logger.warning("dead letter for %s: %s", target.where, reason)
+        self.dead_letter(message, target, reason)
+
+    def _encode(self, target: Target, message: object) -> bytes | None:
         data = self.codec.encode(MESSAGE, message)
         if len(data) > self.config.max_message_size:
-            reason = (
-                f"message too large ({len(data)} bytes; the limit is "
-                f"{self.config.max_message_size})"
-            )
-            logger.warning("dead letter for %s: %s", address, reason)
-            self.dead_letter(message, RemoteActorRef(self, address), reason)
+            self._too_large(target, message, len(data))
             return None
         return data
 
-    def publish(self, address: Address, message: object) -> None:
-        """Queue ``message`` for ``address``; a dead letter if it cannot be queued."""
-        data = self._encode(address, message)
-        if data is not None:
-            self.enqueue(self.subjects.actor(address), "", data, address, message)
+    def publish(self, target: Target, message: object) -> None:
+        """Queue ``message`` for ``target``; a dead letter if it cannot be queued."""
+        data = self.codec.encode(MESSAGE, message)
+        if len(data) > self.config.max_message_size:
+            self._too_large(target, message, len(data))
+        elif self._closing or not self._outbound.offer(
+            (target.subject, "", data, target, message, None)
+        ):
+            self.enqueue(target.subject, "", data, target, message)  # the dead letter
 
-    async def publish_waiting(self, address: Address, message: object) -> None:
+    async def publish_waiting(self, target: Target, message: object) -> None:
         """As :meth:`publish`, waiting for room in the outbound buffer first."""
         await anyio.lowlevel.checkpoint()
-        data = self._encode(address, message)
+        data = self._encode(target, message)
         if data is not None:
             await self._wait_for_room()
-            self.enqueue(self.subjects.actor(address), "", data, address, message)
+            self.enqueue(target.subject, "", data, target, message)
 
     async def _wait_for_room(self) -> None:
         await self._outbound.wait_for_room(lambda: self._closing)
 
     def enqueue(
-        self, subject: str, reply: str, data: bytes, address: Address | None, message: object
-    ) -> bool:
-        """Put one frame in the outbound buffer; ``False`` (and a dead letter) if it is full."""
-        if self._closing or self._outbound.full():
-            if address is not None:
-                reason = "node detached" if self._closing else "outbound buffer full"
-                self.dead_letter(message, RemoteActorRef(self, address), reason)
-            return False
-        self._outbound.put((subject, reply, data, address, message))
-        return True
-
-    async def _send(self, item: Item) -> None:
-        subject, reply, data, address, message = item
-        try:
-            await self.nc.publish(subject, data, reply=reply)
-        except nats.errors.Error as error:
-            logger.warning("node %s: could not publish to %s: %r", self.name, subject, error)
-            if address is not None:
-                self.dead_letter(message, RemoteActorRef(self, address), f"not sent: {error!r}")
-            if reply:
-                self._fail_request(reply, ActorNotFound(f"could not send to {address}: {error!r}"))
-
-    # -- asking -----------------------------------------------------------
-
-    async def request(self, address: Address, message: object, timeout: float | None) -> Any:
-        """Send ``message`` to ``address`` with a reply subject, and await the reply."""
-        check_timeout(timeout)
-        data = self.codec.encode(MESSAGE, message)
-        if len(data) > self.config.max_message_size:
-            raise ValueError(
-                f"the request to {address} is {len(data)} bytes; the limit is "
-                f"{self.config.max_message_size} (NatsCluster(max_message_size=...))"
-            )
-        frame = await self._request(self.subjects.actor(address), data, address, message, timeout)
-        return self.decode_reply(frame, address)
-
-    def request_control(self, node: str, kind: str, data: bytes) -> asyncio.Future[Frame]:
-        """Queue a request to another node's control subject at once; its reply frame's future.
-
-        The request takes its place in the outbound order now, ahead of
-        anything sent after this call. ``forget_request`` must follow.
-        """
-        request_id = next(self._ids)
-        future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = (future, None)
-        subject = self.subjects.control(node, kind)
-        if not self.enqueue(subject, self.subjects.reply(request_id), data, None, None):
-            future.set_exception(ActorNotFound(f"node {self.name} is detached or saturated"))
-        future.add_done_callback(lambda _: self._pending.pop(request_id, None))
-        return future
-
-    async def _request(
         self,
         subject: str,
+        reply: str,
         data: bytes,
-        address: Address | None,
+        recipient: ActorRef | None,
         message: object,
-        timeout: float | None,
-    ) -> Frame:
-        request_id = next(self._ids)
-        future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = (future, address)
-        try:
-            with anyio.fail_after(timeout):
-                await self._wait_for_room()
-                if not self.enqueue(
-                    subject, self.subjects.reply(request_id), data, address, message
-                ):
-                    raise ActorNotFound(
-                        f"cannot reach {address or subject}: node {self.name} is detached"
-                    )
-                return await future
-        finally:
-            del self._pending[request_id]
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> bool:
+        """Put one frame in the outbound buffer; ``False`` (and a dead letter) if it is full."""
+        item = (subject, reply, data, recipient, message, headers)
+        if not self._closing and self._outbound.offer(item):
+            return True
+        if recipient is not None:
+            reason = "node detached" if self._closing else "outbound buffer full"
+            self.dead_letter(message, recipient, reason)
+        return False
 
-    def decode_reply(self, frame: Frame, address: Address) -> Any:
-        if frame.kind == REPLY:
-            try:
-                return self.codec.decode_body(frame)
-            except UndecodableError as error:
-                raise RemoteError("UndecodableError", f"the reply of {address}: {error}") from None
-        if frame.kind == ERROR:
-            raise self.codec.decode_error(frame)
-        raise RemoteError("UndecodableError", f"unexpected reply frame from {address}")
-
-    def _fail_request(self, reply: str, error: BaseException) -> None:
-        _, _, request_id = reply.rpartition(".")
-        pending = self._pending.get(int(request_id))
-        if pending is not None and not pending[0].done():
-            pending[0].set_exception(error)
-
-    def _on_reply(self, request_id: str, msg: Msg) -> None:
-        pending = self._pending.get(int(request_id)) if request_id.isdigit() else None
-        if pending is None:
-            return  # a late reply: its ask has timed out or was cancelled
-        future, address = pending
-        if future.done():
-            return
-        if msg.headers and msg.headers.get("Status") == _NO_RESPONDERS:
-            where = address if address is not None else "that node"
-            future.set_exception(
-                ActorNotFound(f"no node serves {where}: it has stopped or left the cluster")
-            )
-            return
-        try:
-            future.set_result(self.codec.decode_frame(msg.data))
-        except UndecodableError as error:
-            future.set_exception(RemoteError("UndecodableError", str(error)))
+    def _not_sent(self, item: Item, error: Exception) -> None:
+        subject, reply, _data, recipient, message, _headers = item
+        logger.warning("node %s: could not publish to %s: %r", self.name, subject, error)
+        if recipient is not None:
+            self.dead_letter(message, recipient, f"not sent: {error!r}")
+        if reply:
+            self.requests.fail(reply, ActorNotFound(f"could not send to {subject}: {error!r}"))
 
     # -- receiving --------------------------------------------------------
 
     async def _on_message(self, msg: Msg) -> None:
-        parsed = self.subjects.parse(msg.subject)
+        subject = msg.subject
+        if subject.startswith(self._actor_base):
+            self.inbound.route(subject[len(self._actor_base) :], msg)
+            return
+        parsed = self.subjects.parse(subject)
         if parsed is None:
             return
         kind, rest = parsed
-        if kind == "a":
-            if self._deliver(rest, msg):
-                # The answering task has been started: let it put the request in
-                # the mailbox before the next message is routed (order per sender).
-                await anyio.lowlevel.checkpoint()
-        elif kind == "r":
-            self._on_reply(rest, msg)
+        if kind == "r":
+            self.requests.on_reply(rest, msg)
         elif kind == "c":
             self.membership.on_control(rest, msg)
-
-    def _undeliverable(self, msg: Msg, recipient: ActorRef, reason: str) -> None:
-        logger.warning("dead letter on %s (%s): %d bytes", msg.subject, reason, len(msg.data))
-        raw = RawMessage(subject=msg.subject, data=bytes(msg.data[:1024]), size=len(msg.data))
-        self.dead_letter(raw, recipient, reason)
-        if msg.reply:
-            error = RemoteError(
-                "UndeliverableMessage", f"{recipient.path} on {self.name}: {reason}"
-            )
-            self.enqueue(msg.reply, "", self.codec.encode_error(error), None, None)
-
-    def _deliver(self, tokens: str, msg: Msg) -> bool:
-        """Route one message to a local actor; ``True`` if an answering task was started."""
-        try:
-            path = path_of(tokens)
-        except ValueError:
-            self._undeliverable(msg, RemoteActorRef(self, Address(self.name, "/?")), "bad subject")
-            return False
-        local = self.system.lookup(path)
-        recipient = local if local is not None else RemoteActorRef(self, Address(self.name, path))
-        if len(msg.data) > self.config.max_message_size:
-            self._undeliverable(msg, recipient, f"message too large ({len(msg.data)} bytes)")
-            return False
-        try:
-            frame = self.codec.decode_frame(msg.data)
-            message = self.codec.decode_body(frame)
-        except UndecodableError as error:
-            self._undeliverable(msg, recipient, str(error))
-            return False
-        if frame.kind != MESSAGE:
-            self._undeliverable(msg, recipient, f"unexpected frame kind {frame.kind}")
-            return False
-        if local is None:
-            if msg.reply:
-                missing = ActorNotFound(f"no actor at {path} on node {self.name}")
-                self.enqueue(msg.reply, "", self.codec.encode_error(missing), None, None)
-            else:
-                self.dead_letter(message, recipient, "recipient stopped")
-            return False
-        if not msg.reply:
-            local._tell_quietly(message)
-            return False
-        self.start_soon(self._answer, local, message, msg.reply)
-        return True
-
-    async def _answer(self, ref: ActorRef, message: object, reply: str) -> None:
-        try:
-            result = await ref.ask(message)
-        except Exception as error:
-            data = self.codec.encode_error(error)
-        else:
-            try:
-                data = self.codec.encode(REPLY, result)
-            except TypeError as error:
-                data = self.codec.encode_error(error)
-        self.enqueue(reply, "", data, None, None)
 
     def send_control(self, node: str, kind: str, data: bytes) -> None:
         self.enqueue(self.subjects.control(node, kind), "", data, None, None)

@@ -11,10 +11,11 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from ._names import Address
+from actors import ActorRef
 
-#: subject, reply subject ("" for none), data, and for dead letters the address and message.
-Item = tuple[str, str, bytes, Address | None, object]
+#: subject, reply subject ("" for none), data, for dead letters the recipient and
+#: message, and the NATS headers (or ``None``).
+Item = tuple[str, str, bytes, ActorRef | None, object, dict[str, str] | None]
 
 
 class Outbound:
@@ -34,12 +35,16 @@ class Outbound:
     def full(self) -> bool:
         return len(self._items) >= self.capacity
 
-    def put(self, item: Item) -> None:
-        """Append a frame (the caller has checked :meth:`full`) and wake the sender."""
-        self._items.append(item)
+    def offer(self, item: Item) -> bool:
+        """Append a frame and wake the sender; ``False`` if the buffer is full."""
+        items = self._items
+        if len(items) >= self.capacity:
+            return False
+        items.append(item)
         if self._sender_waiting:
             self._sender_waiting = False
             self._wakeup.set()
+        return True
 
     async def wait_for_room(self, give_up: Callable[[], bool]) -> None:
         """Wait while the buffer is full, unless ``give_up()`` says to stop waiting."""
@@ -53,9 +58,19 @@ class Outbound:
             self._drained.clear()
             await self._drained.wait()
 
-    async def run(self, send: Callable[[Item], Awaitable[None]]) -> None:
-        """The sender task: ``send`` each frame in order, forever."""
+    async def run(
+        self,
+        publish: Callable[..., Awaitable[None]],
+        failed: Callable[[Item, Exception], None],
+        errors: type[Exception] | tuple[type[Exception], ...],
+    ) -> None:
+        """The sender task: ``publish(subject, data, reply=, headers=)`` each frame in order.
+
+        A publish that raises one of ``errors`` is reported to ``failed``.
+        """
         items = self._items
+        capacity = self.capacity
+        room = self._room
         while True:
             if not items:
                 self._drained.set()
@@ -64,6 +79,9 @@ class Outbound:
                 await self._wakeup.wait()
                 continue
             item = items.popleft()
-            if len(items) < self.capacity and not self._room.is_set():
-                self._room.set()
-            await send(item)
+            if not room.is_set() and len(items) < capacity:
+                room.set()
+            try:
+                await publish(item[0], item[2], reply=item[1], headers=item[5])
+            except errors as error:
+                failed(item, error)

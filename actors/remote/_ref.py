@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from typing import TYPE_CHECKING, Any
 
 from actors import ActorRef, ActorStatistics
@@ -12,7 +13,23 @@ if TYPE_CHECKING:
     from ._node import NatsNode
 
 
-class RemoteActorRef(ActorRef):
+class Target(ActorRef):
+    """A ref whose messages go to one NATS subject: an actor's, or a pool's queue group."""
+
+    __slots__ = ()
+
+    @property
+    @abc.abstractmethod
+    def subject(self) -> str:
+        """The subject that messages for this ref are published on."""
+
+    @property
+    @abc.abstractmethod
+    def where(self) -> str:
+        """How errors name this ref (``node:path``, or ``pool name``)."""
+
+
+class RemoteActorRef(Target):
     """A ref to an actor on another node of the cluster.
 
     ``tell`` publishes (at most once, in order per sender); ``ask`` is a NATS
@@ -22,11 +39,12 @@ class RemoteActorRef(ActorRef):
     Obtain one with ``find``, or by receiving a ref inside a message.
     """
 
-    __slots__ = ("_address", "_node")
+    __slots__ = ("_address", "_node", "_subject")
 
     def __init__(self, node: NatsNode, address: Address) -> None:
         self._node = node
         self._address = address
+        self._subject = node.subjects.actor(address)
 
     @property
     def path(self) -> str:
@@ -37,6 +55,14 @@ class RemoteActorRef(ActorRef):
         """The node and path this ref points at."""
         return self._address
 
+    @property
+    def subject(self) -> str:
+        return self._subject
+
+    @property
+    def where(self) -> str:
+        return str(self._address)
+
     def tell(self, message: object) -> None:
         """Publish ``message`` (at most once; never blocks).
 
@@ -46,11 +72,11 @@ class RemoteActorRef(ActorRef):
         Raises:
             TypeError: the message's type is not registered for the wire.
         """
-        self._node.publish(self._address, message)
+        self._node.publish(self, message)
 
     async def send(self, message: object) -> None:
         """Publish ``message``, waiting while the outbound buffer is full (backpressure)."""
-        await self._node.publish_waiting(self._address, message)
+        await self._node.publish_waiting(self, message)
 
     async def ask(self, message: object, *, timeout: float | None = None) -> Any:
         """Send a request and wait for the reply (see :meth:`actors.ActorRef.ask`).
@@ -63,7 +89,7 @@ class RemoteActorRef(ActorRef):
             Exception: what the remote handler raised, with its own type when
                 that type is registered, else as :class:`RemoteError`.
         """
-        return await self._node.request(self._address, message, timeout)
+        return await self._node.requests.request(self, message, timeout)
 
     def statistics(self) -> ActorStatistics:
         """Not available for a remote actor; read it on its own node."""

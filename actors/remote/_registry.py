@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+import anyio
 import msgspec
 import nats.errors
 import nats.js.errors
@@ -45,6 +46,8 @@ class NameRegistry:
         self.node = node
         self._kv: KeyValue | None = None
         self._owned: dict[str, tuple[int, ActorRef, CallbackRef]] = {}
+        #: Names being registered in the background, set when the attempt ends.
+        self._registering: dict[str, anyio.Event] = {}
 
     @property
     def kv(self) -> KeyValue:
@@ -102,12 +105,25 @@ class NameRegistry:
         self._owned[name] = (revision, ref, listener)
         ref._watch(listener)
 
-    async def register_quietly(self, ref: ActorRef) -> None:
-        """:meth:`register`, logging a failure instead of raising it (for spawn notifications)."""
+    def register_soon(self, ref: ActorRef) -> None:
+        """Register ``ref`` under its name in the background; a failure is logged.
+
+        Until the attempt ends, :meth:`find` of that name on this node waits for it.
+        """
+        done = anyio.Event()
+        self._registering[ref.name] = done
+        if not self.node.start_soon(self._register_quietly, ref, done):
+            self._registering.pop(ref.name, None)
+
+    async def _register_quietly(self, ref: ActorRef, done: anyio.Event) -> None:
         try:
             await self.register(ref)
         except (NameTaken, nats.errors.Error, TimeoutError) as error:
             logger.error("%s is not reachable cluster-wide: %s", ref.path, error)  # noqa: TRY400
+        finally:
+            done.set()
+            if self._registering.get(ref.name) is done:
+                del self._registering[ref.name]
 
     def _stopped(self, name: str, message: object) -> None:
         if isinstance(message, Terminated):
@@ -129,6 +145,9 @@ class NameRegistry:
         """
         if not isinstance(name, str) or not name:
             raise TypeError(f"find() needs a non-empty name string (got {name!r})")
+        registering = self._registering.get(name)
+        if registering is not None:
+            await registering.wait()
         try:
             current = await self.kv.get(escape(name))
             held = msgspec.msgpack.decode(current.value or b"", type=NameEntry)

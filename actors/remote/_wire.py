@@ -191,6 +191,10 @@ class Codec:
         self._frames = msgspec.msgpack.Decoder(Frame)
         self._errors = msgspec.msgpack.Decoder(ErrorBody)
         self._decoders: dict[type, msgspec.msgpack.Decoder[Any]] = {}
+        #: Prebuilt decoders by tag, filled on first use.
+        self._by_tag: dict[str, msgspec.msgpack.Decoder[Any]] = {_PLAIN_TAG: self._plain}
+        #: The encoded head of a frame (array header, kind, tag) by kind and class.
+        self._heads: dict[tuple[int, type], bytes] = {}
 
     # -- encoding ---------------------------------------------------------
 
@@ -203,9 +207,21 @@ class Codec:
     def encode(self, kind: int, value: object) -> bytes:
         """One frame holding ``value``.
 
+        The frame is a MessagePack array ``[kind, tag, body]``; its head is
+        encoded once per kind and class, so each message costs one encode.
+
         Raises:
             TypeError: ``value`` (or something inside it) is of an unregistered type.
         """
+        head = self._heads.get((kind, type(value)))
+        if head is None:
+            head = self._head(kind, value)
+        try:
+            return head + self._encoder.encode(value)
+        except (NotImplementedError, TypeError) as error:
+            raise TypeError(f"cannot send {value!r} over the wire: {error}") from None
+
+    def _head(self, kind: int, value: object) -> bytes:
         cls = type(value)
         tag = self.registry.tag_of(cls)
         if tag is None:
@@ -215,11 +231,9 @@ class Codec:
                     f"add it with registry.register({cls.__qualname__})"
                 )
             tag = _PLAIN_TAG
-        try:
-            body = self._encoder.encode(value)
-        except (NotImplementedError, TypeError) as error:
-            raise TypeError(f"cannot send {value!r} over the wire: {error}") from None
-        return self._encoder.encode(Frame(kind, tag, msgspec.Raw(body)))
+        head = self._encoder.encode(Frame(kind, tag, msgspec.Raw(b"")))
+        self._heads[kind, cls] = head
+        return head
 
     def encode_control(self, tag: str, value: msgspec.Struct) -> bytes:
         """A frame of the runtime's own traffic (``tag`` starts with ``$``)."""
@@ -264,27 +278,52 @@ class Codec:
         except (msgspec.DecodeError, ValueError) as error:
             raise UndecodableError(f"malformed frame: {error}") from None
 
+    def decode_message(self, data: bytes) -> object:
+        """The message in a ``MESSAGE`` frame.
+
+        Raises:
+            UndecodableError: a malformed frame, another kind of frame, an
+                unknown tag, or a body that does not fit its class.
+        """
+        try:
+            frame = self._frames.decode(data)
+        except (msgspec.DecodeError, ValueError) as error:
+            raise UndecodableError(f"malformed frame: {error}") from None
+        if frame.kind != MESSAGE:
+            raise UndecodableError(f"unexpected frame kind {frame.kind}")
+        decoder = self._by_tag.get(frame.tag)
+        if decoder is None:
+            decoder = self._decoder_for(frame.tag)
+        try:
+            return decoder.decode(frame.body)
+        except (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError) as error:
+            raise UndecodableError(f"malformed {frame.tag!r} message: {error}") from None
+
     def decode_body(self, frame: Frame) -> object:
         """The message in ``frame``.
 
         Raises:
             UndecodableError: an unknown tag, or a body that does not fit its class.
         """
-        if frame.tag == _PLAIN_TAG:
-            decoder = self._plain
-        else:
-            cls = self.registry.class_of(frame.tag)
-            if cls is None:
-                raise UndecodableError(f"unknown message type {frame.tag!r}")
-            decoder = self._decoders.get(cls)  # type: ignore[assignment]
-            if decoder is None:
-                decoder = self._decoders[cls] = msgspec.msgpack.Decoder(
-                    cls, ext_hook=self._ext_hook, dec_hook=self._dec_hook
-                )
+        decoder = self._by_tag.get(frame.tag)
+        if decoder is None:
+            decoder = self._decoder_for(frame.tag)
         try:
             return decoder.decode(frame.body)
         except (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError) as error:
             raise UndecodableError(f"malformed {frame.tag!r} message: {error}") from None
+
+    def _decoder_for(self, tag: str) -> msgspec.msgpack.Decoder[Any]:
+        cls = self.registry.class_of(tag)
+        if cls is None:
+            raise UndecodableError(f"unknown message type {tag!r}")
+        decoder = self._decoders.get(cls)
+        if decoder is None:
+            decoder = self._decoders[cls] = msgspec.msgpack.Decoder(
+                cls, ext_hook=self._ext_hook, dec_hook=self._dec_hook
+            )
+        self._by_tag[tag] = decoder
+        return decoder
 
     def decode_control(self, frame: Frame, cls: type[msgspec.Struct]) -> Any:
         try:

@@ -39,6 +39,13 @@ class ReplyTo:
 
 
 @frozen
+class Entry:
+    """A ledger entry for the durable-mailbox tests; ``number`` is also its message id."""
+
+    number: int
+
+
+@frozen
 class Unregistered:
     """A message type that no registry knows."""
 
@@ -55,7 +62,7 @@ class NotRegistered(Exception):
 
 def make_registry() -> MessageRegistry:
     registry = MessageRegistry()
-    registry.register(Ping, Echo, ReplyTo)
+    registry.register(Ping, Echo, ReplyTo, Entry)
     registry.register_error(OutOfStock)
     return registry
 

@@ -95,7 +95,7 @@ async def test_bad_frames_become_dead_letters_and_the_node_carries_on(
         assert reasons[3] == "message too large (5000 bytes)"
         assert all(isinstance(letter.message, RawMessage) for letter in received)
         with pytest.raises(RemoteError, match=r"^UndeliverableMessage: /user/sink on a: unknown"):
-            raise node.decode_reply(node.codec.decode_frame(reply.data), Address("a", "/"))
+            raise node.requests.decode_reply(node.codec.decode_frame(reply.data), "a:/")
         node.ref_at(Address("a", "/user/sink")).tell(Ping(1))  # still routing
         sink = node.ref_at(Address("a", "/user/sink"))
         assert await sink.ask(Ping(2), timeout=WAIT) == Ping(2)

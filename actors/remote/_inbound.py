@@ -1,0 +1,174 @@
+"""Routing what arrives on a node's actor subjects to its local actors.
+
+This is the receiving hot path, so it does the least it can per message:
+
+- the subject's path tokens are unescaped once (``path_of`` is cached), and
+  the live local ref for a path is cached too; the cache entry is dropped
+  when the actor stops (the router watches every actor it has cached), so a
+  later actor spawned at the same path is found afresh;
+- a ``tell`` goes straight into the mailbox, with no task and no await;
+- an ``ask`` gets one asyncio task that calls ``ref.ask`` and enqueues the
+  reply. Its request enters the mailbox when that task first runs, so while
+  any such task has not yet run, later tells are deferred behind it (asyncio
+  runs callbacks and first task steps in the order they were scheduled):
+  order per sender is kept without yielding between messages, and a burst of
+  requests is handled, and answered, in one batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from actors import ActorRef, Terminated
+
+from ._errors import ActorNotFound, RemoteError
+from ._names import Address, path_of, tokens_of
+from ._ref import CallbackRef, RemoteActorRef
+from ._wire import REPLY, RawMessage, UndecodableError
+
+if TYPE_CHECKING:
+    from nats.aio.msg import Msg
+
+    from ._node import NatsNode
+
+logger = logging.getLogger(__name__)
+
+#: The most local refs the router caches; beyond it, lookups are not cached.
+CACHE_LIMIT = 16384
+
+
+class Inbound:
+    """Routes messages for this node's actors; answers asks; keeps order per sender."""
+
+    def __init__(self, node: NatsNode) -> None:
+        self.node = node
+        self._system = node.system
+        self._codec = node.codec
+        self._max_size = node.config.max_message_size
+        self._refs: dict[str, tuple[ActorRef, CallbackRef]] = {}
+        #: Deliveries scheduled on the loop that have not yet reached a mailbox.
+        self._deferred = 0
+        self._answering: set[asyncio.Task[None]] = set()
+
+    # -- local refs, cached ----------------------------------------------
+
+    def local(self, path: str) -> ActorRef | None:
+        """The live local actor at ``path`` (cached until it stops), or ``None``."""
+        return self._local(tokens_of(path), path)
+
+    def _local(self, tokens: str, path: str) -> ActorRef | None:
+        cached = self._refs.get(tokens)
+        if cached is not None:
+            return cached[0]
+        ref = self._system.lookup(path)
+        if ref is not None and len(self._refs) < CACHE_LIMIT:
+            listener = CallbackRef(f"{path}#routed", lambda message: self._forget(tokens, message))
+            self._refs[tokens] = (ref, listener)
+            ref._watch(listener)
+        return ref
+
+    def _forget(self, tokens: str, message: object) -> None:
+        if isinstance(message, Terminated):
+            cached = self._refs.get(tokens)
+            if cached is not None and cached[0] == message.ref:
+                del self._refs[tokens]
+
+    # -- routing ----------------------------------------------------------
+
+    def route(self, tokens: str, msg: Msg) -> None:
+        """Deliver the message that arrived on the actor subject ``...a.<tokens>``."""
+        cached = self._refs.get(tokens)
+        if cached is not None:
+            local = cached[0]
+        else:
+            found = self._resolve(tokens, msg)
+            if found is None:
+                return
+            local = found
+        data = msg.data
+        if len(data) > self._max_size:
+            self.undeliverable(msg, local, f"message too large ({len(data)} bytes)")
+            return
+        try:
+            message = self._codec.decode_message(data)
+        except UndecodableError as error:
+            self.undeliverable(msg, local, str(error))
+            return
+        reply = msg.reply
+        if reply:
+            self._deferred += 1
+            task = asyncio.get_running_loop().create_task(self._answer(local, message, reply))
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
+        elif self._deferred:
+            self._deferred += 1
+            asyncio.get_running_loop().call_soon(self._tell_later, local, message)
+        else:
+            local._tell_quietly(message)
+
+    def _resolve(self, tokens: str, msg: Msg) -> ActorRef | None:
+        """The local actor for ``tokens``; ``None`` once the message has been dealt with."""
+        node = self.node
+        try:
+            path = path_of(tokens)
+        except ValueError:
+            self.undeliverable(msg, RemoteActorRef(node, Address(node.name, "/?")), "bad subject")
+            return None
+        local = self._local(tokens, path)
+        if local is None:
+            self._missing(path, msg)
+        return local
+
+    def _tell_later(self, local: ActorRef, message: object) -> None:
+        self._deferred -= 1
+        local._tell_quietly(message)
+
+    def _missing(self, path: str, msg: Msg) -> None:
+        node = self.node
+        recipient = RemoteActorRef(node, Address(node.name, path))
+        if msg.reply:
+            missing = ActorNotFound(f"no actor at {path} on node {node.name}")
+            node.enqueue(msg.reply, "", self._codec.encode_error(missing), None, None)
+            return
+        try:
+            message = self._codec.decode_message(msg.data)
+        except UndecodableError as error:
+            self.undeliverable(msg, recipient, str(error))
+            return
+        node.dead_letter(message, recipient, "recipient stopped")
+
+    async def _answer(self, ref: ActorRef, message: object, reply: str) -> None:
+        self._deferred -= 1  # this first step puts the request in the mailbox
+        codec = self._codec
+        try:
+            result = await ref.ask(message)
+        except Exception as error:
+            data = codec.encode_error(error)
+        else:
+            try:
+                data = codec.encode(REPLY, result)
+            except TypeError as error:
+                data = codec.encode_error(error)
+        self.node.enqueue(reply, "", data, None, None)
+
+    def undeliverable(self, msg: Msg, recipient: ActorRef, reason: str) -> None:
+        """A dead letter for a frame that cannot be delivered; an error reply to an ask."""
+        node = self.node
+        logger.warning("dead letter on %s (%s): %d bytes", msg.subject, reason, len(msg.data))
+        raw = RawMessage(subject=msg.subject, data=bytes(msg.data[:1024]), size=len(msg.data))
+        node.dead_letter(raw, recipient, reason)
+        if msg.reply:
+            error = RemoteError(
+                "UndeliverableMessage", f"{recipient.path} on {node.name}: {reason}"
+            )
+            node.enqueue(msg.reply, "", self._codec.encode_error(error), None, None)
+
+    def close(self) -> None:
+        """Stop answering (the node is leaving): cancel pending answers, unwatch cached actors."""
+        for task in list(self._answering):
+            task.cancel()
+        for ref, listener in self._refs.values():
+            ref._unwatch(listener)
+        self._refs.clear()

