@@ -63,6 +63,8 @@ class Actor:
 
     # Computed per class so the per-message path does not inspect anything.
     _receive_is_async: ClassVar[bool] = False
+    # Whether spawning must also create declared children (see Supervisor).
+    _declares_children: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

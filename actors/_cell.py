@@ -53,6 +53,7 @@ class ActorCell:
     """
 
     __slots__ = (
+        "_path",
         "actor_class",
         "args",
         "capacity",
@@ -69,7 +70,6 @@ class ActorCell:
         "open",
         "overflow",
         "parent",
-        "path",
         "priority",
         "queue",
         "receive",
@@ -106,7 +106,8 @@ class ActorCell:
         self.scheduler: Scheduler = system._scheduler
         self.parent = parent
         self.name = name
-        self.path: str = f"{parent.path}/{name}" if parent is not None else f"/{name}"
+        # Built on first use: most actors are never asked for their path.
+        self._path: str | None = None if parent is not None else f"/{name}"
         self.actor_class = actor_class
         self.args = args
         self.kwargs = kwargs
@@ -142,6 +143,15 @@ class ActorCell:
         self.failure_count = 0
         self.restart_count = 0
         self.extras: CellExtras | None = None
+
+    @property
+    def path(self) -> str:
+        """The actor's path, e.g. ``/user/bank/ada``."""
+        path = self._path
+        if path is None:
+            assert self.parent is not None
+            path = self._path = f"{self.parent.path}/{self.name}"
+        return path
 
     def ensure_extras(self) -> CellExtras:
         """The cell's rarely needed state, created on first use."""

@@ -42,7 +42,7 @@ MAX_PARKED_WORKERS = 32
 TIMING_SAMPLE_EVERY = 16
 
 #: How many cells may go idle with an empty queue before their queues are freed.
-TRIM_BATCH = 1024
+TRIM_BATCH = 4096
 #: When the dispatcher runs dry it trims only if this many cells went idle:
 #: a request/response pair would otherwise free and rebuild a queue per request,
 #: and a handful of kept queues costs a few kilobytes at most.
@@ -86,7 +86,8 @@ class Scheduler:
         self.run_queue: deque[ActorCell] = deque()
         self._wakeup: Promise | None = None  # set while the dispatcher waits for work
         self._task_group: TaskGroup | None = None
-        self._trim_candidates: list[ActorCell] = []
+        # A set: a busy actor goes idle again and again, but counts once.
+        self._trim_candidates: set[ActorCell] = set()
         # Workers that finished a suspended handler and wait to dispatch again.
         self._parked: list[Promise] = []
         #: Turns given so far, and handlers that suspended (for statistics).
@@ -128,15 +129,16 @@ class Scheduler:
         # An empty deque costs ~600 bytes, too much to keep on every idle
         # actor, but freeing it after each turn would make a busy actor
         # allocate one per message. So idle cells are trimmed in batches: when
-        # the dispatcher runs out of work, or every TRIM_BATCH idle turns.
+        # the dispatcher runs out of work, or once TRIM_BATCH distinct cells
+        # have gone idle (at most a few megabytes of empty queues meanwhile).
         candidates = self._trim_candidates
-        candidates.append(cell)
+        candidates.add(cell)
         if len(candidates) >= TRIM_BATCH:
             self.trim_idle_queues()
 
     def trim_idle_queues(self) -> None:
         """Free the empty mailbox queues of the cells that went idle since the last trim."""
-        candidates, self._trim_candidates = self._trim_candidates, []
+        candidates, self._trim_candidates = self._trim_candidates, set()
         for cell in candidates:
             queue = cell.queue
             if queue is not None and not queue and cell.run_state == states.IDLE:
@@ -187,7 +189,7 @@ class Scheduler:
                 elif cell.control is None and cell.queue is not None:
                     cell.run_state = states.IDLE
                     candidates = self._trim_candidates
-                    candidates.append(cell)
+                    candidates.add(cell)
                     if len(candidates) >= TRIM_BATCH:
                         self.trim_idle_queues()
                 else:

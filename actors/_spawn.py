@@ -57,7 +57,9 @@ def spawn_child(
             f"spawn() needs an Actor subclass as its first argument (got {actor_class!r}); "
             "subclass actors.Actor and override receive()"
         )
-    parent.system._check_running()
+    system = parent.system
+    if not system._running:
+        system._check_running()  # raises, naming why
     if parent.state >= states.STOPPING:
         raise ActorStopped(f"{parent.path} is stopping, so it cannot spawn children")
     restart_type = restart if isinstance(restart, RestartType) else RestartType.parse(restart)
@@ -77,7 +79,7 @@ def spawn_child(
     if children is None:
         children = parent.children = {}
     if name is None:
-        name = parent.system._generated_name()
+        name = system._generated_name()
     else:
         check_actor_name(name)
         if name in children:
@@ -86,23 +88,26 @@ def spawn_child(
                 "choose another name, or stop that actor and wait for it first"
             )
     child = ActorCell(
-        parent.system,
+        system,
         parent,
         name,
         actor_class=actor_class,
-        args=tuple(args),
+        args=args if type(args) is tuple else tuple(args),
         kwargs=kwargs,
         restart_type=restart_type,
         mailbox=mailbox,
     )
     # Declared grandchildren first: if one of them is refused, nothing is
     # left registered under the parent.
-    for spec in actor_class._declared_children():
-        spawn_from_spec(child, spec, start=False)
+    if actor_class._declares_children:
+        for spec in actor_class._declared_children():
+            spawn_from_spec(child, spec, start=False)
     children[name] = child
-    parent.system._actors_spawned += 1
+    system._actors_spawned += 1
     if start:
-        child.send_control(START)
+        # send_control(START), inlined: a new cell is idle and has no control queue.
+        child.control = [START]
+        system._scheduler.schedule(child)
     return child
 
 

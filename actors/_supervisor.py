@@ -74,6 +74,7 @@ class Supervisor(Actor):
             seen.add(name)
             specs.append(spec if spec.name == name else attrs.evolve(spec, name=name))
         cls.children = tuple(specs)
+        cls._declares_children = bool(specs)
 
     @classmethod
     def _declared_children(cls) -> Sequence[ChildSpec]:
