@@ -168,8 +168,8 @@ class ActorCell:
     def new_promise(self) -> Promise:
         return self.scheduler.new_promise()
 
-    def deliver(self, message: object, promise: Promise | None) -> None:
-        """Put a message in the mailbox: the path for everything but the fast path."""
+    def deliver(self, message: object, promise: Promise | None, carrier: object = None) -> None:
+        """Queue a message (all but the fast path); ``carrier``: one from another process."""
         if self.state >= states.STOPPING:
             self.reject(message, promise, "recipient stopped")
             return
@@ -191,7 +191,9 @@ class ActorCell:
             )
         instrumentation = self.system._instrumentation
         if instrumentation is not None:
-            promise = Carried(promise, instrumentation.on_send(self.ref, message))
+            if carrier is None:
+                carrier = instrumentation.on_send(self.ref, message)
+            promise = Carried(promise, carrier)
         queue.append((message, promise))
         if self.run_state == states.IDLE:
             self.scheduler.schedule(self)

@@ -19,6 +19,7 @@ from ._statistics import SystemStatistics, render_tree, system_statistics
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
+    from ._instrumentation import Instrumentation
     from ._system import ActorSystem
     from .observer import Observer
 
@@ -30,6 +31,7 @@ class SystemInspection:
     _entered: bool
     _user_guardian: ActorCell
     _dead_letters: Counter[type]
+    _instrumentation: Instrumentation | None
 
     def children(self, ref: ActorRef | None = None) -> tuple[ActorRef, ...]:
         """The live children of ``ref``, in start order; with ``None``, the top-level actors."""
@@ -97,6 +99,14 @@ class SystemInspection:
             actions=actions,
             message_types=message_types,
         )
+
+    @property
+    def instrumentation(self) -> Instrumentation | None:
+        """The system's instrumentation, ``None`` when uninstrumented.
+
+        Transports use it to carry a message's context (a trace) across processes.
+        """
+        return self._instrumentation
 
     def statistics(self) -> SystemStatistics:
         """A frozen snapshot of the system: actors, dead letters, scheduler load."""

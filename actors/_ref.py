@@ -109,6 +109,18 @@ class ActorRef(abc.ABC):
     def _unwatch(self, watcher: ActorRef) -> None:
         """Forget a watch made with :meth:`_watch`."""
 
+    def _tell_carried(self, message: object, carrier: object) -> None:
+        """Deliver ``message`` with an instrumentation carrier that came from another process.
+
+        For transports: the receiving actor's handling continues the sender's
+        trace. Refs that keep no carrier deliver the message plainly.
+        """
+        self._tell_quietly(message)
+
+    async def _ask_carried(self, message: object, carrier: object) -> Any:
+        """Ask with an instrumentation carrier that came from another process."""
+        return await self.ask(message)
+
     def _tell_quietly(self, message: object) -> None:
         """Deliver a message the runtime made (an event, a ``Terminated``): never raise.
 
@@ -236,6 +248,20 @@ class LocalActorRef(ActorRef):
 
     def statistics(self) -> ActorStatistics:
         return actor_statistics(self._cell)
+
+    def _tell_carried(self, message: object, carrier: object) -> None:
+        # An instrumented system never takes the fast path, so deliver() sees
+        # every message; from the network, a full mailbox is a dead letter.
+        try:
+            self._cell.deliver(message, None, carrier)
+        except MailboxFull:
+            self._cell.dead_letter(message, "mailbox full")
+
+    async def _ask_carried(self, message: object, carrier: object) -> Any:
+        cell = self._cell
+        promise = cell.new_promise()
+        cell.deliver(message, promise, carrier)
+        return await promise
 
     def _tell_quietly(self, message: object) -> None:
         try:

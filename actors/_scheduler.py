@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import random
 from collections import deque
+from collections.abc import Callable
+from functools import partial
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
@@ -37,9 +39,6 @@ logger = logging.getLogger(__name__)
 
 #: How many finished workers wait to be reused as dispatchers (the rest exit).
 MAX_PARKED_WORKERS = 32
-
-#: With timing on, one turn in this many is timed (and counts for this many).
-TIMING_SAMPLE_EVERY = 64  # a power of two: the check is a bit mask
 
 #: How many cells may go idle with an empty queue before their queues are freed.
 TRIM_BATCH = 4096
@@ -68,6 +67,13 @@ class Scheduler:
         #: Whether handling times are measured (sampled; see _run_batch).
         self.timing = timing
         self.instrumentation = instrumentation
+        # The turn function: the plain loop, unless instrumentation wants a scope
+        # around every handler.
+        self._turn: Callable[[ActorCell, int], Suspension | None] = (
+            run_turn
+            if instrumentation is None
+            else partial(run_turn_instrumented, instrumentation=instrumentation)
+        )
         # With a seed, the next cell to run is drawn at random from the run
         # queue instead of taken in FIFO order: the same seed replays the same
         # interleaving (as long as no handler awaits real I/O).
@@ -149,8 +155,12 @@ class Scheduler:
         """Give up to ``yield_interval`` turns without yielding to the event loop."""
         run_queue = self.run_queue
         throughput = self.throughput
-        timing = self.timing
-        instrumentation = self.instrumentation
+        turn = self._turn
+        # With timing on, the first turn of every batch is timed and stands for
+        # all the batch's turns: one integer comparison per turn, no more.
+        sample_turn = 1 if self.timing else 0
+        sampled: ActorCell | None = None
+        sampled_ns = 0
         draw = self._random
         turns = 0
         batch_start = perf_counter_ns()
@@ -169,17 +179,13 @@ class Scheduler:
                 # Not reset between turns: no other code runs until the next
                 # turn sets it, and the batch's end clears it.
                 self.current = cell
-                if instrumentation is not None:
-                    suspension = run_turn_instrumented(cell, throughput, instrumentation)
-                elif timing and not turns & (TIMING_SAMPLE_EVERY - 1):
+                if turns == sample_turn:
                     started = perf_counter_ns()
-                    suspension = run_turn(cell, throughput)
+                    suspension = turn(cell, throughput)
                     if suspension is None:
-                        cell.ensure_extras().record_handling(
-                            perf_counter_ns() - started, TIMING_SAMPLE_EVERY
-                        )
+                        sampled, sampled_ns = cell, perf_counter_ns() - started
                 else:
-                    suspension = run_turn(cell, throughput)
+                    suspension = turn(cell, throughput)
                 if suspension is not None:
                     return suspension
                 # turn_finished, inlined for the common cases.
@@ -199,6 +205,8 @@ class Scheduler:
             self.turns += turns
             if turns:
                 self.batch_ns.append(perf_counter_ns() - batch_start)
+            if sampled is not None:
+                sampled.ensure_extras().record_handling(sampled_ns, turns)
         return None
 
     async def _dispatch(self) -> None:

@@ -1,8 +1,8 @@
 """Statistics: frozen snapshots of an actor and of a system, and a text tree.
 
 Reading them costs nothing on the message path: the counters are plain
-integers the runtime keeps anyway, and handling times are sampled (one turn in
-``TIMING_SAMPLE_EVERY``) unless a handler suspends, which is timed exactly.
+integers the runtime keeps anyway, and handling times are sampled (the first
+turn of each scheduler batch) unless a handler suspends, which is timed exactly.
 """
 
 from __future__ import annotations

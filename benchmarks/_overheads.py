@@ -175,9 +175,14 @@ def main(argv: list[str] | None = None) -> None:
             anyio.run(baseline, options.size // 10, backend=backend)
             rates: list[float] = []
             bases: list[float] = []
-            for _ in range(options.repeat):
-                rates.append(anyio.run(feature, options.size, backend=backend))
-                bases.append(anyio.run(baseline, options.size, backend=backend))
+            for repetition in range(options.repeat):
+                # Alternate which goes first, so an order effect cancels out.
+                if repetition % 2:
+                    bases.append(anyio.run(baseline, options.size, backend=backend))
+                    rates.append(anyio.run(feature, options.size, backend=backend))
+                else:
+                    rates.append(anyio.run(feature, options.size, backend=backend))
+                    bases.append(anyio.run(baseline, options.size, backend=backend))
                 print(f"{name} {backend}: {rates[-1]:,.0f} vs {bases[-1]:,.0f}", file=sys.stderr)
             ratios = [rate / base for rate, base in zip(rates, bases, strict=True)]
             print(
