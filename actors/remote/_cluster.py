@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import nats
+import nats.errors
 from attrs import field, frozen
 
 from ._errors import RemoteUnavailable
@@ -109,9 +110,17 @@ class NatsCluster:
                 "run with anyio.run(main, backend='asyncio')"
             ) from None
         check_plain(system.name, "the actor system's name (the cluster's name)")
+        attached: list[NatsNode] = []
+
+        async def on_error(error: Exception) -> None:
+            if attached and isinstance(error, nats.errors.SlowConsumerError):
+                attached[0].slow_consumer(error)
+            else:
+                logger.warning("NATS: %r", error)
+
         options: dict[str, Any] = {
             "name": f"anyactors {system.name}/{self.node}",
-            "error_cb": _log_error,
+            "error_cb": on_error,
             # Every subject is built from escaped tokens, so the client's check is redundant.
             "skip_subject_validation": True,
             **self.connect_options,
@@ -123,16 +132,13 @@ class NatsCluster:
         servers = [self.servers] if isinstance(self.servers, str) else list(self.servers)
         nc = await nats.connect(servers, **options)
         node = NatsNode(self, system, nc)
+        attached.append(node)
         try:
             await node._start()
         except BaseException:
             await nc.close()
             raise
         return node
-
-
-async def _log_error(error: Exception) -> None:
-    logger.warning("NATS: %r", error)
 
 
 @asynccontextmanager

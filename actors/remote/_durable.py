@@ -43,6 +43,11 @@ logger = logging.getLogger(__name__)
 #: The header JetStream deduplicates by.
 MSG_ID = "Nats-Msg-Id"
 
+#: Seconds one attempt to store waits for JetStream's answer before retrying
+#: (a retry is harmless: the message id deduplicates it). After a server dies,
+#: an attempt it took is answered by nobody; this bounds how long that costs.
+STORE_ATTEMPT_TIMEOUT = 1.0
+
 
 class DurableRef(Target):
     """A ref to a durable mailbox: messages wait in JetStream until a handler succeeds.
@@ -164,7 +169,9 @@ class Durables:
         with anyio.fail_after(timeout):
             while True:
                 try:
-                    await self.js.publish(subject, data, headers={MSG_ID: message_id})
+                    await self.js.publish(
+                        subject, data, headers={MSG_ID: message_id}, timeout=STORE_ATTEMPT_TIMEOUT
+                    )
                     break
                 except nats.js.errors.APIError as error:
                     if error.err_code == 10077:  # maximum messages exceeded

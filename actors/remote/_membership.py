@@ -178,6 +178,7 @@ class Membership:
         if name == self.node.name:
             return
         logger.info("node %s has left cluster %s", name, self.node.system.name)
+        self.node.requests.fail_node(name)
         for target in [target for target in self._watchers if target.address.node == name]:
             self._terminated(target)
         for key in [key for key in self._relays if key[1] == name]:

@@ -200,6 +200,13 @@ class Pools:
         await self.node.nc.flush()
         ref._watch(member.listener)
 
+    def member_of(self, subscription: object) -> Member | None:
+        """The membership whose subscription is ``subscription``, if any."""
+        for member in self.members.values():
+            if member.subscription is subscription:
+                return member
+        return None
+
     async def leave(self, name: str, ref: ActorRef) -> None:
         """Leave pool ``name``, draining first: returns once ``ref`` has handled all it took."""
         member = self.members.get((name, ref))

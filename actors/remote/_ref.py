@@ -83,7 +83,8 @@ class RemoteActorRef(Target):
 
         Raises:
             ActorNotFound: at once, when no node serves the address or the
-                node has no actor at that path.
+                node has no actor at that path; or when the node leaves or
+                dies (its lease ends) before answering.
             TimeoutError: no reply within ``timeout``; the request may still
                 be handled, and its reply is discarded.
             Exception: what the remote handler raised, with its own type when

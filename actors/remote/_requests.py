@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ._errors import ActorNotFound, RemoteError, check_timeout
+from ._ref import RemoteActorRef
 from ._wire import ERROR, MESSAGE, REPLY, Frame, UndecodableError
 
 if TYPE_CHECKING:
@@ -31,8 +32,9 @@ class Requests:
 
     def __init__(self, node: NatsNode) -> None:
         self.node = node
-        #: Each pending request's future, and what it asked (for errors).
-        self.pending: dict[int, tuple[asyncio.Future[Any], str | None]] = {}
+        #: Each pending request's future, what it asked (for errors), and the
+        #: node that should answer (``None``: a pool's member, or control traffic).
+        self.pending: dict[int, tuple[asyncio.Future[Any], str | None, str | None]] = {}
         self._ids = itertools.count(1)
 
     async def request(self, target: Target, message: object, timeout: float | None) -> Any:
@@ -46,7 +48,8 @@ class Requests:
             )
         request_id = next(self._ids)
         future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
-        self.pending[request_id] = (future, target.where)
+        answering = target.address.node if isinstance(target, RemoteActorRef) else None
+        self.pending[request_id] = (future, target.where, answering)
         try:
             reply = self.node.subjects.reply(request_id)
             if timeout is None:
@@ -80,7 +83,7 @@ class Requests:
         """
         request_id = next(self._ids)
         future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
-        self.pending[request_id] = (future, None)
+        self.pending[request_id] = (future, None, None)
         subject = self.node.subjects.control(node, kind)
         if not self.node.enqueue(subject, self.node.subjects.reply(request_id), data, None, None):
             future.set_exception(ActorNotFound(f"node {self.node.name} is detached or saturated"))
@@ -107,7 +110,7 @@ class Requests:
         pending = self.pending.get(int(request_id)) if request_id.isdigit() else None
         if pending is None:
             return  # a late reply: its ask has timed out or was cancelled
-        future, where = pending
+        future, where, _node = pending
         if future.done():
             return
         if msg.headers and msg.headers.get("Status") == _NO_RESPONDERS:
@@ -123,6 +126,14 @@ class Requests:
 
     def fail_all(self, error: BaseException) -> None:
         """Fail every request still waiting (the node has left)."""
-        for future, _where in self.pending.values():
+        for future, _where, _node in self.pending.values():
             if not future.done():
                 future.set_exception(error)
+
+    def fail_node(self, node: str) -> None:
+        """Fail every request waiting for an answer from ``node``, which has left or died."""
+        for future, where, answering in self.pending.values():
+            if answering == node and not future.done():
+                future.set_exception(
+                    ActorNotFound(f"node {node} left the cluster before {where} answered")
+                )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,17 +9,14 @@ from typing import Any
 
 import anyio
 import pytest
-from anyio.abc import Process
-from anyio.streams.text import TextReceiveStream
 
 from actors import Actor, DeadLetter
 from actors.remote import DurableRef
 from tests.remote.nats_servers import NatsServer
+from tests.remote.processes import python_process, wait_for_line
 from tests.remote.remote_helpers import Entry, Inbox, Recorder, nodes
 
 pytestmark = pytest.mark.anyio
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class Picky(Actor):
@@ -61,40 +55,17 @@ async def test_failed_messages_are_redelivered_then_dead_lettered(nats_server: N
             await mailbox.ask(Entry(3))
 
 
-async def _lines(process: Process) -> AsyncIterator[str]:
-    assert process.stdout is not None
-    buffer = ""
-    async for chunk in TextReceiveStream(process.stdout):
-        buffer += chunk
-        *lines, buffer = buffer.split("\n")
-        for line in lines:
-            yield line
-
-
 @asynccontextmanager
 async def ledger_process(
     url: str, node: str, record: Path, *options: str
 ) -> AsyncIterator[AsyncIterator[str]]:
     """The ledger helper as a real subprocess; yields its stdout lines; ends it by PID."""
     module = "tests.remote.durable_ledger"
-    command = [sys.executable, "-m", module, url, node, str(record), "10000", *options]
-    process = await anyio.open_process(command, cwd=ROOT, stderr=None)
-    try:
-        yield _lines(process)
-    finally:
-        if process.returncode is None:
-            os.kill(process.pid, signal.SIGKILL)
-        with anyio.CancelScope(shield=True):
-            await process.wait()
-            await process.aclose()
-
-
-async def wait_for_line(lines: AsyncIterator[str], prefix: str) -> str:
-    with anyio.fail_after(30):
-        async for line in lines:
-            if line.startswith(prefix):
-                return line
-    raise AssertionError(f"the process ended before printing {prefix!r}")
+    async with python_process("-m", module, url, node, str(record), "10000", *options) as (
+        _,
+        lines,
+    ):
+        yield lines
 
 
 async def test_a_killed_receiver_loses_nothing_and_handles_each_message_once(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from types import ModuleType
 
 import actors.remote
 
 
 def test_every_public_name_is_exported_and_documented() -> None:
     public = {name for name in vars(actors.remote) if not name.startswith("_")}
+    # Subpackages (actors.remote.testing) become attributes once imported.
+    public -= {name for name, value in vars(actors.remote).items() if isinstance(value, ModuleType)}
     assert set(actors.remote.__all__) == public
     for name in actors.remote.__all__:
         assert getattr(actors.remote, name).__doc__, f"actors.remote.{name} has no docstring"
@@ -30,3 +33,13 @@ def test_the_core_does_not_depend_on_the_remote_layer() -> None:
                 assert "remote" not in module, (path, module)
             elif isinstance(node, ast.Import):
                 assert all("actors.remote" not in alias.name for alias in node.names), path
+
+
+def test_the_testing_helpers_are_exported_and_documented() -> None:
+    from actors.remote import testing
+
+    public = {name for name in vars(testing) if not name.startswith("_")}
+    assert set(testing.__all__) == public
+    for name in testing.__all__:
+        if name != "READY_TIMEOUT":
+            assert getattr(testing, name).__doc__, f"actors.remote.testing.{name} has no docstring"
