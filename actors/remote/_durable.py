@@ -30,6 +30,7 @@ from actors import ActorRef, ActorStatistics, ActorStopped, MailboxFull, Termina
 
 from ._names import escape
 from ._ref import CallbackRef, Target
+from ._tracing import carrier_of
 from ._wire import MESSAGE, UndecodableError
 
 if TYPE_CHECKING:
@@ -80,9 +81,12 @@ class DurableRef(Target):
 
     def tell(self, message: object) -> None:
         """Publish ``message`` without waiting for JetStream to store it."""
-        data = self._node.codec.encode(MESSAGE, message)
-        headers = {MSG_ID: uuid.uuid4().hex}
-        self._node.enqueue(self._subject, "", data, self, message, headers=headers)
+        node = self._node
+        data = node.codec.encode(MESSAGE, message)
+        headers: dict[str, str] | None = {MSG_ID: uuid.uuid4().hex}
+        if node.tracing is not None:
+            headers = node.tracing.headers(self, message, headers)
+        node.enqueue(self._subject, "", data, self, message, headers=headers)
 
     async def send(
         self, message: object, *, message_id: str | None = None, timeout: float = 30.0
@@ -100,8 +104,12 @@ class DurableRef(Target):
             TimeoutError: not stored within ``timeout`` (it may still be stored).
             MailboxFull: the stream is at its ``max_messages``.
         """
-        data = self._node.codec.encode(MESSAGE, message)
-        await self._node.durables.store(self._name, data, message_id or uuid.uuid4().hex, timeout)
+        node = self._node
+        headers = {MSG_ID: message_id or uuid.uuid4().hex}
+        if node.tracing is not None:
+            headers = node.tracing.headers(self, message, headers) or headers
+        data = node.codec.encode(MESSAGE, message)
+        await node.durables.store(self._name, data, headers, timeout)
 
     async def ask(self, message: object, *, timeout: float | None = None) -> Any:
         raise TypeError(f"{self.where} takes no ask: its messages may be handled much later")
@@ -164,13 +172,14 @@ class Durables:
                 await self.js.stream_info(stream)  # created meanwhile by another node
         self._streams.add(stream)
 
-    async def store(self, name: str, data: bytes, message_id: str, timeout: float) -> None:
+    async def store(self, name: str, data: bytes, headers: dict[str, str], timeout: float) -> None:
+        """Publish to the stream until it is stored (``headers`` holds the ``Nats-Msg-Id``)."""
         subject = self.node.subjects.durable(name)
         with anyio.fail_after(timeout):
             while True:
                 try:
                     await self.js.publish(
-                        subject, data, headers={MSG_ID: message_id}, timeout=STORE_ATTEMPT_TIMEOUT
+                        subject, data, headers=headers, timeout=STORE_ATTEMPT_TIMEOUT
                     )
                     break
                 except nats.js.errors.APIError as error:
@@ -246,6 +255,7 @@ class Durables:
     ) -> bool:
         """Hand a batch to ``ref`` in order; ack each after its handler; ``False`` if it stopped."""
         codec = self.node.codec
+        traced = self.node.tracing is not None
         loop = asyncio.get_running_loop()
         asks: list[tuple[Msg, object, asyncio.Task[Any] | None]] = []
         for msg in messages:
@@ -256,7 +266,10 @@ class Durables:
                 await _settle(msg.term)
                 continue
             # Tasks take their first step in order: the batch enters the mailbox in order.
-            asks.append((msg, message, loop.create_task(ref.ask(message))))
+            asked = (
+                ref._ask_carried(message, carrier_of(msg.headers)) if traced else ref.ask(message)
+            )
+            asks.append((msg, message, loop.create_task(asked)))
         for msg, message, task in asks:
             assert task is not None
             try:

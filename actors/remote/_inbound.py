@@ -13,6 +13,11 @@ This is the receiving hot path, so it does the least it can per message:
   runs callbacks and first task steps in the order they were scheduled):
   order per sender is kept without yielding between messages, and a burst of
   requests is handled, and answered, in one batch.
+
+When the system has instrumentation, each message is delivered with the
+carrier rebuilt from its headers (an empty one when the sender sent none), so
+its handling continues the sender's trace; an uninstrumented system ignores
+those headers.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from actors import ActorRef, Terminated
 from ._errors import ActorNotFound, RemoteError
 from ._names import Address, path_of, tokens_of
 from ._ref import CallbackRef, RemoteActorRef
+from ._tracing import carrier_of
 from ._wire import REPLY, RawMessage, UndecodableError
 
 if TYPE_CHECKING:
@@ -47,6 +53,7 @@ class Inbound:
         self._system = node.system
         self._codec = node.codec
         self._max_size = node.config.max_message_size
+        self._traced = node.tracing is not None
         self._refs: dict[str, tuple[ActorRef, CallbackRef]] = {}
         #: Deliveries scheduled on the loop that have not yet reached a mailbox.
         self._deferred = 0
@@ -96,17 +103,22 @@ class Inbound:
         except UndecodableError as error:
             self.undeliverable(msg, local, str(error))
             return
+        carrier = carrier_of(msg.headers) if self._traced else None
         reply = msg.reply
         if reply:
             self._deferred += 1
-            task = asyncio.get_running_loop().create_task(self._answer(local, message, reply))
+            task = asyncio.get_running_loop().create_task(
+                self._answer(local, message, reply, carrier)
+            )
             self._answering.add(task)
             task.add_done_callback(self._answering.discard)
         elif self._deferred:
             self._deferred += 1
-            asyncio.get_running_loop().call_soon(self._tell_later, local, message)
-        else:
+            asyncio.get_running_loop().call_soon(self._tell_later, local, message, carrier)
+        elif carrier is None:
             local._tell_quietly(message)
+        else:
+            local._tell_carried(message, carrier)
 
     def _resolve(self, tokens: str, msg: Msg) -> ActorRef | None:
         """The local actor for ``tokens``; ``None`` once the message has been dealt with."""
@@ -121,9 +133,12 @@ class Inbound:
             self._missing(path, msg)
         return local
 
-    def _tell_later(self, local: ActorRef, message: object) -> None:
+    def _tell_later(self, local: ActorRef, message: object, carrier: object) -> None:
         self._deferred -= 1
-        local._tell_quietly(message)
+        if carrier is None:
+            local._tell_quietly(message)
+        else:
+            local._tell_carried(message, carrier)
 
     def _missing(self, path: str, msg: Msg) -> None:
         node = self.node
@@ -139,11 +154,14 @@ class Inbound:
             return
         node.dead_letter(message, recipient, "recipient stopped")
 
-    async def _answer(self, ref: ActorRef, message: object, reply: str) -> None:
+    async def _answer(self, ref: ActorRef, message: object, reply: str, carrier: object) -> None:
         self._deferred -= 1  # this first step puts the request in the mailbox
         codec = self._codec
         try:
-            result = await ref.ask(message)
+            if carrier is None:
+                result = await ref.ask(message)
+            else:
+                result = await ref._ask_carried(message, carrier)
         except Exception as error:
             data = codec.encode_error(error)
         else:

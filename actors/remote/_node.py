@@ -8,6 +8,7 @@ remote refs send through one ordered outbound buffer.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -27,6 +28,7 @@ from ._pool import PoolRef, Pools
 from ._ref import RemoteActorRef, Target
 from ._registry import NameRegistry
 from ._requests import Requests
+from ._tracing import tracing_of
 from ._wire import MESSAGE, Codec, RawMessage
 
 if TYPE_CHECKING:
@@ -58,6 +60,14 @@ class NatsNode:
         self.js = nc.jetstream()
         self.subjects = Subjects(config.prefix, system.name, config.node)
         self.codec = Codec(config.registry, address_of=self._address_of, ref_at=self.ref_at)
+        #: Trace propagation when the system has instrumentation, decided once: then
+        #: what refs send with (``publish``, ``publish_waiting``) adds the sender's carrier.
+        self.tracing = tracing_of(system)
+        self.publish: Callable[[Target, object], None] = self._publish
+        self.publish_waiting: Callable[[Target, object], Awaitable[None]] = self._publish_waiting
+        if self.tracing is not None:
+            self.publish = self._publish_traced
+            self.publish_waiting = self._publish_waiting_traced
         self.membership = Membership(self)
         self.registry = NameRegistry(self)
         self.inbound = Inbound(self)
@@ -274,23 +284,35 @@ class NatsNode:
             return None
         return data
 
-    def publish(self, target: Target, message: object) -> None:
+    def _publish(
+        self, target: Target, message: object, headers: dict[str, str] | None = None
+    ) -> None:
         """Queue ``message`` for ``target``; a dead letter if it cannot be queued."""
         data = self.codec.encode(MESSAGE, message)
         if len(data) > self.config.max_message_size:
             self._too_large(target, message, len(data))
         elif self._closing or not self._outbound.offer(
-            (target.subject, "", data, target, message, None)
+            (target.subject, "", data, target, message, headers)
         ):
             self.enqueue(target.subject, "", data, target, message)  # the dead letter
 
-    async def publish_waiting(self, target: Target, message: object) -> None:
-        """As :meth:`publish`, waiting for room in the outbound buffer first."""
+    def _publish_traced(self, target: Target, message: object) -> None:
+        assert self.tracing is not None
+        self._publish(target, message, self.tracing.headers(target, message))
+
+    async def _publish_waiting(
+        self, target: Target, message: object, headers: dict[str, str] | None = None
+    ) -> None:
+        """As :meth:`_publish`, waiting for room in the outbound buffer first."""
         await anyio.lowlevel.checkpoint()
         data = self._encode(target, message)
         if data is not None:
             await self._wait_for_room()
-            self.enqueue(target.subject, "", data, target, message)
+            self.enqueue(target.subject, "", data, target, message, headers=headers)
+
+    async def _publish_waiting_traced(self, target: Target, message: object) -> None:
+        assert self.tracing is not None
+        await self._publish_waiting(target, message, self.tracing.headers(target, message))
 
     async def _wait_for_room(self) -> None:
         await self._outbound.wait_for_room(lambda: self._closing)

@@ -27,6 +27,7 @@ from actors import ActorRef, ActorStatistics, Terminated
 
 from ._names import escape
 from ._ref import CallbackRef, Target
+from ._tracing import carrier_of
 from ._wire import REPLY, UndecodableError
 
 if TYPE_CHECKING:
@@ -132,16 +133,20 @@ class Member:
         except UndecodableError as error:
             node.inbound.undeliverable(msg, self.ref, str(error))
             return
+        carrier = carrier_of(msg.headers) if node.tracing is not None else None
         self.in_flight += 1
         self._idle.clear()
-        task = asyncio.get_running_loop().create_task(self._handle(message, msg.reply))
+        task = asyncio.get_running_loop().create_task(self._handle(message, msg.reply, carrier))
         self.pools.tasks.add(task)
         task.add_done_callback(self.pools.tasks.discard)
 
-    async def _handle(self, message: object, reply: str) -> None:
+    async def _handle(self, message: object, reply: str, carrier: object) -> None:
         node = self.pools.node
         try:
-            result = await self.ref.ask(message)
+            if carrier is None:
+                result = await self.ref.ask(message)
+            else:
+                result = await self.ref._ask_carried(message, carrier)
         except Exception as error:
             data = node.codec.encode_error(error) if reply else b""
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -36,9 +37,25 @@ class Requests:
         #: node that should answer (``None``: a pool's member, or control traffic).
         self.pending: dict[int, tuple[asyncio.Future[Any], str | None, str | None]] = {}
         self._ids = itertools.count(1)
+        #: ``await request(target, message, timeout)``: send ``message`` to
+        #: ``target`` with a reply subject, and await the reply; with
+        #: instrumentation, the sender's carrier goes in the headers.
+        self.request: Callable[[Target, object, float | None], Awaitable[Any]] = (
+            self._request if node.tracing is None else self._request_traced
+        )
 
-    async def request(self, target: Target, message: object, timeout: float | None) -> Any:
-        """Send ``message`` to ``target`` with a reply subject, and await the reply."""
+    async def _request_traced(self, target: Target, message: object, timeout: float | None) -> Any:
+        assert self.node.tracing is not None
+        headers = self.node.tracing.headers(target, message)
+        return await self._request(target, message, timeout, headers)
+
+    async def _request(
+        self,
+        target: Target,
+        message: object,
+        timeout: float | None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         check_timeout(timeout)
         data = self.node.codec.encode(MESSAGE, message)
         if len(data) > self.node.config.max_message_size:
@@ -53,10 +70,14 @@ class Requests:
         try:
             reply = self.node.subjects.reply(request_id)
             if timeout is None:
-                frame = await self._send_request(future, reply, data, target, message)
+                frame = await self._send_request(
+                    future, reply, data, target, message, headers=headers
+                )
             else:
                 with anyio.fail_after(timeout):
-                    frame = await self._send_request(future, reply, data, target, message)
+                    frame = await self._send_request(
+                        future, reply, data, target, message, headers=headers
+                    )
         finally:
             del self.pending[request_id]
         return self.decode_reply(frame, target.where)
@@ -68,10 +89,12 @@ class Requests:
         data: bytes,
         target: Target,
         message: object,
+        *,
+        headers: dict[str, str] | None,
     ) -> Frame:
         if self.node._outbound.full():
             await self.node._wait_for_room()
-        if not self.node.enqueue(target.subject, reply, data, target, message):
+        if not self.node.enqueue(target.subject, reply, data, target, message, headers=headers):
             raise ActorNotFound(f"cannot reach {target.where}: node {self.node.name} is detached")
         return await future
 
