@@ -176,11 +176,13 @@ def must_wait_for_room(cell: ActorCell) -> bool:
     )
 
 
-async def deliver_waiting(cell: ActorCell, message: object, promise: Promise | None = None) -> None:
+async def deliver_waiting(
+    cell: ActorCell, message: object, promise: Promise | None = None, carrier: object = None
+) -> None:
     """``send`` and ``ask``: like :meth:`deliver`, but wait for room under ``BACKPRESSURE``."""
     while True:
         if not must_wait_for_room(cell):
-            cell.deliver(message, promise)
+            cell.deliver(message, promise, carrier)
             return
         waiter = cell.new_promise()
         if cell.space_waiters is None:

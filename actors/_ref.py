@@ -260,7 +260,8 @@ class LocalActorRef(ActorRef):
     async def _ask_carried(self, message: object, carrier: object) -> Any:
         cell = self._cell
         promise = cell.new_promise()
-        cell.deliver(message, promise, carrier)
+        # As ask: a full BACKPRESSURE mailbox makes the request wait for room.
+        await deliver_waiting(cell, message, promise, carrier)
         return await promise
 
     def _tell_quietly(self, message: object) -> None:

@@ -108,3 +108,36 @@ def test_instrumentation_must_have_both_hooks() -> None:
         TypeError, match=r"^instrumentation must provide on_send\(\) and on_handle\(\)"
     ):
         ActorSystem(instrumentation=object())  # type: ignore[arg-type]
+
+
+async def test_a_carried_ask_waits_for_room_under_backpressure() -> None:
+    from actors import MailboxConfig
+
+    recorder = Recorder()
+    entered, release = anyio.Event(), anyio.Event()
+
+    class Gate(Actor):
+        mailbox = MailboxConfig(1, "backpressure")
+
+        async def receive(self, message: Any) -> Any:
+            entered.set()
+            await release.wait()
+            return message
+
+    async with ActorSystem(instrumentation=recorder) as system:
+        gate = system.spawn(Gate)
+        gate.tell("first")  # in hand
+        await entered.wait()
+        gate.tell("second")  # fills the mailbox
+        answers: list[Any] = []
+
+        async def carried() -> None:
+            answers.append(await gate._ask_carried("third", "T9"))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(carried)
+            await anyio.sleep(0.01)
+            assert answers == []  # waiting for room, not failed
+            release.set()
+        assert answers == ["third"]
+    assert ("/user/$1", "third", "T9", None) in recorder.ended
