@@ -9,7 +9,7 @@ from attrs import define, field, frozen
 
 from actors import Actor, ActorRef, ActorSystem, Terminated
 
-WAIT = 5.0  # seconds before a wait fails the test instead of hanging it
+WAIT = 10.0  # seconds before a wait fails the test instead of hanging it
 
 
 @define(eq=False)

@@ -7,10 +7,11 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import anyio
-from attrs import define, field, frozen
+from attrs import frozen
 
 from actors import Actor, ActorRef, ActorSystem
 from actors.remote import MessageRegistry, NatsCluster, NatsNode, attach_cluster
+from tests.actors.probe import Inbox
 
 WAIT = 10.0  # seconds before a wait fails the test instead of hanging it
 
@@ -65,39 +66,6 @@ def make_registry() -> MessageRegistry:
     registry.register(Ping, Echo, ReplyTo, Entry)
     registry.register_error(OutOfStock)
     return registry
-
-
-@define(eq=False)
-class Inbox:
-    """What an actor saw, with a way to wait until enough has arrived."""
-
-    messages: list[Any] = field(factory=list)
-    _waiters: list[tuple[int, anyio.Event]] = field(factory=list)
-
-    def record(self, message: Any) -> None:
-        self.messages.append(message)
-        for count, event in self._waiters:
-            if len(self.messages) >= count:
-                event.set()
-
-    async def wait_for(self, count: int, *, timeout: float = WAIT) -> list[Any]:
-        if len(self.messages) < count:
-            event = anyio.Event()
-            self._waiters.append((count, event))
-            with anyio.fail_after(timeout):
-                await event.wait()
-        return list(self.messages)
-
-
-class Recorder(Actor):
-    """Records every message; answers asks with the message."""
-
-    def __init__(self, inbox: Inbox) -> None:
-        self.inbox = inbox
-
-    def receive(self, message: Any) -> Any:
-        self.inbox.record(message)
-        return message
 
 
 class Echoer(Actor):

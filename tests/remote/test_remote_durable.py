@@ -12,9 +12,10 @@ import pytest
 
 from actors import Actor, DeadLetter
 from actors.remote import DurableRef
+from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
 from tests.remote.processes import python_process, wait_for_line
-from tests.remote.remote_helpers import Entry, Inbox, Recorder, nodes
+from tests.remote.remote_helpers import Entry, nodes
 
 pytestmark = pytest.mark.anyio
 

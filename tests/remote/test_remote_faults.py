@@ -13,19 +13,10 @@ import pytest
 
 from actors import Actor, ActorSystem, DeadLetter, MailboxFull, Terminated
 from actors.remote import ActorNotFound, DurableRef, NatsCluster, NatsNode, attach_cluster
+from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
 from tests.remote.processes import kill, python_process, wait_for_line
-from tests.remote.remote_helpers import (
-    WAIT,
-    Echo,
-    Entry,
-    Inbox,
-    Ping,
-    Recorder,
-    Watcher,
-    make_registry,
-    nodes,
-)
+from tests.remote.remote_helpers import WAIT, Echo, Entry, Ping, Watcher, make_registry, nodes
 from tests.remote.test_remote_pools import flushed
 from tests.remote.test_remote_registry_watch import wait_until_gone
 

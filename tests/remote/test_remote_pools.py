@@ -10,8 +10,9 @@ import pytest
 
 from actors import Actor, ActorStopped
 from actors.remote import ActorNotFound, NatsNode, PoolRef
+from tests.actors.probe import Inbox
 from tests.remote.nats_servers import NatsServer
-from tests.remote.remote_helpers import WAIT, Echo, Inbox, OutOfStock, Ping, nodes
+from tests.remote.remote_helpers import WAIT, Echo, OutOfStock, Ping, nodes
 
 pytestmark = pytest.mark.anyio
 

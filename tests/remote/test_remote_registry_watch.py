@@ -6,18 +6,9 @@ import pytest
 
 from actors import Terminated
 from actors.remote import ActorNotFound, NameTaken, NodeNameInUse, RemoteActorRef
+from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
-from tests.remote.remote_helpers import (
-    WAIT,
-    Echo,
-    Echoer,
-    Inbox,
-    Ping,
-    Recorder,
-    Watcher,
-    crash,
-    nodes,
-)
+from tests.remote.remote_helpers import WAIT, Echo, Echoer, Ping, Watcher, crash, nodes
 
 pytestmark = pytest.mark.anyio
 

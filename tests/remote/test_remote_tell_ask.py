@@ -9,17 +9,16 @@ import pytest
 
 from actors import ActorStopped
 from actors.remote import ActorNotFound, Address, RemoteActorRef, RemoteError
+from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
 from tests.remote.remote_helpers import (
     WAIT,
     Echo,
     Echoer,
-    Inbox,
     NotRegistered,
     OutOfStock,
     Parked,
     Ping,
-    Recorder,
     ReplyTo,
     Unregistered,
     nodes,

@@ -16,17 +16,9 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from actors import ActorRef, ActorSystem, Instrumentation
 from actors.otel import OpenTelemetryInstrumentation
 from actors.remote import Address, NatsCluster, NatsNode, attach_cluster
+from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
-from tests.remote.remote_helpers import (
-    WAIT,
-    Echoer,
-    Entry,
-    Inbox,
-    Ping,
-    Recorder,
-    ReplyTo,
-    make_registry,
-)
+from tests.remote.remote_helpers import WAIT, Echoer, Entry, Ping, ReplyTo, make_registry
 
 pytestmark = pytest.mark.anyio
 

@@ -24,8 +24,9 @@ from actors.remote import (
 )
 from actors.remote._names import Subjects, escape, path_of, unescape
 from actors.remote._wire import MESSAGE, Frame
+from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
-from tests.remote.remote_helpers import WAIT, Inbox, Ping, Recorder, nodes
+from tests.remote.remote_helpers import WAIT, Ping, nodes
 
 
 @given(st.text(min_size=1))
