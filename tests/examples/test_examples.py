@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.example_scripts import EXAMPLES, run_example
+
 sys.path.insert(0, str(EXAMPLES))
 
-import bank  # noqa: E402
-import event_pipeline  # noqa: E402
-import service_restarts  # noqa: E402
-import watchdog  # noqa: E402
+import bank
+import event_pipeline
+import service_restarts
+import watchdog
 
 
 def _lines(output: str, prefix: str = "") -> list[str]:
@@ -101,14 +100,4 @@ async def test_service_restarts(capsys: pytest.CaptureFixture[str]) -> None:
 )
 @pytest.mark.timeout(30)
 def test_runs_as_a_script(argv: list[str]) -> None:
-    script, *options = argv
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / script), *options],
-        capture_output=True,
-        text=True,
-        timeout=20,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout
-    assert not done.stderr
+    run_example(*argv)

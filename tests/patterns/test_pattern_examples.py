@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.example_scripts import EXAMPLES, run_example
+
 sys.path.insert(0, str(EXAMPLES))
 
-import order_pipeline  # noqa: E402
-import turnstile_fsm  # noqa: E402
+import order_pipeline
+import turnstile_fsm
 
 
 @pytest.mark.anyio
@@ -65,13 +64,4 @@ async def test_turnstile_fsm(capsys: pytest.CaptureFixture[str]) -> None:
 )
 @pytest.mark.timeout(30)
 def test_runs_as_a_script(argv: list[str]) -> None:
-    script, *options = argv
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / script), *options],
-        capture_output=True,
-        text=True,
-        timeout=20,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout
+    run_example(*argv)
