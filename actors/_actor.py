@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import inspect
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -12,18 +11,11 @@ from ._errors import ActorInitializationError
 from ._mailbox import MailboxConfig
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from supervision import ChildSpec, Strategy
 
     from ._context import ActorContext
-
-# Set by the runtime for the duration of one constructor call, so that
-# ``self.context`` already works inside ``__init__`` and a direct call of the
-# class (which would bypass the mailbox) is refused.
-_constructing: contextvars.ContextVar[ActorContext | None] = contextvars.ContextVar(
-    "anyactors_constructing", default=None
-)
 
 _STRATEGY_TYPES = (OneForOne, OneForAll, RestForOne)
 
@@ -79,18 +71,21 @@ class Actor:
             raise TypeError(
                 f"{cls.__name__}.mailbox must be an actors.MailboxConfig or None (got {mailbox!r})"
             )
+        if "__new__" in cls.__dict__:
+            raise TypeError(
+                f"{cls.__name__} defines __new__, which the runtime never calls: it builds "
+                "actors itself (with self.context set before __init__); "
+                "initialise in __init__ or on_start instead"
+            )
         cls._receive_is_async = inspect.iscoroutinefunction(cls.receive)
 
     def __new__(cls, *_args: Any, **_kwargs: Any) -> Actor:
-        context = _constructing.get()
-        if context is None:
-            raise ActorInitializationError(
-                f"{cls.__name__} is an actor: create it with system.spawn({cls.__name__}, ...) "
-                "or self.context.spawn(...), not by calling the class"
-            )
-        instance = super().__new__(cls)
-        instance.context = context
-        return instance
+        # The runtime allocates instances with object.__new__ (see
+        # construct_instance), so only a direct call of the class gets here.
+        raise ActorInitializationError(
+            f"{cls.__name__} is an actor: create it with system.spawn({cls.__name__}, ...) "
+            "or self.context.spawn(...), not by calling the class"
+        )
 
     def on_start(self) -> Any:
         """Run once before the first message, and again on every fresh instance after a restart.
@@ -127,3 +122,27 @@ class Actor:
     def _declared_children(cls) -> Sequence[ChildSpec]:
         """Children the runtime starts, in order, before ``on_start`` (see ``Supervisor``)."""
         return ()
+
+
+_allocate = object.__new__
+
+
+def construct_instance(
+    actor_class: type[Actor],
+    context: ActorContext,
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+) -> Actor:
+    """Build an instance of ``actor_class`` for the runtime: ``context`` is set before ``__init__``.
+
+    Calling the class would run ``Actor.__new__``, which refuses (so that
+    nobody makes an actor outside the runtime); allocating directly also
+    skips a Python-level ``__new__`` on every spawn and restart.
+    """
+    instance: Actor = _allocate(actor_class)
+    instance.context = context
+    if kwargs:
+        instance.__init__(*args, **kwargs)  # type: ignore[misc]
+    else:
+        instance.__init__(*args)  # type: ignore[misc]
+    return instance

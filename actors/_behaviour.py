@@ -30,7 +30,6 @@ def become(cell: ActorCell, handler: Callable[[Any], Any], *, discard_old: bool)
     else:
         if extras.behaviours is None:
             extras.behaviours = []
-        assert cell.receive is not None
         extras.behaviours.append((cell.receive, cell.receive_is_async))
     _install(cell, handler, inspect.iscoroutinefunction(handler))
 
@@ -46,10 +45,11 @@ def unbecome(cell: ActorCell) -> None:
         handler, is_async = behaviours.pop()
         _install(cell, handler, is_async)
     elif cell.instance is not None:
-        _install(cell, cell.instance.receive, type(cell.instance)._receive_is_async)
+        _install(cell, None, type(cell.instance)._receive_is_async)
 
 
-def _install(cell: ActorCell, handler: Callable[[Any], Any], is_async: bool) -> None:
+def _install(cell: ActorCell, handler: Callable[[Any], Any] | None, is_async: bool) -> None:
+    # None stands for the instance's own receive (see ActorCell.receive).
     cell.receive = handler
     cell.receive_is_async = is_async
     # The running turn keeps its handler in a local: a control message ends

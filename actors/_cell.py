@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterator, Mapping
-from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,7 @@ from ._mailbox import MailboxConfig, Overflow, new_queue, wake_space_waiters
 from ._messages import ActorFailed, Terminated
 from ._promise import Promise, complete, fail
 from ._ref import ActorRef, LocalActorRef
-from ._timers import Timer, check_delay
+from ._timers import Timer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,8 +45,13 @@ _EMPTY_KWARGS: Mapping[str, Any] = MappingProxyType({})
 _NO_HISTORY = RestartHistory()
 
 
-class ActorCell:
+class ActorCell(ActorContext):
     """One actor: its mailbox, lifecycle state, instance and children.
+
+    The cell is also the actor's ``ActorContext`` (as in Akka, where the
+    ``ActorCell`` implements ``ActorContext``): one object per actor fewer to
+    allocate and for the garbage collector to track. The context's public
+    methods are the actor's face; the cell's fields are the runtime's.
 
     Every field is touched only from the event loop thread that runs the system.
     """
@@ -57,8 +61,7 @@ class ActorCell:
         "actor_class",
         "args",
         "capacity",
-        "children",
-        "context",
+        "child_cells",
         "control",
         "extras",
         "failure_count",
@@ -69,7 +72,7 @@ class ActorCell:
         "name",
         "open",
         "overflow",
-        "parent",
+        "parent_cell",
         "priority",
         "queue",
         "receive",
@@ -83,7 +86,6 @@ class ActorCell:
         "space_waiters",
         "started",
         "state",
-        "system",
         "termination_waiters",
         "timers",
         "watchers",
@@ -104,7 +106,7 @@ class ActorCell:
     ) -> None:
         self.system = system
         self.scheduler: Scheduler = system._scheduler
-        self.parent = parent
+        self.parent_cell = parent
         self.name = name
         # Built on first use: most actors are never asked for their path.
         self._path: str | None = None if parent is not None else f"/{name}"
@@ -119,7 +121,7 @@ class ActorCell:
         # instrumentation that wants to see every message.
         self.fast = mailbox.capacity is None and system._instrumentation is None
         self.ref = LocalActorRef(self)
-        self.context = ActorContext(self)
+        self.self_ref = self.ref
         self.state = states.NEW
         self.run_state = states.IDLE
         # open: the mailbox takes the fast path (queue exists, unbounded, alive).
@@ -127,12 +129,15 @@ class ActorCell:
         self.queue: deque[tuple[object, Promise | None]] | None = None
         # A list, not a deque: control queues hold one or two messages, and an
         # empty deque costs ~600 bytes (every actor gets a Start).
-        self.control: list[object] | None = None
+        self.control: list[object] | tuple[object, ...] | None = None
         self.instance: Actor | None = None
+        # The handler installed by become(); None means the instance's own
+        # receive, which is not stored: a bound method per actor would be one
+        # more object for the garbage collector to track.
         self.receive: Callable[[Any], Any] | None = None
         self.receive_is_async = False
         self.started = False
-        self.children: dict[str, ActorCell] | None = None
+        self.child_cells: dict[str, ActorCell] | None = None
         self.watchers: dict[ActorRef, None] | None = None
         self.watching: dict[ActorRef, None] | None = None
         self.timers: set[Timer] | None = None
@@ -149,8 +154,8 @@ class ActorCell:
         """The actor's path, e.g. ``/user/bank/ada``."""
         path = self._path
         if path is None:
-            assert self.parent is not None
-            path = self._path = f"{self.parent.path}/{self.name}"
+            assert self.parent_cell is not None
+            path = self._path = f"{self.parent_cell.path}/{self.name}"
         return path
 
     def ensure_extras(self) -> CellExtras:
@@ -228,8 +233,11 @@ class ActorCell:
         """Queue a control message; it is handled before any user message."""
         control = self.control
         if control is None:
-            control = self.control = []
-        control.append(message)
+            self.control = [message]
+        elif type(control) is list:
+            control.append(message)
+        else:  # START_PENDING, shared: copy it
+            self.control = [*control, message]
         if self.run_state == states.IDLE:
             self.scheduler.schedule(self)
 
@@ -252,7 +260,7 @@ class ActorCell:
         self.failure_count += 1
         self.state = states.SUSPENDED
         self.system.event_stream.publish(ActorFailed(ref=self.ref, error=error, message=message))
-        parent = self.parent
+        parent = self.parent_cell
         if parent is None:
             logger.critical(
                 "guardian %s failed: %r",
@@ -268,7 +276,7 @@ class ActorCell:
 
     def set_instance(self, instance: Actor) -> None:
         self.instance = instance
-        self.receive = instance.receive
+        self.receive = None
         self.receive_is_async = type(instance)._receive_is_async
 
     def clear_instance(self) -> None:
@@ -279,7 +287,7 @@ class ActorCell:
     # -- children ---------------------------------------------------------
 
     def live_children(self) -> Iterator[ActorCell]:
-        children = self.children
+        children = self.child_cells
         return iter(()) if not children else iter(list(children.values()))
 
     def request_stop_of(self, ref: ActorRef) -> None:
@@ -287,7 +295,7 @@ class ActorCell:
             self.send_control(Stop(deliberate=False))
             return
         cell = getattr(ref, "_cell", None)
-        if isinstance(ref, LocalActorRef) and cell is not None and cell.parent is self:
+        if isinstance(ref, LocalActorRef) and cell is not None and cell.parent_cell is self:
             cell.send_control(Stop(deliberate=True))
             return
         raise ValueError(
@@ -309,7 +317,7 @@ class ActorCell:
         if self.watchers is not None:
             self.watchers.pop(watcher, None)
 
-    def watch(self, target: ActorRef) -> None:
+    def start_watching(self, target: ActorRef) -> None:
         if not isinstance(target, ActorRef):
             raise TypeError(f"watch() needs an ActorRef (got {target!r})")
         if self.watching is None:
@@ -319,18 +327,11 @@ class ActorCell:
         self.watching[target] = None
         target._watch(self.ref)
 
-    def unwatch(self, target: ActorRef) -> None:
+    def stop_watching(self, target: ActorRef) -> None:
         if self.watching is not None and self.watching.pop(target, 0) is None:
             target._unwatch(self.ref)
 
     # -- timers -----------------------------------------------------------
-
-    def schedule(self, delay: float, message: object, *, interval: float | None) -> Timer:
-        if interval is None:
-            delay = check_delay(delay, "delay", allow_zero=True)
-        else:
-            delay = interval = check_delay(interval, "interval", allow_zero=False)
-        return self.start_timer(delay, partial(self.ref._tell_quietly, message), interval=interval)
 
     def start_timer(
         self, delay: float, callback: Callable[[], None], *, interval: float | None = None
@@ -379,13 +380,13 @@ class ActorCell:
             target._unwatch(self.ref)
         self.watching = None
         self.system.event_stream._forget(self.ref)
-        parent = self.parent
+        parent = self.parent_cell
         if (
             parent is not None
-            and parent.children is not None
-            and parent.children.get(self.name) is self
+            and parent.child_cells is not None
+            and parent.child_cells.get(self.name) is self
         ):
-            del parent.children[self.name]
+            del parent.child_cells[self.name]
             self.system._actors_stopped += 1
             # The guardian keeps one restart window per top-level actor name.
             histories = getattr(parent.instance, "restart_histories", None)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from supervision import RestartType
 
 from ._behaviour import become, stash, unbecome, unstash_all
-from ._timers import Timer
+from ._timers import Timer, check_delay
 
 if TYPE_CHECKING:
     from ._actor import Actor
@@ -25,29 +26,31 @@ class ActorContext:
     meant to be called from the actor's own handlers and hooks.
     """
 
-    __slots__ = ("_cell", "self_ref")
+    # Never instantiated on its own: the runtime's ActorCell subclasses it and
+    # is the context of its actor, so there is no separate object per actor.
+    __slots__ = ("self_ref", "system")
 
-    def __init__(self, cell: ActorCell) -> None:
-        self._cell = cell
-        #: This actor's own ref (valid across restarts). A plain attribute:
-        #: handlers read it on nearly every message.
-        self.self_ref: ActorRef = cell.ref
+    #: This actor's own ref (valid across restarts). A plain attribute:
+    #: handlers read it on nearly every message.
+    self_ref: ActorRef
+    #: The actor system this actor lives in.
+    system: ActorSystem
+
+    @property
+    def _cell(self) -> ActorCell:
+        # The context is the cell (see the class comment above).
+        return self  # type: ignore[return-value]
 
     @property
     def parent(self) -> ActorRef | None:
         """The supervising parent's ref; ``None`` only for the runtime's guardians."""
-        parent = self._cell.parent
+        parent = self._cell.parent_cell
         return None if parent is None else parent.ref
 
     @property
     def children(self) -> tuple[ActorRef, ...]:
         """The live children, in start order."""
         return tuple(child.ref for child in self._cell.live_children())
-
-    @property
-    def system(self) -> ActorSystem:
-        """The actor system this actor lives in."""
-        return self._cell.system
 
     @property
     def path(self) -> str:
@@ -102,12 +105,12 @@ class ActorContext:
         Restarts are not terminations. Watching twice still delivers once.
         Returns ``ref`` for convenience.
         """
-        self._cell.watch(ref)
+        self._cell.start_watching(ref)
         return ref
 
     def unwatch(self, ref: ActorRef) -> None:
         """Stop watching ``ref``; a ``Terminated`` already delivered stays in the mailbox."""
-        self._cell.unwatch(ref)
+        self._cell.stop_watching(ref)
 
     def become(self, handler: Callable[[Any], Any], *, discard_old: bool = True) -> None:
         """Handle the following messages with ``handler`` (``def`` or ``async def``).
@@ -155,7 +158,8 @@ class ActorContext:
         Returns a :class:`Timer` whose ``cancel()`` prevents the delivery. The
         timer is cancelled automatically when the actor stops or restarts.
         """
-        return self._cell.schedule(delay, message, interval=None)
+        delay = check_delay(delay, "delay", allow_zero=True)
+        return self._cell.start_timer(delay, partial(self.self_ref._tell_quietly, message))
 
     def schedule_repeatedly(self, interval: float, message: object) -> Timer:
         """Send ``message`` to this actor every ``interval`` seconds until cancelled.
@@ -164,4 +168,7 @@ class ActorContext:
         behind, missed deliveries are skipped rather than sent in a burst. The
         timer is cancelled when the actor stops or restarts.
         """
-        return self._cell.schedule(interval, message, interval=interval)
+        interval = check_delay(interval, "interval", allow_zero=False)
+        return self._cell.start_timer(
+            interval, partial(self.self_ref._tell_quietly, message), interval=interval
+        )

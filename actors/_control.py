@@ -24,6 +24,11 @@ class Start:
 
 START = Start()
 
+#: A new cell's control queue while ``Start`` is all it holds. Shared by every
+#: new cell, so a spawn allocates no list; ``send_control`` copies it into a
+#: list if anything else arrives first.
+START_PENDING: tuple[object, ...] = (START,)
+
 
 @frozen
 class Stop:

@@ -33,7 +33,8 @@ class CellExtras:
         #: Messages put aside with ``context.stash()``, oldest first.
         self.stash: deque[tuple[object, Promise | None]] | None = None
         #: Handlers pushed with ``context.become(..., discard_old=False)``.
-        self.behaviours: list[tuple[Callable[[Any], Any], bool]] | None = None
+        #: (None stands for the instance's own receive.)
+        self.behaviours: list[tuple[Callable[[Any], Any] | None, bool]] | None = None
 
     def record_handling(self, nanoseconds: int, weight: int) -> None:
         """Add one measured turn (standing for ``weight`` turns when sampled)."""

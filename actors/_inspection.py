@@ -63,7 +63,7 @@ class SystemInspection:
         if not isinstance(error, Exception):
             raise TypeError(f"inject_failure() needs an Exception instance (got {error!r})")
         cell = self._local_cell(ref)
-        if cell.parent is None or cell.state >= states.STOPPING:
+        if cell.parent_cell is None or cell.state >= states.STOPPING:
             return False
         cell.send_control(Fail(error))
         return True

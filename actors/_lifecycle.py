@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from supervision import RestartHistory, RestartType
 
 from . import _cell_states as states
-from ._actor import _constructing
+from ._actor import construct_instance
 from ._behaviour import reset_behaviour, unstash_all
 from ._control import (
     START,
@@ -60,20 +60,17 @@ def start_now(cell: ActorCell) -> Coroutine[Any, Any, None] | None:
     first_start = cell.state == states.NEW
     if not first_start and cell.state != states.RESTARTING:
         return None
-    if first_start and cell.children:
+    if first_start and cell.child_cells:
         # Declared children were created with the cell (so lookups work at
         # once); they start now, in order, ahead of any message to them.
         for child in cell.live_children():
             if child.state == states.NEW and child.control is None:
                 child.send_control(START)
-    token = _constructing.set(cell.context)
     try:
-        instance = cell.actor_class(*cell.args, **cell.kwargs)
+        instance = construct_instance(cell.actor_class, cell, cell.args, cell.kwargs)
     except Exception as error:
         cell.fail(error, None, None)
         return None
-    finally:
-        _constructing.reset(token)
     cell.set_instance(instance)
     try:
         if not first_start:
@@ -113,9 +110,10 @@ async def stop_requested(cell: ActorCell, *, deliberate: bool) -> None:
     """
     if cell.state >= states.STOPPING:
         return
-    if not deliberate and cell.restart_type is RestartType.PERMANENT and cell.parent is not None:
+    parent = cell.parent_cell
+    if not deliberate and cell.restart_type is RestartType.PERMANENT and parent is not None:
         await teardown(cell)
-        cell.parent.send_control(ChildExited(cell))
+        parent.send_control(ChildExited(cell))
         return
     await stop(cell)
 
@@ -208,7 +206,7 @@ def force_terminate(cell: ActorCell) -> None:
     for child in reversed(list(cell.live_children())):
         force_terminate(child)
     if cell.state != states.STOPPED:
-        if cell.parent is not None:
+        if cell.parent_cell is not None:
             logger.warning(
                 "%s did not stop in time; cancelled", cell.path, extra={"actor": cell.path}
             )

@@ -11,7 +11,7 @@ from supervision import ChildSpec, RestartType
 from . import _cell_states as states
 from ._actor import Actor
 from ._cell import ActorCell
-from ._control import START
+from ._control import START_PENDING
 from ._errors import ActorStopped, DuplicateActorName, InvalidActorName
 from ._mailbox import UNBOUNDED, MailboxConfig
 
@@ -75,9 +75,9 @@ def spawn_child(
         )
     else:
         kwargs = MappingProxyType(dict(kwargs))
-    children = parent.children
+    children = parent.child_cells
     if children is None:
-        children = parent.children = {}
+        children = parent.child_cells = {}
     if name is None:
         name = system._generated_name()
     else:
@@ -106,7 +106,7 @@ def spawn_child(
     system._actors_spawned += 1
     if start:
         # send_control(START), inlined: a new cell is idle and has no control queue.
-        child.control = [START]
+        child.control = START_PENDING
         system._scheduler.schedule(child)
     return child
 

@@ -110,11 +110,12 @@ def actor_statistics(cell: ActorCell) -> ActorStatistics:
         if extras.restart_times:
             from ._supervising import DEFAULT_STRATEGY, strategy_of  # noqa: PLC0415 - avoids a cycle
 
-            parent = cell.parent
-            strategy = (
-                DEFAULT_STRATEGY if parent is None or parent.parent is None else strategy_of(parent)
-            )
-            horizon = anyio.current_time() - strategy.within
+            parent = cell.parent_cell
+            if parent is None or parent.parent_cell is None:
+                within = DEFAULT_STRATEGY.within  # the guardians supervise by the default
+            else:
+                within = strategy_of(parent).within
+            horizon = anyio.current_time() - within
             restarts_in_window = sum(time > horizon for time in extras.restart_times)
     suspension = cell.scheduler.suspended.get(cell)
     current = None
@@ -132,7 +133,7 @@ def actor_statistics(cell: ActorCell) -> ActorStatistics:
         handling_time=handling_ns / 1e9,
         handling_time_p90=p90,
         current_message=current,
-        children=len(cell.children) if cell.children else 0,
+        children=len(cell.child_cells) if cell.child_cells else 0,
     )
 
 

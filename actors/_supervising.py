@@ -44,7 +44,7 @@ async def child_failed(
 ) -> None:
     """Handle ``ChildFailed``: decide by the parent's strategy and carry it out."""
     if (
-        child.parent is not parent
+        child.parent_cell is not parent
         or child.state != states.SUSPENDED
         or parent.state >= states.STOPPING
     ):
@@ -55,7 +55,7 @@ async def child_failed(
 async def child_exited(parent: ActorCell, child: ActorCell) -> None:
     """Handle ``ChildExited``: a permanent child stopped itself and waits to be restarted."""
     if (
-        child.parent is not parent
+        child.parent_cell is not parent
         or child.state != states.RESTARTING
         or parent.state >= states.STOPPING
     ):
@@ -66,7 +66,7 @@ async def child_exited(parent: ActorCell, child: ActorCell) -> None:
 async def _supervise(
     parent: ActorCell, child: ActorCell, error: BaseException | None, *, escalated: bool
 ) -> None:
-    guardian = parent.parent is None
+    guardian = parent.parent_cell is None
     if guardian and escalated:
         _log(
             parent,

@@ -132,7 +132,8 @@ class ActorSystem(SystemInspection):
         self._timers: TimerService
         self._user_guardian: ActorCell
         self._system_guardian: ActorCell
-        self._names = itertools.count(1)
+        # $1, $2, ...: built in C by map, one next() per unnamed spawn.
+        self._names = map("${}".format, itertools.count(1))
         self._dead_letters: Counter[type] = Counter()
         self._actors_spawned = 0
         self._actors_stopped = 0
@@ -345,7 +346,7 @@ class ActorSystem(SystemInspection):
         cell = ref._cell
         if cell.system is not self:
             raise ValueError(f"{ref!r} belongs to another actor system")
-        if cell.parent is None:
+        if cell.parent_cell is None:
             raise ValueError(f"{ref.path} is a guardian; it stops when the system shuts down")
         if cell.state == states.STOPPED:
             return
@@ -374,7 +375,7 @@ class ActorSystem(SystemInspection):
         if not segments:
             return None  # the guardians are the runtime's, not for lookup
         for segment in segments:
-            children = cell.children
+            children = cell.child_cells
             found = children.get(segment) if children else None
             if found is None:
                 return None
@@ -382,7 +383,7 @@ class ActorSystem(SystemInspection):
         return cell.ref if cell.state != states.STOPPED else None
 
     def _generated_name(self) -> str:
-        return f"${next(self._names)}"
+        return next(self._names)
 
     def _dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
         self._dead_letters[type(message)] += 1

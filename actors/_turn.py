@@ -21,7 +21,7 @@ from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
 from . import _cell_states as states
-from ._control import START
+from ._control import START, START_PENDING
 from ._control_handler import handle_control
 from ._instrumentation import Carried
 from ._lifecycle import start_now
@@ -148,7 +148,10 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
     if cell.state != states.RUNNING or not queue:
         return None
     receive = cell.receive
-    assert receive is not None
+    if receive is None:
+        # The instance's own receive: bound once per turn, not kept on the
+        # cell, so an idle actor holds no bound-method object.
+        receive = cell.instance.receive  # type: ignore[union-attr]
     is_async = cell.receive_is_async
     scheduler = cell.scheduler
     handled = 0
@@ -187,9 +190,14 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
 
 
 def _run_control(cell: ActorCell) -> Suspension | None:
-    control = cell.control
-    while control:
-        message = control.pop(0)
+    while control := cell.control:
+        if control is START_PENDING:
+            # Read again on the next pass: a message sent during the start
+            # makes a new list.
+            cell.control = None
+            message: object = START
+        else:
+            message = control.pop(0)  # type: ignore[union-attr]
         if message is START:
             # Most starts complete without awaiting: no coroutine for them.
             try:
@@ -241,7 +249,8 @@ def run_turn_instrumented(
             carrier = promise.carrier if isinstance(promise, Carried) else None
             handled += 1
             receive = cell.receive
-            assert receive is not None
+            if receive is None:
+                receive = cell.instance.receive  # type: ignore[union-attr]
             scope = instrumentation.on_handle(cell.ref, message, carrier)
             scope.activate()
             try:

@@ -152,6 +152,14 @@ def test_an_actor_cannot_be_instantiated_directly() -> None:
         Plain()
 
 
+def test_an_actor_class_cannot_define_new() -> None:
+    with pytest.raises(TypeError, match=r"^Odd defines __new__, which the runtime never calls"):
+
+        class Odd(Actor):
+            def __new__(cls) -> Odd:  # pragma: no cover - refused at class creation
+                raise AssertionError
+
+
 def test_system_options_are_validated() -> None:
     with pytest.raises(ValueError, match=r"^throughput must be a whole number >= 1 \(got 0\)$"):
         ActorSystem(throughput=0)
