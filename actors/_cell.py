@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from supervision import RestartHistory, RestartType
+from supervision import RestartType
 
 from . import _cell_states as states
 from ._behaviour import drop_stash
@@ -26,7 +26,7 @@ from ._errors import (
 )
 from ._extras import CellExtras
 from ._instrumentation import Carried
-from ._mailbox import MailboxConfig, Overflow, new_queue, wake_space_waiters
+from ._mailbox import MailboxConfig, Overflow, create_queue, wake_space_waiters
 from ._messages import ActorFailed, Terminated
 from ._promise import Promise, complete, fail
 from ._ref import ActorRef, LocalActorRef
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _EMPTY_KWARGS: Mapping[str, Any] = MappingProxyType({})
-_NO_HISTORY = RestartHistory()
 
 
 class ActorCell(ActorContext):
@@ -64,32 +63,23 @@ class ActorCell(ActorContext):
         "child_cells",
         "control",
         "extras",
-        "failure_count",
-        "fast",
         "instance",
         "kwargs",
+        "mailbox",
         "messages_handled",
         "name",
         "open",
-        "overflow",
         "parent_cell",
-        "priority",
         "queue",
         "receive",
         "receive_is_async",
         "ref",
-        "restart_count",
-        "restart_history",
         "restart_type",
         "run_state",
         "scheduler",
         "space_waiters",
         "started",
         "state",
-        "termination_waiters",
-        "timers",
-        "watchers",
-        "watching",
     )
 
     def __init__(
@@ -115,11 +105,7 @@ class ActorCell(ActorContext):
         self.kwargs = kwargs
         self.restart_type = restart_type
         self.capacity = mailbox.capacity
-        self.overflow = mailbox.overflow
-        self.priority = mailbox.priority
-        # Whether tell may append straight to the queue: unbounded, and no
-        # instrumentation that wants to see every message.
-        self.fast = mailbox.capacity is None and system._instrumentation is None
+        self.mailbox = mailbox
         self.ref = LocalActorRef(self)
         self.self_ref = self.ref
         self.state = states.NEW
@@ -138,15 +124,8 @@ class ActorCell(ActorContext):
         self.receive_is_async = False
         self.started = False
         self.child_cells: dict[str, ActorCell] | None = None
-        self.watchers: dict[ActorRef, None] | None = None
-        self.watching: dict[ActorRef, None] | None = None
-        self.timers: set[Timer] | None = None
-        self.restart_history = _NO_HISTORY
-        self.termination_waiters: list[Promise] | None = None
         self.space_waiters: deque[Promise] | None = None
         self.messages_handled = 0
-        self.failure_count = 0
-        self.restart_count = 0
         self.extras: CellExtras | None = None
 
     @property
@@ -180,15 +159,15 @@ class ActorCell(ActorContext):
             return
         queue = self.queue
         if queue is None:
-            queue = self.queue = new_queue(self.priority)
-            self.open = self.fast
+            queue = create_queue(self)
         elif self.capacity is not None and len(queue) >= self.capacity:
-            if self.overflow is Overflow.DROP:
+            overflow = self.mailbox.overflow
+            if overflow is Overflow.DROP:
                 self.reject(message, promise, "mailbox full")
                 return
             advice = (
                 "await ref.send() to wait for room"
-                if self.overflow is Overflow.BACKPRESSURE
+                if overflow is Overflow.BACKPRESSURE
                 else "raise its capacity, or use Overflow.BACKPRESSURE and await ref.send()"
             )
             raise MailboxFull(
@@ -257,7 +236,7 @@ class ActorCell(ActorContext):
         """Suspend after ``error`` and report it to the parent, which decides what follows."""
         if promise is not None:
             fail(promise, error)
-        self.failure_count += 1
+        self.ensure_extras().failures += 1
         self.state = states.SUSPENDED
         self.system.event_stream.publish(ActorFailed(ref=self.ref, error=error, message=message))
         parent = self.parent_cell
@@ -309,26 +288,30 @@ class ActorCell(ActorContext):
         if self.state == states.STOPPED:
             watcher._tell_quietly(Terminated(self.ref))
             return
-        if self.watchers is None:
-            self.watchers = {}
-        self.watchers[watcher] = None
+        extras = self.ensure_extras()
+        if extras.watchers is None:
+            extras.watchers = {}
+        extras.watchers[watcher] = None
 
     def remove_watcher(self, watcher: ActorRef) -> None:
-        if self.watchers is not None:
-            self.watchers.pop(watcher, None)
+        extras = self.extras
+        if extras is not None and extras.watchers is not None:
+            extras.watchers.pop(watcher, None)
 
     def start_watching(self, target: ActorRef) -> None:
         if not isinstance(target, ActorRef):
             raise TypeError(f"watch() needs an ActorRef (got {target!r})")
-        if self.watching is None:
-            self.watching = {}
-        if target in self.watching:
+        extras = self.ensure_extras()
+        if extras.watching is None:
+            extras.watching = {}
+        if target in extras.watching:
             return
-        self.watching[target] = None
+        extras.watching[target] = None
         target._watch(self.ref)
 
     def stop_watching(self, target: ActorRef) -> None:
-        if self.watching is not None and self.watching.pop(target, 0) is None:
+        extras = self.extras
+        if extras is not None and extras.watching and extras.watching.pop(target, 0) is None:
             target._unwatch(self.ref)
 
     # -- timers -----------------------------------------------------------
@@ -337,17 +320,22 @@ class ActorCell(ActorContext):
         self, delay: float, callback: Callable[[], None], *, interval: float | None = None
     ) -> Timer:
         """A timer owned by this cell: cancelled when the instance stops or restarts."""
-        if self.timers is None:
-            self.timers = set()
+        extras = self.ensure_extras()
+        timers = extras.timers
+        if timers is None:
+            timers = extras.timers = set()
         timer = self.system._timers.call_later(
-            delay, callback, interval=interval, on_done=self.timers.discard
+            delay, callback, interval=interval, on_done=timers.discard
         )
-        self.timers.add(timer)
+        timers.add(timer)
         return timer
 
     def cancel_timers(self) -> None:
-        timers, self.timers = self.timers, None
-        for timer in list(timers or ()):
+        extras = self.extras
+        if extras is None or not extras.timers:
+            return
+        timers, extras.timers = extras.timers, None
+        for timer in list(timers):
             timer.cancel()
 
     # -- termination ------------------------------------------------------
@@ -357,9 +345,10 @@ class ActorCell(ActorContext):
         if self.state == states.STOPPED:
             complete(promise, None)
         else:
-            if self.termination_waiters is None:
-                self.termination_waiters = []
-            self.termination_waiters.append(promise)
+            extras = self.ensure_extras()
+            if extras.termination_waiters is None:
+                extras.termination_waiters = []
+            extras.termination_waiters.append(promise)
         return promise
 
     def finish_termination(self) -> None:
@@ -373,12 +362,14 @@ class ActorCell(ActorContext):
         for message in control or ():
             if isinstance(message, RunExclusive):
                 complete(message.done, None)
-        for watcher in self.watchers or ():
-            watcher._tell_quietly(Terminated(self.ref))
-        self.watchers = None
-        for target in self.watching or ():
-            target._unwatch(self.ref)
-        self.watching = None
+        extras = self.extras
+        if extras is not None:
+            watchers, extras.watchers = extras.watchers, None
+            for watcher in watchers or ():
+                watcher._tell_quietly(Terminated(self.ref))
+            watching, extras.watching = extras.watching, None
+            for target in watching or ():
+                target._unwatch(self.ref)
         self.system.event_stream._forget(self.ref)
         parent = self.parent_cell
         if (
@@ -392,8 +383,9 @@ class ActorCell(ActorContext):
             histories = getattr(parent.instance, "restart_histories", None)
             if histories:
                 histories.pop(self.name, None)
-        for waiter in self.termination_waiters or ():
-            complete(waiter, None)
-        self.termination_waiters = None
+        if extras is not None:
+            waiters, extras.termination_waiters = extras.termination_waiters, None
+            for waiter in waiters or ():
+                complete(waiter, None)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s stopped", self.path, extra={"actor": self.path})

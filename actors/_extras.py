@@ -1,7 +1,8 @@
 """What only some actors need: kept out of the cell until first used.
 
-An idle actor pays one pointer for all of this; an actor that has been
-restarted, timed, or has stashed messages or switched behaviour carries it.
+An idle actor pays one pointer for all of this; an actor that has failed,
+been restarted or timed, watches or is watched, has timers or children that
+failed, or has stashed messages or switched behaviour carries it.
 """
 
 from __future__ import annotations
@@ -10,19 +11,40 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from supervision import RestartHistory
+
 if TYPE_CHECKING:
     from ._promise import Promise
+    from ._ref import ActorRef
+    from ._timers import Timer
 
 #: How many recent handling-time samples an actor keeps for its percentile.
 RECENT_SAMPLES = 32
 
 
 class CellExtras:
-    """Statistics, stash and behaviour stack of one actor."""
+    """Statistics, watches, timers, stash and behaviour stack of one actor."""
 
-    __slots__ = ("behaviours", "handling_ns", "recent_next", "recent_ns", "restart_times", "stash")
+    __slots__ = (
+        "behaviours",
+        "failures",
+        "handling_ns",
+        "recent_next",
+        "recent_ns",
+        "restart_history",
+        "restart_times",
+        "restarts",
+        "stash",
+        "termination_waiters",
+        "timers",
+        "watchers",
+        "watching",
+    )
 
     def __init__(self) -> None:
+        #: How often this actor failed, and was restarted, in its lifetime.
+        self.failures = 0
+        self.restarts = 0
         #: When this actor was restarted (``anyio.current_time``), oldest first.
         self.restart_times: list[float] = []
         #: Estimated nanoseconds spent running this actor's handlers.
@@ -35,6 +57,15 @@ class CellExtras:
         #: Handlers pushed with ``context.become(..., discard_old=False)``.
         #: (None stands for the instance's own receive.)
         self.behaviours: list[tuple[Callable[[Any], Any] | None, bool]] | None = None
+        #: As a supervisor: the restarts of its children in the current window.
+        self.restart_history = RestartHistory()
+        #: Refs that get ``Terminated`` when this actor stops, and refs it watches.
+        self.watchers: dict[ActorRef, None] | None = None
+        self.watching: dict[ActorRef, None] | None = None
+        #: Live timers of the current instance.
+        self.timers: set[Timer] | None = None
+        #: Promises completed when this actor has stopped.
+        self.termination_waiters: list[Promise] | None = None
 
     def record_handling(self, nanoseconds: int, weight: int) -> None:
         """Add one measured turn (standing for ``weight`` turns when sampled)."""

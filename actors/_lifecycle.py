@@ -153,7 +153,8 @@ async def teardown(cell: ActorCell) -> None:
     reset_behaviour(cell)
     await stop_children(cell)
     # A fresh instance supervises with a fresh restart window, as in OTP.
-    cell.restart_history = RestartHistory()
+    if cell.extras is not None:
+        cell.extras.restart_history = RestartHistory()
 
 
 async def stop_children(cell: ActorCell) -> None:

@@ -147,18 +147,23 @@ def requeue_front(cell: ActorCell, envelopes: list[tuple[object, Promise | None]
         return
     queue = cell.queue
     if queue is None:
-        queue = cell.queue = new_queue(cell.priority)
-        cell.open = cell.fast
+        queue = create_queue(cell)
     queue.extendleft(reversed(envelopes))
     if cell.run_state == states.IDLE:
         cell.scheduler.schedule(cell)
 
 
-def new_queue(priority: Callable[[Any], Any] | None) -> deque[tuple[object, Promise | None]]:
-    """An empty mailbox queue of the configured kind (FIFO, or by ``priority``)."""
-    if priority is None:
-        return deque()
-    return PriorityQueue(priority)  # type: ignore[return-value]
+def create_queue(cell: ActorCell) -> deque[tuple[object, Promise | None]]:
+    """Give ``cell`` an empty mailbox queue of its kind (FIFO, or by ``priority``).
+
+    Opens the cell's fast path (``tell`` appends straight to the queue) when
+    the mailbox is unbounded and no instrumentation needs to see each message.
+    """
+    mailbox = cell.mailbox
+    priority = mailbox.priority
+    queue = cell.queue = deque() if priority is None else PriorityQueue(priority)  # type: ignore[assignment]
+    cell.open = mailbox.capacity is None and cell.system._instrumentation is None
+    return queue  # type: ignore[return-value]
 
 
 # -- waiting for room in a bounded mailbox (BACKPRESSURE) --------------------
@@ -168,7 +173,7 @@ def must_wait_for_room(cell: ActorCell) -> bool:
     """Whether a ``send`` or ``ask`` now would have to wait (a full BACKPRESSURE mailbox)."""
     queue = cell.queue
     return (
-        cell.overflow is Overflow.BACKPRESSURE
+        cell.mailbox.overflow is Overflow.BACKPRESSURE
         and cell.state < states.STOPPING
         and queue is not None
         and cell.capacity is not None

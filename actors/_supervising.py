@@ -79,7 +79,7 @@ async def _supervise(
     history = (
         _guardian_histories(parent).get(child.name, RestartHistory())
         if guardian
-        else parent.restart_history
+        else parent.ensure_extras().restart_history
     )
     strategy = DEFAULT_STRATEGY if guardian else strategy_of(parent)
     if error is not None and not child.started:
@@ -108,7 +108,7 @@ async def _supervise(
             await stop_child(child)
             return
     else:
-        parent.restart_history = decision.history
+        parent.ensure_extras().restart_history = decision.history
     _log(parent, child, error, _describe(decision))
     await _apply(parent, child, error, decision, strategy)
 
@@ -165,8 +165,9 @@ async def restart_children(
             await run_exclusive(cell, teardown)
     for cell in restart:
         if cell.state == states.RESTARTING:
-            cell.restart_count += 1
-            times = cell.ensure_extras().restart_times
+            extras = cell.ensure_extras()
+            extras.restarts += 1
+            times = extras.restart_times
             times.append(anyio.current_time())
             if len(times) > MAX_RESTART_TIMES:
                 del times[0]
