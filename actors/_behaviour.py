@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 from collections import deque
 from collections.abc import Callable
+from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 from ._control import BEHAVIOUR_CHANGED
@@ -30,8 +31,9 @@ def become(cell: ActorCell, handler: Callable[[Any], Any], *, discard_old: bool)
     else:
         if extras.behaviours is None:
             extras.behaviours = []
-        extras.behaviours.append((cell.receive, cell.receive_is_async))
-    _install(cell, handler, inspect.iscoroutinefunction(handler))
+        extras.behaviours.append((cell.receive, cell.receiver, cell.receive_is_async))
+    set_handler(cell, handler, inspect.iscoroutinefunction(handler))
+    _changed(cell)
 
 
 def unbecome(cell: ActorCell) -> None:
@@ -42,16 +44,36 @@ def unbecome(cell: ActorCell) -> None:
     extras = cell.extras
     behaviours = extras.behaviours if extras is not None else None
     if behaviours:
-        handler, is_async = behaviours.pop()
-        _install(cell, handler, is_async)
+        cell.receive, cell.receiver, cell.receive_is_async = behaviours.pop()
     elif cell.instance is not None:
-        _install(cell, None, type(cell.instance)._receive_is_async)
+        set_handler(cell, cell.instance.receive, type(cell.instance)._receive_is_async)
+    else:
+        return
+    _changed(cell)
 
 
-def _install(cell: ActorCell, handler: Callable[[Any], Any] | None, is_async: bool) -> None:
-    # None stands for the instance's own receive (see ActorCell.receive).
-    cell.receive = handler
+def set_handler(cell: ActorCell, handler: Callable[[Any], Any], is_async: bool) -> None:
+    """Make ``handler`` (a callable taking the message) the cell's message handler.
+
+    A turn calls ``cell.receive(cell.receiver, message)``. A bound method is
+    split into its function and its ``self``, so that an actor's own
+    ``receive`` costs no bound-method object per actor and no binding per
+    turn; any other callable is called through :func:`_call_handler`.
+    """
+    if type(handler) is MethodType:
+        cell.receive = handler.__func__
+        cell.receiver = handler.__self__
+    else:
+        cell.receive = _call_handler
+        cell.receiver = handler
     cell.receive_is_async = is_async
+
+
+def _call_handler(handler: Callable[[Any], Any], message: object) -> Any:
+    return handler(message)
+
+
+def _changed(cell: ActorCell) -> None:
     # The running turn keeps its handler in a local: a control message ends
     # the turn after this message, and the next turn reads the new handler.
     cell.send_control(BEHAVIOUR_CHANGED)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from supervision import RestartType
 
 from . import _cell_states as states
-from ._behaviour import drop_stash
+from ._behaviour import drop_stash, set_handler
 from ._context import ActorContext
 from ._control import ChildFailed, RunExclusive, Stop
 from ._errors import (
@@ -73,6 +73,7 @@ class ActorCell(ActorContext):
         "queue",
         "receive",
         "receive_is_async",
+        "receiver",
         "ref",
         "restart_type",
         "run_state",
@@ -117,10 +118,11 @@ class ActorCell(ActorContext):
         # empty deque costs ~600 bytes (every actor gets a Start).
         self.control: list[object] | tuple[object, ...] | None = None
         self.instance: Actor | None = None
-        # The handler installed by become(); None means the instance's own
-        # receive, which is not stored: a bound method per actor would be one
-        # more object for the garbage collector to track.
-        self.receive: Callable[[Any], Any] | None = None
+        # The message handler, called as receive(receiver, message): the
+        # instance's own receive split into function and instance, or a
+        # handler installed by become() (see _behaviour.set_handler).
+        self.receive: Callable[[Any, Any], Any] | None = None
+        self.receiver: object = None
         self.receive_is_async = False
         self.started = False
         self.child_cells: dict[str, ActorCell] | None = None
@@ -255,12 +257,11 @@ class ActorCell(ActorContext):
 
     def set_instance(self, instance: Actor) -> None:
         self.instance = instance
-        self.receive = None
-        self.receive_is_async = type(instance)._receive_is_async
+        set_handler(self, instance.receive, type(instance)._receive_is_async)
 
     def clear_instance(self) -> None:
         self.instance = None
-        self.receive = None
+        self.receive = self.receiver = None
         self.started = False
 
     # -- children ---------------------------------------------------------

@@ -55,8 +55,8 @@ class CellExtras:
         #: Messages put aside with ``context.stash()``, oldest first.
         self.stash: deque[tuple[object, Promise | None]] | None = None
         #: Handlers pushed with ``context.become(..., discard_old=False)``.
-        #: (None stands for the instance's own receive.)
-        self.behaviours: list[tuple[Callable[[Any], Any] | None, bool]] | None = None
+        #: Each entry is (receive, receiver, is_async), as the cell holds them.
+        self.behaviours: list[tuple[Callable[[Any, Any], Any] | None, object, bool]] | None = None
         #: As a supervisor: the restarts of its children in the current window.
         self.restart_history = RestartHistory()
         #: Refs that get ``Terminated`` when this actor stops, and refs it watches.

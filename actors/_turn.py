@@ -148,10 +148,8 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
     if cell.state != states.RUNNING or not queue:
         return None
     receive = cell.receive
-    if receive is None:
-        # The instance's own receive: bound once per turn, not kept on the
-        # cell, so an idle actor holds no bound-method object.
-        receive = cell.instance.receive  # type: ignore[union-attr]
+    assert receive is not None
+    receiver = cell.receiver
     is_async = cell.receive_is_async
     scheduler = cell.scheduler
     handled = 0
@@ -163,7 +161,7 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
             message, promise = envelope
             handled += 1
             try:
-                result = receive(message)
+                result = receive(receiver, message)
                 if is_async:
                     try:
                         yielded = result.send(None)
@@ -249,12 +247,11 @@ def run_turn_instrumented(
             carrier = promise.carrier if isinstance(promise, Carried) else None
             handled += 1
             receive = cell.receive
-            if receive is None:
-                receive = cell.instance.receive  # type: ignore[union-attr]
+            assert receive is not None
             scope = instrumentation.on_handle(cell.ref, message, carrier)
             scope.activate()
             try:
-                result = receive(message)
+                result = receive(cell.receiver, message)
                 if cell.receive_is_async:
                     try:
                         yielded = result.send(None)
