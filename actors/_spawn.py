@@ -75,6 +75,13 @@ def spawn_child(
         )
     else:
         kwargs = MappingProxyType(dict(kwargs))
+    if (args or kwargs) and actor_class.__init__ is object.__init__:
+        # object.__init__ would drop them without a word.
+        raise TypeError(
+            f"{actor_class.__name__} takes no constructor arguments "
+            f"(got args={tuple(args)!r}, kwargs={dict(kwargs)!r}); "
+            "define __init__ to accept them"
+        )
     children = parent.child_cells
     if children is None:
         children = parent.child_cells = {}

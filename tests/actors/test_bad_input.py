@@ -152,6 +152,17 @@ def test_an_actor_cannot_be_instantiated_directly() -> None:
         Plain()
 
 
+@pytest.mark.anyio
+async def test_arguments_for_a_class_without_init_are_refused_at_spawn() -> None:
+    async with ActorSystem() as system:
+        with pytest.raises(
+            TypeError, match=r"^Plain takes no constructor arguments \(got args=\(1,\)"
+        ):
+            system.spawn(Plain, 1)
+        with pytest.raises(TypeError, match=r"^Plain takes no constructor arguments"):
+            system.spawn(Plain, kwargs={"size": 2})
+
+
 def test_an_actor_class_cannot_define_new() -> None:
     with pytest.raises(TypeError, match=r"^Odd defines __new__, which the runtime never calls"):
 
