@@ -59,7 +59,6 @@ class ActorCell(ActorContext):
         "_path",
         "actor_class",
         "args",
-        "capacity",
         "child_cells",
         "control",
         "extras",
@@ -74,11 +73,9 @@ class ActorCell(ActorContext):
         "receive",
         "receive_is_async",
         "receiver",
-        "ref",
         "restart_type",
         "run_state",
         "scheduler",
-        "space_waiters",
         "started",
         "state",
     )
@@ -105,10 +102,8 @@ class ActorCell(ActorContext):
         self.args = args
         self.kwargs = kwargs
         self.restart_type = restart_type
-        self.capacity = mailbox.capacity
         self.mailbox = mailbox
-        self.ref = LocalActorRef(self)
-        self.self_ref = self.ref
+        self.self_ref = LocalActorRef(self)
         self.state = states.NEW
         self.run_state = states.IDLE
         # open: the mailbox takes the fast path (queue exists, unbounded, alive).
@@ -126,7 +121,6 @@ class ActorCell(ActorContext):
         self.receive_is_async = False
         self.started = False
         self.child_cells: dict[str, ActorCell] | None = None
-        self.space_waiters: deque[Promise] | None = None
         self.messages_handled = 0
         self.extras: CellExtras | None = None
 
@@ -162,7 +156,7 @@ class ActorCell(ActorContext):
         queue = self.queue
         if queue is None:
             queue = create_queue(self)
-        elif self.capacity is not None and len(queue) >= self.capacity:
+        elif (capacity := self.mailbox.capacity) is not None and len(queue) >= capacity:
             overflow = self.mailbox.overflow
             if overflow is Overflow.DROP:
                 self.reject(message, promise, "mailbox full")
@@ -172,13 +166,11 @@ class ActorCell(ActorContext):
                 if overflow is Overflow.BACKPRESSURE
                 else "raise its capacity, or use Overflow.BACKPRESSURE and await ref.send()"
             )
-            raise MailboxFull(
-                f"the mailbox of {self.path} is full ({self.capacity} messages); {advice}"
-            )
+            raise MailboxFull(f"the mailbox of {self.path} is full ({capacity} messages); {advice}")
         instrumentation = self.system._instrumentation
         if instrumentation is not None:
             if carrier is None:
-                carrier = instrumentation.on_send(self.ref, message)
+                carrier = instrumentation.on_send(self.self_ref, message)
             promise = Carried(promise, carrier)
         queue.append((message, promise))
         if self.run_state == states.IDLE:
@@ -196,10 +188,10 @@ class ActorCell(ActorContext):
                 fail(
                     promise, ActorStopped(f"{self.path} has stopped; it cannot answer {message!r}")
                 )
-        self.system._dead_letter(message, self.ref, reason)
+        self.system._dead_letter(message, self.self_ref, reason)
 
     def dead_letter(self, message: object, reason: str) -> None:
-        self.system._dead_letter(message, self.ref, reason)
+        self.system._dead_letter(message, self.self_ref, reason)
 
     def close_mailbox(self) -> None:
         """Refuse further messages and turn the queued ones into dead letters."""
@@ -240,7 +232,9 @@ class ActorCell(ActorContext):
             fail(promise, error)
         self.ensure_extras().failures += 1
         self.state = states.SUSPENDED
-        self.system.event_stream.publish(ActorFailed(ref=self.ref, error=error, message=message))
+        self.system.event_stream.publish(
+            ActorFailed(ref=self.self_ref, error=error, message=message)
+        )
         parent = self.parent_cell
         if parent is None:
             logger.critical(
@@ -271,7 +265,7 @@ class ActorCell(ActorContext):
         return iter(()) if not children else iter(list(children.values()))
 
     def request_stop_of(self, ref: ActorRef) -> None:
-        if ref is self.ref:
+        if ref is self.self_ref:
             self.send_control(Stop(deliberate=False))
             return
         cell = getattr(ref, "_cell", None)
@@ -287,7 +281,7 @@ class ActorCell(ActorContext):
 
     def add_watcher(self, watcher: ActorRef) -> None:
         if self.state == states.STOPPED:
-            watcher._tell_quietly(Terminated(self.ref))
+            watcher._tell_quietly(Terminated(self.self_ref))
             return
         extras = self.ensure_extras()
         if extras.watchers is None:
@@ -308,12 +302,12 @@ class ActorCell(ActorContext):
         if target in extras.watching:
             return
         extras.watching[target] = None
-        target._watch(self.ref)
+        target._watch(self.self_ref)
 
     def stop_watching(self, target: ActorRef) -> None:
         extras = self.extras
         if extras is not None and extras.watching and extras.watching.pop(target, 0) is None:
-            target._unwatch(self.ref)
+            target._unwatch(self.self_ref)
 
     # -- timers -----------------------------------------------------------
 
@@ -367,11 +361,11 @@ class ActorCell(ActorContext):
         if extras is not None:
             watchers, extras.watchers = extras.watchers, None
             for watcher in watchers or ():
-                watcher._tell_quietly(Terminated(self.ref))
+                watcher._tell_quietly(Terminated(self.self_ref))
             watching, extras.watching = extras.watching, None
             for target in watching or ():
-                target._unwatch(self.ref)
-        self.system.event_stream._forget(self.ref)
+                target._unwatch(self.self_ref)
+        self.system.event_stream._forget(self.self_ref)
         parent = self.parent_cell
         if (
             parent is not None

@@ -45,12 +45,12 @@ class ActorContext:
     def parent(self) -> ActorRef | None:
         """The supervising parent's ref; ``None`` only for the runtime's guardians."""
         parent = self._cell.parent_cell
-        return None if parent is None else parent.ref
+        return None if parent is None else parent.self_ref
 
     @property
     def children(self) -> tuple[ActorRef, ...]:
         """The live children, in start order."""
-        return tuple(child.ref for child in self._cell.live_children())
+        return tuple(child.self_ref for child in self._cell.live_children())
 
     @property
     def path(self) -> str:
@@ -83,7 +83,7 @@ class ActorContext:
             kwargs=kwargs,
             restart=restart,
             mailbox=mailbox,
-        ).ref
+        ).self_ref
 
     def stop(self, ref: ActorRef) -> None:
         """Ask this actor itself, or one of its children, to stop; returns at once.

@@ -34,6 +34,7 @@ class CellExtras:
         "restart_history",
         "restart_times",
         "restarts",
+        "space_waiters",
         "stash",
         "termination_waiters",
         "timers",
@@ -64,6 +65,8 @@ class CellExtras:
         self.watching: dict[ActorRef, None] | None = None
         #: Live timers of the current instance.
         self.timers: set[Timer] | None = None
+        #: Senders waiting for room in a full BACKPRESSURE mailbox, oldest first.
+        self.space_waiters: deque[Promise] | None = None
         #: Promises completed when this actor has stopped.
         self.termination_waiters: list[Promise] | None = None
 

@@ -36,7 +36,7 @@ class SystemInspection:
     def children(self, ref: ActorRef | None = None) -> tuple[ActorRef, ...]:
         """The live children of ``ref``, in start order; with ``None``, the top-level actors."""
         cell = self._user_guardian if ref is None else self._local_cell(ref)
-        return tuple(child.ref for child in cell.live_children())
+        return tuple(child.self_ref for child in cell.live_children())
 
     def walk(self) -> Iterator[ActorRef]:
         """Every live actor, depth first in start order, each parent before its children.
@@ -48,7 +48,7 @@ class SystemInspection:
         while stack:
             cell = stack.pop()
             if cell.state != states.STOPPED:
-                yield cell.ref
+                yield cell.self_ref
                 stack.extend(reversed(list(cell.live_children())))
 
     def inject_failure(self, ref: ActorRef, error: Exception) -> bool:

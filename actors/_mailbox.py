@@ -176,8 +176,8 @@ def must_wait_for_room(cell: ActorCell) -> bool:
         cell.mailbox.overflow is Overflow.BACKPRESSURE
         and cell.state < states.STOPPING
         and queue is not None
-        and cell.capacity is not None
-        and len(queue) >= cell.capacity
+        and cell.mailbox.capacity is not None
+        and len(queue) >= cell.mailbox.capacity
     )
 
 
@@ -190,21 +190,24 @@ async def deliver_waiting(
             cell.deliver(message, promise, carrier)
             return
         waiter = cell.new_promise()
-        if cell.space_waiters is None:
-            cell.space_waiters = deque()
-        cell.space_waiters.append(waiter)
+        extras = cell.ensure_extras()
+        if extras.space_waiters is None:
+            extras.space_waiters = deque()
+        extras.space_waiters.append(waiter)
         await waiter
 
 
 def wake_space_waiters(cell: ActorCell) -> None:
     """Let as many blocked senders try again as there is room (all of them once stopped)."""
-    waiters = cell.space_waiters
+    extras = cell.extras
+    waiters = extras.space_waiters if extras is not None else None
     if not waiters:
         return
     queue = cell.queue
     room = len(waiters)
-    if cell.state < states.STOPPING and queue is not None and cell.capacity is not None:
-        room = cell.capacity - len(queue)
+    capacity = cell.mailbox.capacity
+    if cell.state < states.STOPPING and queue is not None and capacity is not None:
+        room = capacity - len(queue)
     while waiters and room > 0:
         waiter = waiters.popleft()
         if not waiter.done():

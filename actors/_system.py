@@ -296,7 +296,7 @@ class ActorSystem(SystemInspection):
             kwargs=kwargs,
             restart=restart,
             mailbox=mailbox,
-        ).ref
+        ).self_ref
         if name is not None and self._cluster_node is not None:
             self._cluster_node.spawned(ref)
         return ref
@@ -380,7 +380,7 @@ class ActorSystem(SystemInspection):
             if found is None:
                 return None
             cell = found
-        return cell.ref if cell.state != states.STOPPED else None
+        return cell.self_ref if cell.state != states.STOPPED else None
 
     def _generated_name(self) -> str:
         return next(self._names)

@@ -182,7 +182,8 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
     finally:
         scheduler.envelope = None
         cell.messages_handled += handled
-        if cell.space_waiters:
+        extras = cell.extras
+        if extras is not None and extras.space_waiters:
             wake_space_waiters(cell)
     return None
 
@@ -248,7 +249,7 @@ def run_turn_instrumented(
             handled += 1
             receive = cell.receive
             assert receive is not None
-            scope = instrumentation.on_handle(cell.ref, message, carrier)
+            scope = instrumentation.on_handle(cell.self_ref, message, carrier)
             scope.activate()
             try:
                 result = receive(cell.receiver, message)
@@ -278,6 +279,7 @@ def run_turn_instrumented(
     finally:
         scheduler.envelope = None
         cell.messages_handled += handled
-        if cell.space_waiters:
+        extras = cell.extras
+        if extras is not None and extras.space_waiters:
             wake_space_waiters(cell)
     return None
