@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 from attrs import frozen
 
-from actors import Actor, ActorStopped, ActorSystem, DeadLetter, MailboxConfig, StashError
+from actors import (
+    Actor,
+    ActorContext,
+    ActorStopped,
+    ActorSystem,
+    DeadLetter,
+    MailboxConfig,
+    StashError,
+)
 
 from .probe import Boom, Inbox, Recorder
 
@@ -91,6 +100,47 @@ async def test_unbecome_pops_back_to_the_saved_handler() -> None:
             "upper",
             "upper",
             "base",
+        ]
+
+
+async def test_any_callable_can_be_a_behaviour_and_the_stack_restores_it() -> None:
+    class Echo:
+        """A callable object, not a method: called with the message alone."""
+
+        def __init__(self, context: ActorContext) -> None:
+            self.context = context
+
+        def __call__(self, message: Any) -> Any:
+            if message == "pop":
+                self.context.unbecome()
+            return f"echo:{message}"
+
+    class Flexible(Actor):
+        def receive(self, message: Any) -> Any:
+            if message == "partial":
+                self.context.become(partial(self.tagged, "partial"), discard_old=False)
+            return "own"
+
+        def tagged(self, tag: str, message: Any) -> Any:
+            if message == "echo":
+                self.context.become(Echo(self.context), discard_old=False)
+            elif message == "pop":
+                self.context.unbecome()
+            return f"{tag}:{message}"
+
+    async with ActorSystem() as system:
+        ref = system.spawn(Flexible)
+        messages = ("x", "partial", "y", "echo", "z", "pop", "w", "pop", "v")
+        assert [await ref.ask(m) for m in messages] == [
+            "own",
+            "own",
+            "partial:y",
+            "partial:echo",
+            "echo:z",
+            "echo:pop",
+            "partial:w",
+            "partial:pop",
+            "own",
         ]
 
 
