@@ -10,7 +10,7 @@ import pytest
 
 from actors import Actor, ActorStopped, ActorSystem, DeadLetter, Terminated
 
-from .probe import Boom, Fragile, Inbox, Recorder
+from .probe import Boom, Fragile, Inbox, Recorder, terminated
 
 pytestmark = pytest.mark.anyio
 
@@ -109,6 +109,24 @@ async def test_queued_messages_become_dead_letters_and_pending_asks_fail() -> No
         assert isinstance(results["queued-ask"], ActorStopped)
         letters = await inbox.wait_for(2)
         assert sorted(letter.message for letter in letters) == ["queued-ask", "queued-tell"]
+
+
+async def test_a_child_stopped_before_it_starts_still_starts_then_stops_in_order() -> None:
+    """Stop arrives while Start is still pending: both run, in the order sent."""
+    inbox = Inbox()
+
+    class Impatient(Actor):
+        def receive(self, message: Any) -> Any:
+            child = self.context.spawn(Fragile, "kid", inbox)
+            self.context.stop(child)
+            return child
+
+    async with ActorSystem() as system:
+        parent = system.spawn(Impatient)
+        child = await parent.ask("go")
+        await terminated(system, child)
+        assert inbox.messages == [("start", "kid"), ("stop", "kid")]
+        assert system.lookup(child.path) is None
 
 
 async def test_context_stop_of_self_happens_after_the_current_message() -> None:
