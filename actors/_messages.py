@@ -31,7 +31,9 @@ class DeadLetter:
 
     Published on the event stream for every message sent to a stopped actor,
     left in a mailbox when its actor stopped, refused by a full mailbox under
-    ``Overflow.DROP``, or left unhandled by the default ``receive``.
+    ``Overflow.DROP``, left unhandled by the default ``receive``, or still
+    failing after its last retry under ``retry_message`` (reason ``"failed
+    n times; the last attempt raised ..."``).
     """
 
     message: object

@@ -49,6 +49,13 @@ async def test_event_pipeline(capsys: pytest.CaptureFixture[str]) -> None:
     assert int(waited[2]) > 0  # backpressure happened
     assert int(seen[1]) >= 12
     assert int(seen[2]) == int(pages[1]) > 0
+    archived = re.search(r"^archive stored (\d+) measurements; (\d+) poison messages$", out, re.M)
+    assert archived is not None, out
+    assert int(archived[2]) > 0  # the hottest readings can never be stored
+    assert int(archived[1]) + int(archived[2]) == int(seen[1])
+    assert re.search(
+        r"^  poison: failed 3 times; the last attempt raised CorruptRecord\('", out, re.M
+    )
     assert "nothing lost: True" in out
 
 
