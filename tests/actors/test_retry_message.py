@@ -7,6 +7,7 @@ then succeeds" holds across restarts.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, ClassVar
 
 import anyio
@@ -328,3 +329,55 @@ async def test_random_failures_match_a_model(
         assert applied == [
             step.message for step in steps[first:] if step.message in expected_applied
         ]
+
+
+async def test_an_instrumented_system_sees_every_attempt_with_the_message_carrier() -> None:
+    from .test_instrumentation import Recorder as Tracer
+
+    tracer = Tracer()
+    script = Script(failures={"m": 2})
+    async with ActorSystem(instrumentation=tracer) as system:
+        ref = await start_worker(system, AsyncWorker, script, Directive.RESTART, retry=2)
+        assert await ref.ask("m") == "done m"
+    attempts = [entry for entry in tracer.ended if entry[1] == "m"]
+    assert [error is None for *_, error in attempts] == [False, False, True]
+    assert len({carrier for _, _, carrier, _ in attempts}) == 1  # the same trace context
+
+
+class TestBackoffInVirtualTime:
+    @pytest.fixture
+    def anyio_backend(self) -> Any:
+        import trio.testing
+
+        return ("trio", {"clock": trio.testing.MockClock(autojump_threshold=0)})
+
+    @pytest.mark.parametrize("directive", [Directive.RESUME, Directive.RESTART])
+    async def test_each_retry_waits_for_the_backoff_delay(self, directive: Directive) -> None:
+        times: list[float] = []
+
+        class Timed(Worker):
+            def receive(self, message: Any) -> Any:
+                times.append(anyio.current_time())
+                return super().receive(message)
+
+        script = Script(failures={"m": 3})
+        async with ActorSystem() as system:
+
+            class Team(Supervisor):
+                strategy = OneForOne(
+                    max_restarts=10,
+                    within=100.0,
+                    retry_message=3,
+                    backoff=Backoff(min=1.0, max=8.0),
+                    decider=lambda error: directive,
+                )
+                children: ClassVar = [child(Timed, script, name="w")]
+
+            system.spawn(Team, name="team")
+            await anyio.lowlevel.checkpoint()
+            ref = system.lookup("team/w")
+            assert ref is not None
+            with anyio.fail_after(1000):
+                assert await ref.ask("m") == "done m"
+        gaps = [round(later - earlier, 3) for earlier, later in itertools.pairwise(times)]
+        assert gaps == [1.0, 2.0, 4.0]
