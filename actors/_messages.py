@@ -53,3 +53,16 @@ class ActorFailed:
     ref: ActorRef
     error: BaseException
     message: object = None
+
+
+@frozen(kw_only=True)
+class UpgradeFailed:
+    """``system.upgrade_all`` or ``reload_module`` could not upgrade ``ref`` to ``new_class``.
+
+    ``error`` is what ``new_class.code_change`` raised (or why no new class
+    was found). The actor keeps running its old code; nothing was lost.
+    """
+
+    ref: ActorRef
+    new_class: type | None
+    error: BaseException

@@ -29,6 +29,7 @@ from ._ref import ActorRef, LocalActorRef
 from ._scheduler import Scheduler
 from ._spawn import spawn_child
 from ._timers import TimerService
+from ._upgrade import SystemUpgrade
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
@@ -47,7 +48,7 @@ def _positive_int(value: object, what: str) -> int:
     return value
 
 
-class ActorSystem(SystemInspection):
+class ActorSystem(SystemInspection, SystemUpgrade):
     """A tree of actors with its scheduler, timers and event stream.
 
     Use it as an async context manager; it runs inside the task that enters it::
@@ -271,8 +272,7 @@ class ActorSystem(SystemInspection):
             *args: positional arguments for the constructor.
             name: unique among its siblings; ``None`` generates one (``$1``, ...).
                 Names must be non-empty, without ``/``, and not start with ``$``.
-            kwargs: keyword arguments for the constructor (spawn's own options
-                are keyword-only, so constructor keywords travel in this mapping).
+            kwargs: keyword arguments for the constructor (spawn's own options are keyword-only).
             restart: ``"transient"`` (the default: restarted after a failure, gone after a
                 stop), ``"permanent"`` (also restarted when it stops itself) or ``"temporary"``.
             mailbox: a :class:`MailboxConfig`; ``None``: the class's ``mailbox``, or unbounded.
