@@ -164,8 +164,8 @@ def settle(
     ``DeadLetter`` saying how often it failed and with what. A retry after a
     restart needs nothing: the restart puts the stash back ahead of the mailbox.
     """
-    if envelope is None or action is MessageAction.RETRY:
-        return
+    if envelope is None or action not in (MessageAction.DROP, MessageAction.DEAD_LETTER):
+        return  # RETRY: it waits in the stash; NONE: not this failure's message
     if not _remove(child, envelope):
         return
     message, promise = envelope
