@@ -31,7 +31,9 @@ from ._mailbox import Overflow as Overflow
 from ._messages import ActorFailed as ActorFailed
 from ._messages import DeadLetter as DeadLetter
 from ._messages import Terminated as Terminated
+from ._messages import UpgradeFailed as UpgradeFailed
 from ._ref import ActorRef as ActorRef
+from ._reload import reload_module as reload_module
 from ._statistics import ActorStatistics as ActorStatistics
 from ._statistics import SystemStatistics as SystemStatistics
 from ._supervisor import Supervisor as Supervisor
@@ -67,6 +69,8 @@ __all__ = [
     "SystemStatistics",
     "Terminated",
     "Timer",
+    "UpgradeFailed",
+    "reload_module",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

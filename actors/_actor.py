@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from supervision import OneForAll, OneForOne, RestForOne
 
@@ -117,6 +117,39 @@ class Actor:
         """
         self.context._cell.dead_letter(message, "unhandled")
         return None
+
+    @classmethod
+    def code_change(cls, old: Actor, extra: Any) -> Self:
+        """Build this class's instance from ``old`` during ``system.upgrade`` (OTP ``code_change``).
+
+        Called between two messages of the running actor, with its current
+        instance and the ``extra`` given to ``upgrade``. Override it to migrate
+        the state (rename fields, convert a schema); read ``old``'s attributes
+        and return a new instance. The default copies ``old``'s instance
+        attributes (its ``__dict__`` and slots) onto a new instance of this
+        class without calling ``__init__``, and ignores ``extra``.
+
+        Neither ``on_stop`` of the old instance nor ``on_start`` of the new
+        one runs. If this raises, the old instance stays and handles the next
+        messages, and ``upgrade`` raises the error to its caller.
+
+        Args:
+            old: The instance running now (of the old class).
+            extra: Whatever the caller passed to ``upgrade`` (``None`` by default).
+
+        Returns:
+            The instance that handles the actor's next messages; it must be
+            an instance of this class.
+        """
+        new: Self = _allocate(cls)
+        new.context = old.context
+        for klass in type(old).__mro__:
+            slots = klass.__dict__.get("__slots__", ())
+            for slot in (slots,) if isinstance(slots, str) else slots:
+                if slot not in ("__dict__", "__weakref__", "context") and hasattr(old, slot):
+                    setattr(new, slot, getattr(old, slot))
+        new.__dict__.update(old.__dict__)
+        return new
 
     @classmethod
     def _declared_children(cls) -> Sequence[ChildSpec]:

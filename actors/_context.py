@@ -65,13 +65,14 @@ class ActorContext:
         kwargs: Mapping[str, Any] | None = None,
         restart: RestartType | str = RestartType.TRANSIENT,
         mailbox: MailboxConfig | None = None,
+        retry_message: int = 0,
     ) -> ActorRef:
         """Spawn a child of this actor and return its ref at once.
 
         Same arguments as :meth:`ActorSystem.spawn`. The child is supervised by
         this actor, by the class attribute ``strategy`` (default
         ``OneForOne(max_restarts=3, within=5.0)``), and stops before this
-        actor does.
+        actor does. A ``retry_message`` above 0 overrides the strategy's.
         """
         from ._spawn import spawn_child  # noqa: PLC0415 - _spawn needs this module first
 
@@ -83,6 +84,7 @@ class ActorContext:
             kwargs=kwargs,
             restart=restart,
             mailbox=mailbox,
+            retry_message=retry_message,
         ).self_ref
 
     def stop(self, ref: ActorRef) -> None:

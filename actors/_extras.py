@@ -27,6 +27,7 @@ class CellExtras:
 
     __slots__ = (
         "behaviours",
+        "failed_envelope",
         "failures",
         "handling_ns",
         "recent_next",
@@ -34,6 +35,7 @@ class CellExtras:
         "restart_history",
         "restart_times",
         "restarts",
+        "retry_message",
         "space_waiters",
         "stash",
         "termination_waiters",
@@ -69,6 +71,11 @@ class CellExtras:
         self.space_waiters: deque[Promise] | None = None
         #: Promises completed when this actor has stopped.
         self.termination_waiters: list[Promise] | None = None
+        #: This actor's own ``retry_message`` (its child spec's or spawn's), and
+        #: the failed message held at the front of the stash until its parent
+        #: decides (see ``_retry.py``).
+        self.retry_message = 0
+        self.failed_envelope: tuple[object, Promise | None] | None = None
 
     def record_handling(self, nanoseconds: int, weight: int) -> None:
         """Add one measured turn (standing for ``weight`` turns when sampled)."""

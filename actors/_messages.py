@@ -31,7 +31,9 @@ class DeadLetter:
 
     Published on the event stream for every message sent to a stopped actor,
     left in a mailbox when its actor stopped, refused by a full mailbox under
-    ``Overflow.DROP``, or left unhandled by the default ``receive``.
+    ``Overflow.DROP``, left unhandled by the default ``receive``, or still
+    failing after its last retry under ``retry_message`` (reason ``"failed
+    n times; the last attempt raised ..."``).
     """
 
     message: object
@@ -51,3 +53,16 @@ class ActorFailed:
     ref: ActorRef
     error: BaseException
     message: object = None
+
+
+@frozen(kw_only=True)
+class UpgradeFailed:
+    """``system.upgrade_all`` or ``reload_module`` could not upgrade ``ref`` to ``new_class``.
+
+    ``error`` is what ``new_class.code_change`` raised (or why no new class
+    was found). The actor keeps running its old code; nothing was lost.
+    """
+
+    ref: ActorRef
+    new_class: type | None
+    error: BaseException

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from supervision import ChildSpec, RestartType
+from supervision import ChildSpec, RestartType, check_retry_message
 
 from . import _cell_states as states
 from ._actor import Actor
@@ -44,6 +44,7 @@ def spawn_child(
     restart: RestartType | str,
     mailbox: MailboxConfig | None,
     start: bool = True,
+    retry_message: int = 0,
 ) -> ActorCell:
     """Create, register and schedule the start of a child; raise at once on bad input.
 
@@ -63,6 +64,8 @@ def spawn_child(
     if parent.state >= states.STOPPING:
         raise ActorStopped(f"{parent.path} is stopping, so it cannot spawn children")
     restart_type = restart if isinstance(restart, RestartType) else RestartType.parse(restart)
+    if retry_message != 0 or type(retry_message) is not int:
+        check_retry_message(retry_message, "spawn()")
     if mailbox is None:
         mailbox = actor_class.mailbox or UNBOUNDED
     elif not isinstance(mailbox, MailboxConfig):
@@ -109,6 +112,8 @@ def spawn_child(
     if actor_class._declares_children:
         for spec in actor_class._declared_children():
             spawn_from_spec(child, spec, start=False)
+    if retry_message:
+        child.ensure_extras().retry_message = retry_message
     children[name] = child
     system._actors_spawned += 1
     if start:
@@ -129,4 +134,5 @@ def spawn_from_spec(parent: ActorCell, spec: ChildSpec, *, start: bool) -> Actor
         restart=spec.restart,
         mailbox=spec.mailbox,  # type: ignore[arg-type]
         start=start,
+        retry_message=spec.retry_message,
     )

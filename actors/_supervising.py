@@ -18,13 +18,23 @@ from collections.abc import Callable
 import anyio
 import attrs
 
-from supervision import Decision, Directive, OneForOne, RestartHistory, Strategy, decide
+from supervision import (
+    Decision,
+    Directive,
+    MessageAction,
+    NoRetry,
+    OneForOne,
+    RestartHistory,
+    Strategy,
+    decide,
+)
 
 from . import _cell_states as states
 from ._cell import ActorCell
 from ._control import START, RestartChildren
 from ._errors import RestartIntensityExceeded
 from ._lifecycle import run_exclusive, stop_child, stop_children, teardown
+from ._retry import own_retry_message, resume_with_retry, settle, take_failed
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +77,9 @@ async def _supervise(
     parent: ActorCell, child: ActorCell, error: BaseException | None, *, escalated: bool
 ) -> None:
     guardian = parent.parent_cell is None
+    failed, message_failures = take_failed(child)
     if guardian and escalated:
+        settle(child, failed, error, MessageAction.DROP)
         _log(
             parent,
             child,
@@ -96,10 +108,14 @@ async def _supervise(
             history=history,
             now=anyio.current_time(),
             jitter_sample=random.random(),
+            message_failures=message_failures,
+            retry_message=own_retry_message(child),
         )
     except Exception as decider_error:  # a decider that raises or returns junk
+        settle(child, failed, error, MessageAction.DROP)
         parent.fail(decider_error, None, None)
         return
+    settle(child, failed, error, decision.message)
     if guardian:
         _guardian_histories(parent)[child.name] = decision.history
         if decision.directive is Directive.ESCALATE:
@@ -110,6 +126,9 @@ async def _supervise(
     else:
         parent.ensure_extras().restart_history = decision.history
     _log(parent, child, error, _describe(decision))
+    if decision.directive is Directive.RESUME and decision.message is MessageAction.RETRY:
+        resume_with_retry(child, failed, decision)
+        return
     await _apply(parent, child, error, decision, strategy)
 
 
@@ -175,11 +194,12 @@ async def restart_children(
 
 
 def _no_resume(
-    decider: Callable[[BaseException], Directive],
-) -> Callable[[BaseException], Directive]:
-    def decide_without_resume(error: BaseException) -> Directive:
-        directive = decider(error)
-        return Directive.RESTART if directive is Directive.RESUME else directive
+    decider: Callable[[BaseException], Directive | NoRetry],
+) -> Callable[[BaseException], Directive | NoRetry]:
+    def decide_without_resume(error: BaseException) -> Directive | NoRetry:
+        answer = decider(error)
+        directive = answer.directive if isinstance(answer, NoRetry) else answer
+        return Directive.RESTART if directive is Directive.RESUME else answer
 
     return decide_without_resume
 
@@ -188,8 +208,16 @@ def _describe(decision: Decision) -> str:
     if decision.directive is Directive.RESTART:
         restarted = ", ".join(decision.restart)
         delay = f" after {decision.delay:.3g} s" if decision.delay > 0 else ""
-        return f"restart {restarted}{delay}"
-    return str(decision.directive.value)
+        return f"restart {restarted}{delay}{_MESSAGE_OUTCOMES[decision.message]}"
+    return f"{decision.directive.value}{_MESSAGE_OUTCOMES[decision.message]}"
+
+
+_MESSAGE_OUTCOMES = {
+    MessageAction.NONE: "",
+    MessageAction.DROP: "",
+    MessageAction.RETRY: "; its message is retried",
+    MessageAction.DEAD_LETTER: "; its message, out of retries, is a dead letter",
+}
 
 
 def _guardian_histories(guardian: ActorCell) -> dict[str, RestartHistory]:

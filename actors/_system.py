@@ -29,6 +29,7 @@ from ._ref import ActorRef, LocalActorRef
 from ._scheduler import Scheduler
 from ._spawn import spawn_child
 from ._timers import TimerService
+from ._upgrade import SystemUpgrade
 
 if TYPE_CHECKING:
     from anyio.abc import TaskGroup
@@ -47,7 +48,7 @@ def _positive_int(value: object, what: str) -> int:
     return value
 
 
-class ActorSystem(SystemInspection):
+class ActorSystem(SystemInspection, SystemUpgrade):
     """A tree of actors with its scheduler, timers and event stream.
 
     Use it as an async context manager; it runs inside the task that enters it::
@@ -262,6 +263,7 @@ class ActorSystem(SystemInspection):
         kwargs: Mapping[str, Any] | None = None,
         restart: RestartType | str = RestartType.TRANSIENT,
         mailbox: MailboxConfig | None = None,
+        retry_message: int = 0,
     ) -> ActorRef:
         """Spawn a top-level actor and return its ref at once (the actor starts asynchronously).
 
@@ -270,13 +272,11 @@ class ActorSystem(SystemInspection):
             *args: positional arguments for the constructor.
             name: unique among its siblings; ``None`` generates one (``$1``, ...).
                 Names must be non-empty, without ``/``, and not start with ``$``.
-            kwargs: keyword arguments for the constructor (spawn's own options
-                are keyword-only, so constructor keywords travel in this mapping).
-            restart: ``"transient"`` (the default for spawned actors: restarted
-                after a failure, gone after a stop), ``"permanent"`` (also
-                restarted when it stops itself) or ``"temporary"`` (never restarted).
-            mailbox: a :class:`MailboxConfig`; ``None`` uses the class attribute
-                ``mailbox``, else an unbounded mailbox.
+            kwargs: keyword arguments for the constructor (spawn's own options are keyword-only).
+            restart: ``"transient"`` (the default: restarted after a failure, gone after a
+                stop), ``"permanent"`` (also restarted when it stops itself) or ``"temporary"``.
+            mailbox: a :class:`MailboxConfig`; ``None``: the class's ``mailbox``, or unbounded.
+            retry_message: retries of a message whose handler failed (docs/supervision.md).
 
         ``on_start`` completes before the first message is handled; messages
         sent meanwhile wait in the mailbox.
@@ -296,6 +296,7 @@ class ActorSystem(SystemInspection):
             kwargs=kwargs,
             restart=restart,
             mailbox=mailbox,
+            retry_message=retry_message,
         ).self_ref
         if name is not None and self._cluster_node is not None:
             self._cluster_node.spawned(ref)

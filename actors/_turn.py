@@ -27,6 +27,7 @@ from ._instrumentation import Carried
 from ._lifecycle import start_now
 from ._mailbox import wake_space_waiters
 from ._promise import complete
+from ._retry import handler_failed
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
@@ -123,7 +124,7 @@ class Suspension:
                 scope.deactivate()
                 scope.end(error)
             if self.is_receive:
-                cell.fail(error, self.message, self.promise)
+                handler_failed(cell, error, self.message, self.promise)
             else:
                 logger.exception("internal error in the control sequence of %s", cell.path)
                 cell.fail(error, None, None)
@@ -170,7 +171,7 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
                     else:
                         return Suspension(cell, result, yielded, message, promise, is_receive=True)
             except Exception as error:
-                cell.fail(error, message, promise)
+                handler_failed(cell, error, message, promise)
                 return None
             # A stashed request is answered when it is handled again, not now.
             if promise is not None and scheduler.envelope is envelope and not promise.done():
@@ -266,7 +267,7 @@ def run_turn_instrumented(
                         return suspension
             except Exception as error:
                 scope.end(error)
-                cell.fail(error, message, promise)
+                handler_failed(cell, error, message, promise)
                 return None
             finally:
                 # Before a hand-off starts another task, so no context leaks into it.

@@ -7,7 +7,16 @@
   ``tell`` raises ``MailboxFull`` and the sensor falls back to
   ``await send(...)``, which waits for room instead of flooding the pipeline.
 * Listeners subscribe by type: the ``Dashboard`` to every ``Measurement``
-  (which includes its subclass ``Alert``), the ``Pager`` to ``Alert`` only.
+  (which includes its subclass ``Alert``), the ``Pager`` to ``Alert`` only,
+  and the ``Archive`` to every ``Measurement``, which it writes to a store.
+* The store is flaky: every fifth write fails with ``StoreBusy``, and it can
+  never store a measurement above ``CORRUPT_FAHRENHEIT`` (``CorruptRecord``).
+  The archive runs under a ``Supervisor`` whose strategy says
+  ``retry_message=2``: after each failure it is restarted and the failed
+  measurement is written again, first; one that fails three times becomes a
+  ``DeadLetter`` (a poison message), counted by the program. Each retry counts
+  toward the strategy's restart intensity, which is sized for it. Every
+  measurement is stored or dead-lettered, none twice.
 
 Once the dashboard has seen N measurements it sets an ``anyio.Event``; the
 program then stops the sensors (their timers are cancelled), drains the
@@ -17,12 +26,24 @@ that every reading was either dropped or delivered.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import anyio
 from attrs import frozen
 
-from actors import Actor, ActorRef, ActorSystem, MailboxConfig, MailboxFull
+from actors import (
+    Actor,
+    ActorRef,
+    ActorSystem,
+    DeadLetter,
+    MailboxConfig,
+    MailboxFull,
+    Supervisor,
+)
+from supervision import OneForOne, child
 
 HOT_FAHRENHEIT = 86.0
+CORRUPT_FAHRENHEIT = 93.0
 
 
 @frozen
@@ -139,6 +160,66 @@ class Dashboard(Actor):
         return None
 
 
+class StoreBusy(Exception):
+    """A transient failure of the store: the same write will succeed later."""
+
+
+class CorruptRecord(Exception):
+    """A write that can never succeed."""
+
+
+class FlakyStore:
+    """Outlives the archive's restarts (it is a constructor argument)."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+        self.records: list[tuple[str, int]] = []
+
+    def write(self, measurement: Measurement) -> None:
+        self.writes += 1
+        if measurement.fahrenheit > CORRUPT_FAHRENHEIT:
+            raise CorruptRecord(f"{measurement.sensor} #{measurement.seq}")
+        if self.writes % 5 == 0:
+            raise StoreBusy(f"write {self.writes}")
+        key = (measurement.sensor, measurement.seq)
+        assert key not in self.records, "stored twice"
+        self.records.append(key)
+
+
+class Archive(Actor):
+    def __init__(self, store: FlakyStore) -> None:
+        self.store = store
+
+    def receive(self, message: object) -> int | None:
+        if isinstance(message, Stats):
+            return len(self.store.records)
+        if isinstance(message, Measurement):
+            self.store.write(message)  # raises: restart, then this message again
+        return None
+
+
+def archiving(store: FlakyStore) -> type[Supervisor]:
+    class Archiving(Supervisor):
+        strategy = OneForOne(max_restarts=30, within=5.0, retry_message=2)
+        children: ClassVar = [child(Archive, store, name="archive")]
+
+    return Archiving
+
+
+class Poisoned(Actor):
+    """Counts the measurements the archive gave up on."""
+
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+
+    def receive(self, message: object) -> list[str] | None:
+        if isinstance(message, Stats):
+            return self.reasons
+        if isinstance(message, DeadLetter) and isinstance(message.message, Measurement):
+            self.reasons.append(message.reason)
+        return None
+
+
 class Pager(Actor):
     def __init__(self) -> None:
         self.pages = 0
@@ -158,6 +239,12 @@ async def main(target: int = 20) -> None:
         pager = system.spawn(Pager, name="pager")
         system.event_stream.subscribe(dashboard, Measurement)
         system.event_stream.subscribe(pager, Alert)
+        system.spawn(archiving(FlakyStore()), name="archiving")
+        archive = system.lookup("archiving/archive")
+        assert archive is not None
+        system.event_stream.subscribe(archive, Measurement)
+        poisoned = system.spawn(Poisoned, name="poisoned")
+        system.event_stream.subscribe(poisoned, DeadLetter)
         normalizer = system.spawn(Normalizer, name="normalizer")
         sensors = [
             system.spawn(Sensor, 0.010, normalizer, name="north"),
@@ -179,16 +266,22 @@ async def main(target: int = 20) -> None:
         received, dropped, published = await normalizer.ask(Stats())
         measurements, alerts = await dashboard.ask(Stats())
         pages = await pager.ask(Stats())
+        stored = await archive.ask(Stats())  # after every published measurement
+        reasons = await poisoned.ask(Stats())
         print(f"sensors stopped after {emitted} readings; {waited} sends waited for room")
         print(f"normalizer received {received} readings")
         print(f"dropped {dropped} glitches, published {published} measurements")
         print(f"dashboard saw {measurements} measurements, {alerts} of them alerts")
         print(f"pager sent {pages} pages")
+        print(f"archive stored {stored} measurements; {len(reasons)} poison messages")
+        for reason in reasons[:1]:
+            print(f"  poison: {reason}")
         lost = (
             emitted != received
             or received != dropped + published
             or measurements != published
             or pages != alerts
+            or stored + len(reasons) != published
         )
         print(f"nothing lost: {not lost}")
 

@@ -17,6 +17,9 @@ from ._errors import InvalidChildSpec as InvalidChildSpec
 from ._errors import InvalidStrategy as InvalidStrategy
 from ._intensity import RestartHistory as RestartHistory
 from ._restart import RestartType as RestartType
+from ._retry import MessageAction as MessageAction
+from ._retry import NoRetry as NoRetry
+from ._retry import check_retry_message as check_retry_message
 from ._strategy import OneForAll as OneForAll
 from ._strategy import OneForOne as OneForOne
 from ._strategy import RestForOne as RestForOne
@@ -30,12 +33,15 @@ __all__ = [
     "Directive",
     "InvalidChildSpec",
     "InvalidStrategy",
+    "MessageAction",
+    "NoRetry",
     "OneForAll",
     "OneForOne",
     "RestForOne",
     "RestartHistory",
     "RestartType",
     "Strategy",
+    "check_retry_message",
     "child",
     "decide",
     "default_decider",

@@ -9,6 +9,7 @@ from attrs import Attribute, field, frozen
 
 from ._errors import InvalidChildSpec
 from ._restart import RestartType
+from ._retry import check_retry_message
 
 __all__ = ["ChildSpec", "child"]
 
@@ -47,6 +48,10 @@ def _check_name(instance: ChildSpec, attribute: Attribute[str | None], value: ob
         raise InvalidChildSpec(f"child name must be a non-empty string (got {value!r})")
 
 
+def _check_retry(instance: ChildSpec, attribute: Attribute[int], value: int) -> None:
+    check_retry_message(value, "child")
+
+
 @frozen(kw_only=True)
 class ChildSpec:
     """How a supervisor starts one child, and whether it restarts it.
@@ -66,6 +71,9 @@ class ChildSpec:
             value, which is converted).
         mailbox: Mailbox configuration, opaque here; the runtime passes it to
             spawn. Not part of the hash.
+        retry_message: How many more times a message whose handler failed is
+            handled again (see `OneForOne.retry_message`); above 0 it
+            overrides the supervisor strategy's, 0 (the default) uses it.
 
     Raises:
         InvalidChildSpec: If a value is invalid.
@@ -79,6 +87,7 @@ class ChildSpec:
     name: str | None = field(default=None, validator=_check_name)
     restart: RestartType = field(default=RestartType.PERMANENT, converter=_parse_restart)
     mailbox: object | None = field(default=None, hash=False)
+    retry_message: int = field(default=0, validator=_check_retry)
 
 
 def child(
@@ -88,6 +97,7 @@ def child(
     restart: RestartType | str = "permanent",
     kwargs: Mapping[str, object] | None = None,
     mailbox: object | None = None,
+    retry_message: int = 0,
 ) -> ChildSpec:
     """Declare a child for a supervisor.
 
@@ -104,6 +114,8 @@ def child(
             matching `RestartType`.
         kwargs: Keyword arguments for the actor's constructor (copied).
         mailbox: Mailbox configuration passed through to spawn.
+        retry_message: Retries of a failed message for this child; above 0 it
+            overrides the supervisor strategy's `retry_message`.
 
     Returns:
         The immutable `ChildSpec`.
@@ -111,6 +123,7 @@ def child(
     Raises:
         InvalidChildSpec: If `actor_class` is not a class, `name` is not a
             non-empty string or `None`, or `restart` is not a restart type.
+        InvalidStrategy: If `retry_message` is not an int >= 0.
     """
     if not isinstance(actor_class, type):
         raise InvalidChildSpec(
@@ -123,4 +136,5 @@ def child(
         name=name,
         restart=restart,
         mailbox=mailbox,
+        retry_message=retry_message,
     )

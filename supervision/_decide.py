@@ -10,6 +10,7 @@ from ._backoff import check_jitter_sample
 from ._directive import Directive
 from ._intensity import RestartHistory
 from ._restart import RestartType
+from ._retry import MessageAction, check_retry_message, split_directive
 from ._strategy import OneForAll, OneForOne, RestForOne, Strategy
 
 __all__ = ["Decision", "decide"]
@@ -38,6 +39,8 @@ class Decision:
         intensity_exceeded: True if this restart made more than
             `max_restarts` restarts within `within` seconds; the supervisor
             stops all its children and fails.
+        message: What to do with the message whose handler failed (see
+            `MessageAction`); a `RETRY` waits for `delay` too.
     """
 
     directive: Directive
@@ -46,6 +49,7 @@ class Decision:
     delay: float = 0.0
     history: RestartHistory = field(factory=RestartHistory)
     intensity_exceeded: bool = False
+    message: MessageAction = MessageAction.NONE
 
 
 def decide(
@@ -57,6 +61,8 @@ def decide(
     history: RestartHistory,
     now: float,
     jitter_sample: float = 0.5,
+    message_failures: int = 0,
+    retry_message: int = 0,
 ) -> Decision:
     """Decide what a supervisor does when `child` exits or fails.
 
@@ -77,6 +83,13 @@ def decide(
        the child and those started after it); affected `TEMPORARY` siblings
        are stopped for good and the rest restarted, after the backoff delay
        for the restarts already made in the window.
+    4. The failed message (when `message_failures` > 0) is retried only after
+       `RESUME` or `RESTART`, when the retry limit (the child's
+       `retry_message` if above 0, else the strategy's) is above 0 and the
+       decider did not answer `NoRetry`: while it has failed at most `limit`
+       times it is `RETRY`, then `DEAD_LETTER`. Otherwise it is `DROP`. A
+       retry after `RESUME` counts toward restart intensity like a restart
+       (step 3, for the child alone) and waits for the backoff delay too.
 
     Args:
         strategy: The supervisor's strategy.
@@ -87,16 +100,30 @@ def decide(
         history: The supervisor's restart history so far.
         now: The current time, in seconds on a monotonic clock.
         jitter_sample: A uniform sample in [0, 1) for the backoff's jitter.
+        message_failures: How many times the message being handled when the
+            child failed has failed, this failure included; 0 when the
+            failure was not in a message handler.
+        retry_message: The child's own retry limit (0: the strategy's).
 
     Returns:
         The `Decision`; `history` in it is always the one to keep.
 
     Raises:
-        ValueError: If `child` is not in `children`, names repeat, or
-            `jitter_sample` is not in [0, 1).
-        TypeError: If the decider returns something other than a `Directive`.
+        ValueError: If `child` is not in `children`, names repeat,
+            `jitter_sample` is not in [0, 1), or `message_failures` is not an
+            int >= 0.
+        InvalidStrategy: If `retry_message` is not an int >= 0.
+        TypeError: If the decider returns something other than a `Directive`
+            or a `NoRetry`.
     """
     check_jitter_sample(jitter_sample)
+    if (
+        not isinstance(message_failures, int)
+        or isinstance(message_failures, bool)
+        or message_failures < 0
+    ):
+        raise ValueError(f"message_failures must be an int >= 0 (got {message_failures!r})")
+    limit = check_retry_message(retry_message, "child") or strategy.retry_message
     names = [name for name, _ in children]
     if len(set(names)) != len(names):
         duplicate = next(name for name in names if names.count(name) > 1)
@@ -106,21 +133,27 @@ def decide(
     index = names.index(child)
     restart_type = children[index][1]
 
+    failed = MessageAction.NONE if error is None or message_failures == 0 else MessageAction.DROP
+    retry = MessageAction.NONE
+    directive = Directive.RESTART
     if error is None:
         if restart_type is not RestartType.PERMANENT:
             return Decision(directive=Directive.STOP, stop=(child,), history=history)
     else:
-        directive = strategy.decider(error)
-        if not isinstance(directive, Directive):
-            raise TypeError(
-                f"decider returned {directive!r}; it must return a supervision.Directive"
-            )
-        if directive is Directive.RESUME:
-            return Decision(directive=Directive.RESUME, history=history)
+        directive, retry_allowed = split_directive(strategy.decider(error))
         if directive is Directive.ESCALATE:
-            return Decision(directive=Directive.ESCALATE, history=history)
-        if directive is Directive.STOP or restart_type is RestartType.TEMPORARY:
-            return Decision(directive=Directive.STOP, stop=(child,), history=history)
+            return Decision(directive=Directive.ESCALATE, history=history, message=failed)
+        if directive is Directive.STOP or (
+            directive is Directive.RESTART and restart_type is RestartType.TEMPORARY
+        ):
+            return Decision(
+                directive=Directive.STOP, stop=(child,), history=history, message=failed
+            )
+        retry = failed
+        if failed is MessageAction.DROP and retry_allowed and limit > 0:
+            retry = MessageAction.RETRY if message_failures <= limit else MessageAction.DEAD_LETTER
+        if directive is Directive.RESUME and retry is not MessageAction.RETRY:
+            return Decision(directive=Directive.RESUME, history=history, message=retry)
 
     new_history = history.record(now, strategy.within)
     if len(new_history.timestamps) > strategy.max_restarts:
@@ -129,7 +162,13 @@ def decide(
             stop=tuple(reversed(names)),
             history=new_history,
             intensity_exceeded=True,
+            message=failed,
         )
+    delay = 0.0
+    if strategy.backoff is not None:
+        delay = strategy.backoff.delay(history.count(now, strategy.within), jitter_sample)
+    if directive is Directive.RESUME:  # and the message is retried: it counted, and waits
+        return Decision(directive=Directive.RESUME, delay=delay, history=new_history, message=retry)
 
     match strategy:
         case OneForAll():
@@ -140,13 +179,11 @@ def decide(
             affected = [children[index]]
     restart = tuple(name for name, kind in affected if kind is not RestartType.TEMPORARY)
     stop = tuple(name for name, kind in reversed(affected) if kind is RestartType.TEMPORARY)
-    delay = 0.0
-    if strategy.backoff is not None:
-        delay = strategy.backoff.delay(history.count(now, strategy.within), jitter_sample)
     return Decision(
         directive=Directive.RESTART,
         restart=restart,
         stop=stop,
         delay=delay,
         history=new_history,
+        message=retry,
     )

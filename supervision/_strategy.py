@@ -11,6 +11,7 @@ from attrs import Attribute, field, frozen
 from ._backoff import Backoff
 from ._directive import Directive, default_decider
 from ._errors import InvalidStrategy
+from ._retry import NoRetry, check_retry_message
 
 __all__ = ["OneForAll", "OneForOne", "RestForOne", "Strategy"]
 
@@ -36,6 +37,10 @@ def _check_backoff(
         raise InvalidStrategy(f"backoff must be a supervision.Backoff or None (got {value!r})")
 
 
+def _check_retry_message(instance: _Strategy, attribute: Attribute[int], value: int) -> None:
+    check_retry_message(value, type(instance).__name__)
+
+
 def _check_decider(instance: _Strategy, attribute: Attribute[Any], value: object) -> None:
     if not callable(value):
         raise InvalidStrategy(f"decider must be callable (got {value!r})")
@@ -48,9 +53,10 @@ class _Strategy:
     max_restarts: int = field(default=3, validator=_check_max_restarts)
     within: float = field(default=5.0, validator=_check_within)
     backoff: Backoff | None = field(default=None, validator=_check_backoff)
-    decider: Callable[[BaseException], Directive] = field(
+    decider: Callable[[BaseException], Directive | NoRetry] = field(
         default=default_decider, validator=_check_decider
     )
+    retry_message: int = field(default=0, validator=_check_retry_message)
 
 
 @frozen(kw_only=True)
@@ -71,7 +77,15 @@ class OneForOne(_Strategy):
             made in the window; `None` restarts at once.
         decider: Maps the child's exception to a `Directive`; by default
             `default_decider` (restart on `Exception`, escalate otherwise).
-            Compared by identity.
+            Compared by identity. It may return `NoRetry(directive)` to
+            apply `directive` without retrying the failed message.
+        retry_message: How many more times the message whose handler
+            failed is handled again, first, after a resume or a restart
+            (never after a stop or an escalation), each retry counting toward
+            restart intensity and waiting for `backoff`; a message that fails
+            `retry_message + 1` times becomes a dead letter. 0 (the default)
+            drops it, as Akka does. A child's own `retry_message` above 0
+            overrides this one.
 
     Raises:
         InvalidStrategy: If any value breaks the rules above.

@@ -12,6 +12,7 @@ from tests.example_scripts import EXAMPLES, run_example
 sys.path.insert(0, str(EXAMPLES))
 
 import bank
+import counter_upgrade
 import event_pipeline
 import service_restarts
 import watchdog
@@ -49,7 +50,27 @@ async def test_event_pipeline(capsys: pytest.CaptureFixture[str]) -> None:
     assert int(waited[2]) > 0  # backpressure happened
     assert int(seen[1]) >= 12
     assert int(seen[2]) == int(pages[1]) > 0
+    archived = re.search(r"^archive stored (\d+) measurements; (\d+) poison messages$", out, re.M)
+    assert archived is not None, out
+    assert int(archived[2]) > 0  # the hottest readings can never be stored
+    assert int(archived[1]) + int(archived[2]) == int(seen[1])
+    assert re.search(
+        r"^  poison: failed 3 times; the last attempt raised CorruptRecord\('", out, re.M
+    )
     assert "nothing lost: True" in out
+
+
+@pytest.mark.anyio
+async def test_counter_upgrade(capsys: pytest.CaptureFixture[str]) -> None:
+    await counter_upgrade.main()
+    out = capsys.readouterr().out
+    assert "upgraded to CounterV2 while clients kept sending" in out
+    assert "after the clients: v2 counts {'about': 200, 'home': 300}, total 500" in out
+    took_over = re.search(r"^CounterV2 took over with (\d+) hits from CounterV1$", out, re.M)
+    assert took_over is not None, out
+    assert "hits lost: 0" in out
+    assert "upgrade to CounterV3 refused: v3 is not ready" in out
+    assert "still running: v2, total 501" in out
 
 
 @pytest.mark.anyio
@@ -93,6 +114,8 @@ async def test_service_restarts(capsys: pytest.CaptureFixture[str]) -> None:
         ["bank.py"],
         ["bank.py", "--backend", "trio"],
         ["event_pipeline.py"],
+        ["counter_upgrade.py"],
+        ["counter_upgrade.py", "--backend", "trio"],
         ["watchdog.py"],
         ["service_restarts.py"],
     ],

@@ -153,7 +153,9 @@ def test_decider_gets_the_error() -> None:
 @pytest.mark.parametrize(("result", "shown"), [(3, "3"), ("restart", "'restart'"), (None, "None")])
 def test_decider_must_return_a_directive(result: object, shown: str) -> None:
     with pytest.raises(
-        TypeError, match=rf"^decider returned {shown}; it must return a supervision\.Directive$"
+        TypeError,
+        match=rf"^decider returned {shown}; it must return a supervision\.Directive "
+        r"or a supervision\.NoRetry$",
     ):
         run(always(result), "a", ValueError())
 
