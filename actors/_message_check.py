@@ -56,7 +56,7 @@ class Acceptance:
 
     def describe(self) -> str:
         """The declared type as a reader would write it: ``Deposit | GetBalance``."""
-        names = [kind.__qualname__ for kind in self.types]
+        names = [kind.__name__ for kind in self.types]
         names += [repr(value) for value in self.values]
         return " | ".join(names)
 
@@ -64,11 +64,11 @@ class Acceptance:
         """Raise :class:`MessageTypeError` unless ``message`` belongs to the declared type."""
         if not self.accepts(message):
             accepted = self.describe()
-            name = self.actor_class.__qualname__
+            name = self.actor_class.__name__
             raise MessageTypeError(
                 f"{path} accepts {accepted} ({name} is an Actor[{accepted}]), "
-                f"not {type(message).__qualname__}: {reprlib.repr(message)}; send one of "
-                f"those, or add {type(message).__qualname__} to {name}'s message type"
+                f"not {type(message).__name__}: {reprlib.repr(message)}; send one of "
+                f"those, or add {type(message).__name__} to {name}'s message type"
             )
 
 
@@ -82,13 +82,17 @@ def declared_message_type(actor_class: type[Actor]) -> Any:
 
 
 def _declared(actor_class: type, bindings: dict[Any, Any]) -> Any:
-    for base in actor_class.__dict__.get("__orig_bases__", actor_class.__bases__):
+    bases = actor_class.__dict__.get("__orig_bases__", actor_class.__bases__)
+    # A class's own Actor[...] base wins over what its other bases declare:
+    # class Wrapper(Account, Actor[Any]) accepts anything.
+    for base in bases:
+        if typing.get_origin(base) is Actor:
+            return _substitute(typing.get_args(base)[0], bindings)
+    for base in bases:
         origin = typing.get_origin(base) or base
-        if not (isinstance(origin, type) and issubclass(origin, Actor)):
+        if origin is Actor or not (isinstance(origin, type) and issubclass(origin, Actor)):
             continue
         arguments = tuple(_substitute(argument, bindings) for argument in typing.get_args(base))
-        if origin is Actor:
-            return arguments[0] if arguments else Any
         parameters = origin.__dict__.get("__parameters__", ())
         return _declared(origin, dict(zip(parameters, arguments, strict=False)))
     return Any
@@ -236,8 +240,8 @@ def narrow_ref(ref: ActorRef[Any], actor_class: type[Actor[M]]) -> ActorRef[M]:
         running = ref._cell.actor_class
         if not issubclass(running, actor_class):
             raise MessageTypeError(
-                f"{ref.path} runs {running.__qualname__}, not {actor_class.__qualname__}; "
-                f"narrow it to {running.__qualname__} or to one of its bases"
+                f"{ref.path} runs {running.__name__}, not {actor_class.__name__}; "
+                f"narrow it to {running.__name__} or to one of its bases"
             )
     elif not isinstance(ref, ActorRef):
         raise TypeError(f"narrow_ref() needs an ActorRef as its first argument (got {ref!r})")

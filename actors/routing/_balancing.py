@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import types
 from collections import deque
 from collections.abc import Mapping
 from typing import Any, ClassVar, overload
@@ -98,7 +99,13 @@ def _balanced(worker_class: type[Actor]) -> type[Actor]:
             finish(self, message, outcome, None)
             return outcome
 
-    return type(worker_class.__name__, (worker_class,), {"receive": receive})
+    # Actor[Any]: the wrapper takes Jobs as well as what the workers accept
+    # (a system's check_messages reads the declared message type from here).
+    return types.new_class(
+        worker_class.__name__,
+        (worker_class, Actor[Any]),
+        exec_body=lambda namespace: namespace.update(receive=receive),
+    )
 
 
 class BalancingPool(Actor):

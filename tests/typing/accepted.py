@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, assert_type
 
-from actors import ActorRef, ActorSystem, narrow_ref, props
+from actors import Actor, ActorRef, ActorSystem, narrow_ref, props
 from actors.remote import PoolRef, RemoteActorRef
 from actors.routing import BalancingRef, RouterRef, spawn_balancing_pool, spawn_group, spawn_pool
 
@@ -64,6 +64,23 @@ async def narrowing(system: ActorSystem) -> None:
     assert await GetBalance().ask(account) == 16
 
 
+class Branch(Actor[GetBalance]):
+    """Spawns a typed child from its context and forwards balance requests to it."""
+
+    def on_start(self) -> None:
+        self.account = self.context.spawn(props(Account, "branch"), name="account")
+        assert_type(self.account, ActorRef[AccountMessage])
+        self.account.tell(Deposit(2))
+
+    async def receive(self, message: GetBalance) -> int:
+        return await self.account.ask(message)
+
+
+async def children(system: ActorSystem) -> None:
+    branch = system.spawn(Branch)
+    assert await GetBalance().ask(branch) == 2
+
+
 async def routers(system: ActorSystem) -> None:
     pool = spawn_pool(system, Account, "pool", size=2)
     assert_type(pool, RouterRef[AccountMessage])
@@ -88,4 +105,5 @@ async def main() -> None:
         await typed_constructor_arguments(system)
         await untyped_refs(system, system.spawn(Echo))
         await narrowing(system)
+        await children(system)
         await routers(system)
