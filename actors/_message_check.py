@@ -192,15 +192,10 @@ class CheckedActorRef(LocalActorRef[M_contra]):
         except MailboxFull:
             self._cell.dead_letter(message, "mailbox full")
 
-    def _tell_carried(self, message: object, carrier: object) -> None:
-        # From another process: no sender here to raise to, so a dead letter.
-        if not self._acceptance.accepts(message):
-            self._cell.dead_letter(message, "message type not accepted")
-            return
-        super()._tell_carried(message, carrier)
-
     async def _ask_carried(self, message: object, carrier: object) -> Any:
-        # The error travels back to the remote asker.
+        # The error travels back to the remote asker. (Tells from another
+        # process arrive through _tell_quietly or _tell_carried, unchecked:
+        # there is no sender here to raise to.)
         self._acceptance.check(message, self._cell.path)
         return await super()._ask_carried(message, carrier)
 
@@ -225,8 +220,8 @@ def narrow_ref(ref: ActorRef[Any], actor_class: type[Actor[M]]) -> ActorRef[M]:
     The check: a ref to an actor of this process must run ``actor_class``
     or a subclass of it. Of a ref to an actor elsewhere (a remote actor, a
     pool) this process cannot see the class, so narrowing it is the caller's
-    word; the receiving node's ``check_messages=True`` still rejects what it
-    does not accept.
+    word; the receiving node's ``check_messages=True`` still refuses an ask
+    it does not accept.
 
     Raises:
         MessageTypeError: the local actor behind ``ref`` is not an ``actor_class``.

@@ -62,6 +62,27 @@ def test_basedpyright_accepts_the_typed_spellings_and_reports_each_mistake() -> 
     assert "0 errors" in done.stdout
 
 
+def test_the_readme_quick_start_is_typed_and_passes_both_checkers(tmp_path: Path) -> None:
+    quick_start = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)[0]
+    assert "Actor[Deposit | GetBalance]" in quick_start
+    assert "class GetBalance(Request[int])" in quick_start
+    script = tmp_path / "quick_start.py"
+    script.write_text(quick_start)
+    mypy = _run(sys.executable, "-m", "mypy", "--strict", str(script))
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
+    pyright = _run(
+        sys.executable,
+        "-m",
+        "basedpyright",
+        "--project",
+        str(HERE / "pyrightconfig.json"),
+        "--pythonpath",
+        sys.executable,
+        str(script),
+    )
+    assert pyright.returncode == 0, pyright.stdout + pyright.stderr
+
+
 @pytest.mark.anyio
 async def test_the_accepted_spellings_run() -> None:
     await accepted.main()
