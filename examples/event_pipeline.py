@@ -20,7 +20,7 @@ from __future__ import annotations
 import anyio
 from attrs import frozen
 
-from actors import Actor, ActorRef, ActorSystem, MailboxConfig, MailboxFull
+from actors import Actor, ActorRef, ActorSystem, MailboxConfig, MailboxFull, Request, props
 
 HOT_FAHRENHEIT = 86.0
 
@@ -50,8 +50,8 @@ class Alert(Measurement):
 
 
 @frozen
-class Halt:
-    """Tell a sensor to stop emitting."""
+class Halt(Request[tuple[int, int]]):
+    """Tell a sensor to stop emitting; it answers (readings emitted, sends that waited)."""
 
 
 @frozen
@@ -66,8 +66,8 @@ class Stats:
     """Ask an actor for its counters."""
 
 
-class Sensor(Actor):
-    def __init__(self, interval: float, sink: ActorRef) -> None:
+class Sensor(Actor[Tick | Halt]):
+    def __init__(self, interval: float, sink: ActorRef[Reading]) -> None:
         self.interval, self.sink = interval, sink
         self.emitted = self.waited = 0
         self.halted = False
@@ -75,7 +75,7 @@ class Sensor(Actor):
     def on_start(self) -> None:
         self.timer = self.context.schedule_repeatedly(self.interval, Tick())
 
-    async def receive(self, message: object) -> tuple[int, int] | None:
+    async def receive(self, message: Tick | Halt) -> tuple[int, int] | None:
         if isinstance(message, Halt):
             # Stopping the sensor would cancel the timer too; halting first
             # makes the counts final before they are reported.
@@ -95,19 +95,18 @@ class Sensor(Actor):
         return None
 
 
-class Normalizer(Actor):
+class Normalizer(Actor[Reading | Flush | Stats]):
     mailbox = MailboxConfig(2, "backpressure")
 
     def __init__(self) -> None:
         self.received = self.dropped = self.published = 0
 
-    async def receive(self, message: object) -> tuple[int, int, int] | None:
+    async def receive(self, message: Reading | Flush | Stats) -> tuple[int, int, int] | None:
         if isinstance(message, Stats):
             return self.received, self.dropped, self.published
         if isinstance(message, Flush):
             message.flushed.set()
             return None
-        assert isinstance(message, Reading)
         self.received += 1
         # Usually fast, but every sixth reading hits a slow flush to disk:
         # meanwhile the bounded mailbox fills up and the sensors must wait.
@@ -123,12 +122,12 @@ class Normalizer(Actor):
         return None
 
 
-class Dashboard(Actor):
+class Dashboard(Actor[Measurement | Stats]):
     def __init__(self, target: int, done: anyio.Event) -> None:
         self.target, self.done = target, done
         self.measurements = self.alerts = 0
 
-    def receive(self, message: object) -> tuple[int, int] | None:
+    def receive(self, message: Measurement | Stats) -> tuple[int, int] | None:
         if isinstance(message, Stats):
             return self.measurements, self.alerts
         if isinstance(message, Measurement):
@@ -139,11 +138,11 @@ class Dashboard(Actor):
         return None
 
 
-class Pager(Actor):
+class Pager(Actor[Alert | Stats]):
     def __init__(self) -> None:
         self.pages = 0
 
-    def receive(self, message: object) -> int | None:
+    def receive(self, message: Alert | Stats) -> int | None:
         if isinstance(message, Alert):
             self.pages += 1
             if self.pages <= 3:
@@ -154,14 +153,14 @@ class Pager(Actor):
 async def main(target: int = 20) -> None:
     done = anyio.Event()
     async with ActorSystem("pipeline") as system:
-        dashboard = system.spawn(Dashboard, target, done, name="dashboard")
+        dashboard = system.spawn(props(Dashboard, target, done), name="dashboard")
         pager = system.spawn(Pager, name="pager")
         system.event_stream.subscribe(dashboard, Measurement)
         system.event_stream.subscribe(pager, Alert)
         normalizer = system.spawn(Normalizer, name="normalizer")
         sensors = [
-            system.spawn(Sensor, 0.010, normalizer, name="north"),
-            system.spawn(Sensor, 0.012, normalizer, name="south"),
+            system.spawn(props(Sensor, 0.010, normalizer), name="north"),
+            system.spawn(props(Sensor, 0.012, normalizer), name="south"),
         ]
         print(f"pipeline running until the dashboard has {target} measurements")
         with anyio.fail_after(5):
