@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+import types
 from typing import Any, Literal, TypeVar
 
 import anyio
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from actors import (
     Actor,
@@ -17,7 +22,7 @@ from actors import (
     narrow_ref,
     props,
 )
-from actors._message_check import declared_message_type
+from actors._message_check import acceptance_of, declared_message_type
 from actors._ref import LocalActorRef
 from actors.routing import GetRoutees, spawn_balancing_pool, spawn_pool
 
@@ -90,6 +95,35 @@ async def test_the_runtimes_own_messages_are_not_checked() -> None:
         await system.stop(echo)
         messages = await inbox.wait_for(3)
         assert set(map(repr, messages)) == {"'watch'", "'timer'", repr(Terminated(echo))}
+
+
+@pytest.mark.anyio
+async def test_typed_refs_keep_their_slots_and_are_never_subscripted() -> None:
+    async with ActorSystem() as system:
+        account = system.spawn(props(Account, "ada"))
+        assert LocalActorRef.__slots__ == ("_cell",)
+        assert ActorRef.__slots__ == ()
+        assert not hasattr(account, "__dict__")
+        assert not hasattr(account, "__orig_class__")
+        assert Actor.__slots__ == ("__dict__", "__weakref__", "context")
+
+
+KINDS: list[type] = [int, str, bytes, float, Deposit, Withdraw]
+VALUES = st.one_of(
+    st.integers(), st.text(), st.binary(), st.floats(), st.builds(Deposit, st.integers())
+)
+
+
+@given(declared=st.sets(st.sampled_from(KINDS), min_size=1), message=VALUES)
+def test_the_check_accepts_exactly_the_instances_of_the_declared_union(
+    declared: set[type], message: object
+) -> None:
+    union: Any = functools.reduce(operator.or_, sorted(declared, key=lambda kind: kind.__name__))
+    generic: Any = Actor
+    actor_class = types.new_class("Declared", (generic[union],))
+    acceptance = acceptance_of(actor_class)
+    assert acceptance is not None
+    assert acceptance.accepts(message) == isinstance(message, tuple(declared))
 
 
 def test_the_declared_type_is_read_through_generic_bases() -> None:
