@@ -28,12 +28,18 @@ from ._instrumentation import HandlingScope as HandlingScope
 from ._instrumentation import Instrumentation as Instrumentation
 from ._mailbox import MailboxConfig as MailboxConfig
 from ._mailbox import Overflow as Overflow
+from ._message_check import MessageTypeError as MessageTypeError
+from ._message_check import narrow_ref as narrow_ref
 from ._messages import ActorFailed as ActorFailed
 from ._messages import DeadLetter as DeadLetter
 from ._messages import Terminated as Terminated
 from ._messages import UpgradeFailed as UpgradeFailed
+from ._props import Props as Props
+from ._props import props as props
 from ._ref import ActorRef as ActorRef
 from ._reload import reload_module as reload_module
+from ._request import ReplyTypeMismatch as ReplyTypeMismatch
+from ._request import Request as Request
 from ._statistics import ActorStatistics as ActorStatistics
 from ._statistics import SystemStatistics as SystemStatistics
 from ._supervisor import Supervisor as Supervisor
@@ -62,7 +68,11 @@ __all__ = [
     "InvalidActorName",
     "MailboxConfig",
     "MailboxFull",
+    "MessageTypeError",
     "Overflow",
+    "Props",
+    "ReplyTypeMismatch",
+    "Request",
     "RestartIntensityExceeded",
     "StashError",
     "Supervisor",
@@ -70,6 +80,8 @@ __all__ = [
     "Terminated",
     "Timer",
     "UpgradeFailed",
+    "narrow_ref",
+    "props",
     "reload_module",
 ]
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self
 
 from supervision import OneForAll, OneForOne, RestForOne
 
 from ._errors import ActorInitializationError
 from ._mailbox import MailboxConfig
+from ._type_parameters import M
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -20,13 +21,18 @@ if TYPE_CHECKING:
 _STRATEGY_TYPES = (OneForOne, OneForAll, RestForOne)
 
 
-class Actor:
+class Actor(Generic[M]):
     """Base class of every actor.
 
-    Subclass it and override :meth:`receive`. Create instances only with
-    ``system.spawn(MyActor, *args)`` or ``self.context.spawn(...)``: the runtime
-    constructs the instance (and builds a fresh one on every restart), so the
-    constructor runs inside the actor, after ``spawn`` has returned its ref.
+    Subclass it and override :meth:`receive`. ``Actor[M]`` declares the
+    messages the actor accepts (a union is fine: ``Actor[Deposit | GetBalance]``);
+    ``spawn`` then returns an ``ActorRef[M]`` whose ``tell``, ``send`` and
+    ``ask`` the type checker holds to ``M``. A bare ``Actor`` is ``Actor[Any]``.
+
+    Create instances only with ``system.spawn(MyActor, *args)`` or
+    ``self.context.spawn(...)``: the runtime constructs the instance (and
+    builds a fresh one on every restart), so the constructor runs inside the
+    actor, after ``spawn`` has returned its ref.
 
     Class attributes:
         strategy: how this actor supervises the children it spawns (a
@@ -79,13 +85,16 @@ class Actor:
             )
         cls._receive_is_async = inspect.iscoroutinefunction(cls.receive)
 
-    def __new__(cls, *_args: Any, **_kwargs: Any) -> Actor:
-        # The runtime allocates instances with object.__new__ (see
-        # construct_instance), so only a direct call of the class gets here.
-        raise ActorInitializationError(
-            f"{cls.__name__} is an actor: create it with system.spawn({cls.__name__}, ...) "
-            "or self.context.spawn(...), not by calling the class"
-        )
+    if not TYPE_CHECKING:
+        # Hidden from type checkers, so that they read a subclass's constructor
+        # signature from its __init__ (see actors.props).
+        def __new__(cls, *_args, **_kwargs):
+            # The runtime allocates instances with object.__new__ (see
+            # construct_instance), so only a direct call of the class gets here.
+            raise ActorInitializationError(
+                f"{cls.__name__} is an actor: create it with system.spawn({cls.__name__}, ...) "
+                "or self.context.spawn(...), not by calling the class"
+            )
 
     def on_start(self) -> Any:
         """Run once before the first message, and again on every fresh instance after a restart.
@@ -106,7 +115,7 @@ class Actor:
         """
         return None
 
-    def receive(self, message: Any) -> Any:
+    def receive(self, message: M) -> Any:
         """Handle one message; what it returns is the reply to an ``ask``.
 
         An exception escaping it fails the actor: it is re-raised in the

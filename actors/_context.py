@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from supervision import RestartType
 
@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     from ._actor import Actor
     from ._cell import ActorCell
     from ._mailbox import MailboxConfig
+    from ._props import Props
     from ._ref import ActorRef
     from ._system import ActorSystem
+    from ._type_parameters import M
 
 
 class ActorContext:
@@ -57,9 +59,30 @@ class ActorContext:
         """This actor's path, e.g. ``"/user/bank/ada"``."""
         return self._cell.path
 
+    @overload
     def spawn(
         self,
-        actor_class: type[Actor],
+        actor_class: Props[M],
+        *,
+        name: str | None = None,
+        restart: RestartType | str = RestartType.TRANSIENT,
+        mailbox: MailboxConfig | None = None,
+        retry_message: int = 0,
+    ) -> ActorRef[M]: ...
+    @overload
+    def spawn(
+        self,
+        actor_class: type[Actor[M]],
+        *args: Any,
+        name: str | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+        restart: RestartType | str = RestartType.TRANSIENT,
+        mailbox: MailboxConfig | None = None,
+        retry_message: int = 0,
+    ) -> ActorRef[M]: ...
+    def spawn(
+        self,
+        actor_class: type[Actor] | Props[Any],
         *args: Any,
         name: str | None = None,
         kwargs: Mapping[str, Any] | None = None,
@@ -69,7 +92,8 @@ class ActorContext:
     ) -> ActorRef:
         """Spawn a child of this actor and return its ref at once.
 
-        Same arguments as :meth:`ActorSystem.spawn`. The child is supervised by
+        Same arguments as :meth:`ActorSystem.spawn` (an ``Actor[M]`` or a
+        ``props(...)`` of one gives an ``ActorRef[M]``). The child is supervised by
         this actor, by the class attribute ``strategy`` (default
         ``OneForOne(max_restarts=3, within=5.0)``), and stops before this
         actor does. A ``retry_message`` above 0 overrides the strategy's.

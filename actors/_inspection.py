@@ -30,6 +30,7 @@ class SystemInspection:
     name: str
     _entered: bool
     _user_guardian: ActorCell
+    _system_guardian: ActorCell
     _dead_letters: Counter[type]
     _instrumentation: Instrumentation | None
 
@@ -50,6 +51,34 @@ class SystemInspection:
             if cell.state != states.STOPPED:
                 yield cell.self_ref
                 stack.extend(reversed(list(cell.live_children())))
+
+    def lookup(self, path: str) -> ActorRef | None:
+        """The live actor at ``path``, or ``None``.
+
+        ``path`` is relative to the top-level actors (``"bank/ada"``) or
+        absolute (``"/user/bank/ada"``).
+        """
+        if not isinstance(path, str):
+            raise TypeError(f"lookup() needs a path string such as 'bank/ada' (got {path!r})")
+        if not self._entered:
+            return None
+        segments = [segment for segment in path.split("/") if segment]
+        cell = self._user_guardian
+        if path.startswith("/") and segments:
+            root = segments.pop(0)
+            if root == "system":
+                cell = self._system_guardian
+            elif root != "user":
+                return None
+        if not segments:
+            return None  # the guardians are the runtime's, not for lookup
+        for segment in segments:
+            children = cell.child_cells
+            found = children.get(segment) if children else None
+            if found is None:
+                return None
+            cell = found
+        return cell.self_ref if cell.state != states.STOPPED else None
 
     def inject_failure(self, ref: ActorRef, error: Exception) -> bool:
         """Make ``ref`` fail with ``error`` between two of its messages, as if a handler raised it.

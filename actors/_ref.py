@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import logging
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, overload
 
 import anyio
 
@@ -22,15 +22,24 @@ from ._cell_states import IDLE, QUEUED
 from ._errors import AskCycleError, MailboxFull
 from ._mailbox import deliver_waiting, must_wait_for_room
 from ._statistics import ActorStatistics, actor_statistics
+from ._type_parameters import M_contra, R
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
+    from ._request import ReplyTypeMismatch, Request
 
 logger = logging.getLogger(__name__)
 
 
-class ActorRef(abc.ABC):
+class ActorRef(abc.ABC, Generic[M_contra]):
     """The address of an actor, and the way to send it messages.
+
+    ``ActorRef[M]`` accepts messages of type ``M`` (for the type checker;
+    nothing is checked at run time unless the system was created with
+    ``check_messages=True``). ``spawn`` of an ``Actor[M]`` returns an
+    ``ActorRef[M]``; a bare ``ActorRef`` is ``ActorRef[Any]`` and accepts
+    anything. The parameter is contravariant: an ``ActorRef[A | B]`` can be
+    passed where an ``ActorRef[A]`` is expected.
 
     Refs are cheap to copy and safe to put inside messages. Two refs are equal
     when they point at the same actor incarnation: a ref to an actor that has
@@ -54,7 +63,7 @@ class ActorRef(abc.ABC):
         return self.path.rpartition("/")[2]
 
     @abc.abstractmethod
-    def tell(self, message: object) -> None:
+    def tell(self, message: M_contra) -> None:
         """Send ``message`` without waiting (fire and forget).
 
         Never blocks. If the actor has stopped, the message becomes a dead
@@ -64,7 +73,7 @@ class ActorRef(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def send(self, message: object) -> None:
+    async def send(self, message: M_contra) -> None:
         """Send ``message``, waiting for room if a bounded mailbox is full.
 
         Under ``Overflow.BACKPRESSURE`` this waits until the actor has taken
@@ -75,9 +84,23 @@ class ActorRef(abc.ABC):
         ``send`` leaves the message unsent.
         """
 
+    # The typed overloads: a Request[R] answers an R; the second overload only
+    # makes a reply used as the wrong type show up under mypy, which would
+    # otherwise fall through to the third (see actors/_request.py).
+    @overload
+    async def ask(self, message: Request[R], *, timeout: float | None = None) -> R: ...
+    @overload
+    async def ask(
+        self, message: Request[Any], *, timeout: float | None = None
+    ) -> ReplyTypeMismatch: ...
+    @overload
+    async def ask(self, message: M_contra, *, timeout: float | None = None) -> Any: ...
     @abc.abstractmethod
-    async def ask(self, message: object, *, timeout: float | None = None) -> Any:
+    async def ask(self, message: Any, *, timeout: float | None = None) -> Any:
         """Send ``message`` and wait for what the actor's ``receive`` returns.
+
+        A :class:`~actors.Request` ``[R]`` message makes the result an ``R``
+        for the type checker; any other message gives ``Any``.
 
         Args:
             message: the request.
@@ -119,16 +142,20 @@ class ActorRef(abc.ABC):
 
     async def _ask_carried(self, message: object, carrier: object) -> Any:
         """Ask with an instrumentation carrier that came from another process."""
-        return await self.ask(message)
+        # Messages from the network were typed by no checker: the ref takes them as Any.
+        unchecked: ActorRef[Any] = self
+        return await unchecked.ask(message)
 
     def _tell_quietly(self, message: object) -> None:
         """Deliver a message the runtime made (an event, a ``Terminated``): never raise.
 
         A full mailbox must not break the runtime's own bookkeeping, so what
-        it refuses is logged instead.
+        it refuses is logged instead. The runtime's messages need not be in
+        the actor's declared message type.
         """
+        unchecked: ActorRef[Any] = self
         try:
-            self.tell(message)
+            unchecked.tell(message)
         except ActorError as error:
             logger.warning("could not deliver %r to %s: %s", message, self.path, error)
 
@@ -171,7 +198,7 @@ def check_timeout(timeout: float | None) -> None:
         )
 
 
-class LocalActorRef(ActorRef):
+class LocalActorRef(ActorRef[M_contra]):
     """A ref to an actor in this process: delivery is an append to its mailbox."""
 
     __slots__ = ("_cell",)

@@ -14,6 +14,8 @@ from ._cell import ActorCell
 from ._control import START_PENDING
 from ._errors import ActorStopped, DuplicateActorName, InvalidActorName
 from ._mailbox import UNBOUNDED, MailboxConfig
+from ._message_check import install_checked_ref
+from ._props import Props
 
 _EMPTY_KWARGS: Mapping[str, Any] = MappingProxyType({})
 
@@ -36,7 +38,7 @@ def check_actor_name(name: object) -> str:
 
 def spawn_child(
     parent: ActorCell,
-    actor_class: type[Actor],
+    actor_class: type[Actor] | Props[Any],
     args: tuple[Any, ...],
     *,
     name: str | None,
@@ -54,10 +56,18 @@ def spawn_child(
     for its parent's start to send it ``Start``.
     """
     if not (isinstance(actor_class, type) and issubclass(actor_class, Actor)):
-        raise TypeError(
-            f"spawn() needs an Actor subclass as its first argument (got {actor_class!r}); "
-            "subclass actors.Actor and override receive()"
-        )
+        if not isinstance(actor_class, Props):
+            raise TypeError(
+                f"spawn() needs an Actor subclass as its first argument, or props(...) "
+                f"(got {actor_class!r}); subclass actors.Actor and override receive()"
+            )
+        if args or kwargs is not None:
+            raise TypeError(
+                "spawn(props(...)) takes the constructor arguments in props(...) only "
+                f"(got args={tuple(args)!r}, kwargs={kwargs!r} in spawn); pass them to props()"
+            )
+        args, kwargs = actor_class.args, actor_class.kwargs
+        actor_class = actor_class.actor_class
     system = parent.system
     if not system._running:
         system._check_running()  # raises, naming why
@@ -107,6 +117,8 @@ def spawn_child(
         restart_type=restart_type,
         mailbox=mailbox,
     )
+    if system._check_messages:
+        install_checked_ref(child)
     # Declared grandchildren first: if one of them is refused, nothing is
     # left registered under the parent.
     if actor_class._declares_children:

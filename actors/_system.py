@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, overload
 
 import anyio
 
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from ._cluster import Cluster, ClusterNode
     from ._instrumentation import Instrumentation
     from ._mailbox import MailboxConfig
+    from ._props import Props
+    from ._type_parameters import M
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +84,9 @@ class ActorSystem(SystemInspection, SystemUpgrade):
             ``actors.remote.NatsCluster``): named top-level actors become
             reachable from other processes, and :meth:`find` resolves names
             cluster-wide.
+        check_messages: for tests and development, raise :class:`MessageTypeError`
+            at the sender of a message that is not of the receiving actor's
+            declared type (``Actor[M]``); off, it costs nothing (``docs/typing.md``).
     """
 
     def __init__(
@@ -95,6 +100,7 @@ class ActorSystem(SystemInspection, SystemUpgrade):
         seed: int | None = None,
         instrumentation: Instrumentation | None = None,
         cluster: Cluster | None = None,
+        check_messages: bool = False,
     ) -> None:
         if not isinstance(name, str) or not name or "/" in name:
             raise ValueError(f"system name must be a non-empty string without '/' (got {name!r})")
@@ -123,6 +129,7 @@ class ActorSystem(SystemInspection, SystemUpgrade):
             raise TypeError(f"cluster must provide attach(system) (got {cluster!r})")
         self._cluster = cluster
         self._cluster_node: ClusterNode | None = None
+        self._check_messages = bool(check_messages)
         #: Publish/subscribe between actors; the runtime publishes
         #: ``DeadLetter`` and ``ActorFailed`` here.
         self.event_stream = EventStream()
@@ -255,9 +262,30 @@ class ActorSystem(SystemInspection, SystemUpgrade):
                 f"`async with ActorSystem({self.name!r}) as system:`"
             )
 
+    @overload
     def spawn(
         self,
-        actor_class: type[Actor],
+        actor_class: Props[M],
+        *,
+        name: str | None = None,
+        restart: RestartType | str = RestartType.TRANSIENT,
+        mailbox: MailboxConfig | None = None,
+        retry_message: int = 0,
+    ) -> ActorRef[M]: ...
+    @overload
+    def spawn(
+        self,
+        actor_class: type[Actor[M]],
+        *args: Any,
+        name: str | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+        restart: RestartType | str = RestartType.TRANSIENT,
+        mailbox: MailboxConfig | None = None,
+        retry_message: int = 0,
+    ) -> ActorRef[M]: ...
+    def spawn(
+        self,
+        actor_class: type[Actor] | Props[Any],
         *args: Any,
         name: str | None = None,
         kwargs: Mapping[str, Any] | None = None,
@@ -267,8 +295,11 @@ class ActorSystem(SystemInspection, SystemUpgrade):
     ) -> ActorRef:
         """Spawn a top-level actor and return its ref at once (the actor starts asynchronously).
 
+        An ``Actor[M]`` gives an ``ActorRef[M]``. The type checker verifies the
+        constructor arguments of ``spawn(props(Account, "ada"))`` (see :func:`props`).
+
         Args:
-            actor_class: an :class:`Actor` subclass.
+            actor_class: an :class:`Actor` subclass, or :func:`props` of one (alone).
             *args: positional arguments for the constructor.
             name: unique among its siblings; ``None`` generates one (``$1``, ...).
                 Names must be non-empty, without ``/``, and not start with ``$``.
@@ -282,7 +313,7 @@ class ActorSystem(SystemInspection, SystemUpgrade):
         sent meanwhile wait in the mailbox.
 
         Raises:
-            TypeError: ``actor_class`` is not an ``Actor`` subclass.
+            TypeError: ``actor_class`` is neither an ``Actor`` subclass nor a ``props(...)``.
             DuplicateActorName: a live top-level actor already has this name.
             InvalidActorName: the name breaks the naming rules.
             ActorSystemClosed: the system is not running.
@@ -354,34 +385,6 @@ class ActorSystem(SystemInspection, SystemUpgrade):
         waiter = cell.add_termination_waiter()
         cell.send_control(Stop(deliberate=True))
         await waiter
-
-    def lookup(self, path: str) -> ActorRef | None:
-        """The live actor at ``path``, or ``None``.
-
-        ``path`` is relative to the top-level actors (``"bank/ada"``) or
-        absolute (``"/user/bank/ada"``).
-        """
-        if not isinstance(path, str):
-            raise TypeError(f"lookup() needs a path string such as 'bank/ada' (got {path!r})")
-        if not self._entered:
-            return None
-        segments = [segment for segment in path.split("/") if segment]
-        cell = self._user_guardian
-        if path.startswith("/") and segments:
-            root = segments.pop(0)
-            if root == "system":
-                cell = self._system_guardian
-            elif root != "user":
-                return None
-        if not segments:
-            return None  # the guardians are the runtime's, not for lookup
-        for segment in segments:
-            children = cell.child_cells
-            found = children.get(segment) if children else None
-            if found is None:
-                return None
-            cell = found
-        return cell.self_ref if cell.state != states.STOPPED else None
 
     def _generated_name(self) -> str:
         return next(self._names)

@@ -14,6 +14,10 @@ which one account tells the other to credit the amount. The bank's
 The auditor counts every posting through ``system.event_stream``, and a
 dead-letter listener counts the money sent to an account after it was closed.
 
+Every ref is typed (``docs/typing.md``): ``Account`` is an ``Actor`` of the
+messages it accepts, so ``ada.tell(Posted(...))`` would be a type error, and
+``await ada.ask(Report())`` is an ``int`` because ``Report`` is a ``Request[int]``.
+
 Run it with ``python examples/bank.py [--backend trio]``. With ``--observer``
 (``make demo OBSERVER=1``) it serves the live observer page (``actors.observer``,
 needs ``anyactors[observer]``) and, after the story, keeps the bank busy: a
@@ -31,19 +35,23 @@ from functools import partial
 import anyio
 from attrs import frozen
 
-from actors import Actor, ActorRef, ActorSystem, DeadLetter, Supervisor
+from actors import Actor, ActorRef, ActorSystem, DeadLetter, Request, Supervisor, narrow_ref
 from supervision import Directive, OneForOne, child
 
 
 @frozen
-class Deposit:
+class Deposit(Request[int]):
+    """Credit ``amount``; the reply is the new balance."""
+
     amount: int
 
 
 @frozen
-class Transfer:
+class Transfer(Request[int]):
+    """Pay ``amount`` to the account ``to``; the reply is the new balance."""
+
     amount: int
-    to: ActorRef
+    to: ActorRef[Deposit]
 
 
 @frozen
@@ -52,8 +60,13 @@ class Fault:
 
 
 @frozen
-class Report:
-    """Ask for a figure: an account's balance, the auditor's postings, the bank's accounts."""
+class Report(Request[int]):
+    """Ask for a figure: an account's balance, the auditor's postings, the money lost."""
+
+
+@frozen
+class Accounts(Request[dict[str, ActorRef]]):
+    """Ask the bank for its children, by name."""
 
 
 @frozen(kw_only=True)
@@ -76,7 +89,10 @@ def bank_decider(error: BaseException) -> Directive:
     return Directive.RESTART if isinstance(error, Exception) else Directive.ESCALATE
 
 
-class Account(Actor):
+AccountMessage = Deposit | Transfer | Report | Fault
+
+
+class Account(Actor[AccountMessage]):
     def __init__(self, opening_balance: int) -> None:
         self.balance = opening_balance
 
@@ -90,7 +106,7 @@ class Account(Actor):
         self.context.system.event_stream.publish(event)
         return self.balance
 
-    def receive(self, message: object) -> int:
+    def receive(self, message: AccountMessage) -> int:
         match message:
             case Deposit(amount):
                 return self._post(amount)
@@ -102,10 +118,9 @@ class Account(Actor):
                 return self.balance
             case Fault():
                 raise RuntimeError("ledger corrupted")
-        raise TypeError(f"an account cannot handle {message!r}")
 
 
-class Auditor(Actor):
+class Auditor(Actor[Posted | Report]):
     """Counts every posting of every account, from the event stream."""
 
     def __init__(self) -> None:
@@ -114,11 +129,11 @@ class Auditor(Actor):
     def on_start(self) -> None:
         self.context.system.event_stream.subscribe(self.context.self_ref, Posted)
 
-    def receive(self, message: object) -> int | None:
+    def receive(self, message: Posted | Report) -> int | None:
         if isinstance(message, Posted):
             self.postings += 1
             return None
-        return self.postings if isinstance(message, Report) else None
+        return self.postings
 
 
 class Bank(Supervisor):
@@ -130,16 +145,16 @@ class Bank(Supervisor):
     )
 
     def receive(self, message: object) -> dict[str, ActorRef]:
-        if isinstance(message, Report):
+        if isinstance(message, Accounts):
             return {ref.name: ref for ref in self.context.children}
         raise TypeError(f"the bank cannot handle {message!r}")
 
 
-class DeadLetterCounter(Actor):
+class DeadLetterCounter(Actor[DeadLetter | Report]):
     def __init__(self) -> None:
         self.lost = 0
 
-    def receive(self, message: object) -> int | None:
+    def receive(self, message: DeadLetter | Report) -> int | None:
         if isinstance(message, DeadLetter) and isinstance(message.message, Deposit):
             self.lost += message.message.amount
             print(f"  dead letter: {message.message} for {message.recipient.path}")
@@ -156,8 +171,10 @@ async def main(*, observer_port: int | None = None) -> None:
         system.event_stream.subscribe(dead, DeadLetter)
         # spawn() returns before the bank has started its children; asking the
         # bank waits for its start, so the accounts exist once it answers.
-        accounts = await bank.ask(Report())
-        ada, bob, auditor = accounts["ada"], accounts["bob"], accounts["auditor"]
+        accounts = await bank.ask(Accounts())
+        # Children come untyped (ActorRef[Any]); narrow_ref types them, checking each class.
+        ada, bob = narrow_ref(accounts["ada"], Account), narrow_ref(accounts["bob"], Account)
+        auditor = narrow_ref(accounts["auditor"], Auditor)
 
         async def balances(when: str) -> None:
             print(f"{when}: ada={await ada.ask(Report())} bob={await bob.ask(Report())}")
@@ -202,7 +219,7 @@ async def start_observer(system: ActorSystem, *, port: int) -> None:
     print(f"observer: {observer.url}?token={observer.token} (Ctrl+C to stop)", flush=True)
 
 
-async def keep_busy(ada: ActorRef) -> None:
+async def keep_busy(ada: ActorRef[Deposit | Fault]) -> None:
     """Keep ada busy, and crashing now and then, until cancelled: for the observer page."""
     ticks = 0
     while True:

@@ -38,7 +38,9 @@ from actors import (
     DeadLetter,
     MailboxConfig,
     MailboxFull,
+    Request,
     Supervisor,
+    props,
 )
 from supervision import OneForOne, child
 
@@ -71,8 +73,8 @@ class Alert(Measurement):
 
 
 @frozen
-class Halt:
-    """Tell a sensor to stop emitting."""
+class Halt(Request[tuple[int, int]]):
+    """Tell a sensor to stop emitting; it answers (readings emitted, sends that waited)."""
 
 
 @frozen
@@ -87,8 +89,8 @@ class Stats:
     """Ask an actor for its counters."""
 
 
-class Sensor(Actor):
-    def __init__(self, interval: float, sink: ActorRef) -> None:
+class Sensor(Actor[Tick | Halt]):
+    def __init__(self, interval: float, sink: ActorRef[Reading]) -> None:
         self.interval, self.sink = interval, sink
         self.emitted = self.waited = 0
         self.halted = False
@@ -96,7 +98,7 @@ class Sensor(Actor):
     def on_start(self) -> None:
         self.timer = self.context.schedule_repeatedly(self.interval, Tick())
 
-    async def receive(self, message: object) -> tuple[int, int] | None:
+    async def receive(self, message: Tick | Halt) -> tuple[int, int] | None:
         if isinstance(message, Halt):
             # Stopping the sensor would cancel the timer too; halting first
             # makes the counts final before they are reported.
@@ -116,19 +118,18 @@ class Sensor(Actor):
         return None
 
 
-class Normalizer(Actor):
+class Normalizer(Actor[Reading | Flush | Stats]):
     mailbox = MailboxConfig(2, "backpressure")
 
     def __init__(self) -> None:
         self.received = self.dropped = self.published = 0
 
-    async def receive(self, message: object) -> tuple[int, int, int] | None:
+    async def receive(self, message: Reading | Flush | Stats) -> tuple[int, int, int] | None:
         if isinstance(message, Stats):
             return self.received, self.dropped, self.published
         if isinstance(message, Flush):
             message.flushed.set()
             return None
-        assert isinstance(message, Reading)
         self.received += 1
         # Usually fast, but every sixth reading hits a slow flush to disk:
         # meanwhile the bounded mailbox fills up and the sensors must wait.
@@ -144,12 +145,12 @@ class Normalizer(Actor):
         return None
 
 
-class Dashboard(Actor):
+class Dashboard(Actor[Measurement | Stats]):
     def __init__(self, target: int, done: anyio.Event) -> None:
         self.target, self.done = target, done
         self.measurements = self.alerts = 0
 
-    def receive(self, message: object) -> tuple[int, int] | None:
+    def receive(self, message: Measurement | Stats) -> tuple[int, int] | None:
         if isinstance(message, Stats):
             return self.measurements, self.alerts
         if isinstance(message, Measurement):
@@ -186,11 +187,11 @@ class FlakyStore:
         self.records.append(key)
 
 
-class Archive(Actor):
+class Archive(Actor[Measurement | Stats]):
     def __init__(self, store: FlakyStore) -> None:
         self.store = store
 
-    def receive(self, message: object) -> int | None:
+    def receive(self, message: Measurement | Stats) -> int | None:
         if isinstance(message, Stats):
             return len(self.store.records)
         if isinstance(message, Measurement):
@@ -206,13 +207,13 @@ def archiving(store: FlakyStore) -> type[Supervisor]:
     return Archiving
 
 
-class Poisoned(Actor):
+class Poisoned(Actor[DeadLetter | Stats]):
     """Counts the measurements the archive gave up on."""
 
     def __init__(self) -> None:
         self.reasons: list[str] = []
 
-    def receive(self, message: object) -> list[str] | None:
+    def receive(self, message: DeadLetter | Stats) -> list[str] | None:
         if isinstance(message, Stats):
             return self.reasons
         if isinstance(message, DeadLetter) and isinstance(message.message, Measurement):
@@ -220,11 +221,11 @@ class Poisoned(Actor):
         return None
 
 
-class Pager(Actor):
+class Pager(Actor[Alert | Stats]):
     def __init__(self) -> None:
         self.pages = 0
 
-    def receive(self, message: object) -> int | None:
+    def receive(self, message: Alert | Stats) -> int | None:
         if isinstance(message, Alert):
             self.pages += 1
             if self.pages <= 3:
@@ -235,7 +236,7 @@ class Pager(Actor):
 async def main(target: int = 20) -> None:
     done = anyio.Event()
     async with ActorSystem("pipeline") as system:
-        dashboard = system.spawn(Dashboard, target, done, name="dashboard")
+        dashboard = system.spawn(props(Dashboard, target, done), name="dashboard")
         pager = system.spawn(Pager, name="pager")
         system.event_stream.subscribe(dashboard, Measurement)
         system.event_stream.subscribe(pager, Alert)
@@ -247,8 +248,8 @@ async def main(target: int = 20) -> None:
         system.event_stream.subscribe(poisoned, DeadLetter)
         normalizer = system.spawn(Normalizer, name="normalizer")
         sensors = [
-            system.spawn(Sensor, 0.010, normalizer, name="north"),
-            system.spawn(Sensor, 0.012, normalizer, name="south"),
+            system.spawn(props(Sensor, 0.010, normalizer), name="north"),
+            system.spawn(props(Sensor, 0.012, normalizer), name="south"),
         ]
         print(f"pipeline running until the dashboard has {target} measurements")
         with anyio.fail_after(5):

@@ -25,7 +25,7 @@ from typing import Any
 import anyio
 from attrs import define, field, frozen
 
-from actors import Actor, ActorRef, ActorSystem, Supervisor
+from actors import Actor, ActorRef, ActorSystem, Supervisor, props
 from actors.reliable import (
     CircuitBreaker,
     CircuitOpenError,
@@ -64,10 +64,10 @@ class Emit:
     """A storefront's own timer message."""
 
 
-class Storefront(Actor):
+class Storefront(Actor[Emit]):
     """Emits ``count`` orders, one per tick, to the handler pool."""
 
-    def __init__(self, prefix: int, count: int, pool: ActorRef) -> None:
+    def __init__(self, prefix: int, count: int, pool: ActorRef[Order]) -> None:
         self.prefix = prefix
         self.count = count
         self.pool = pool
@@ -76,7 +76,7 @@ class Storefront(Actor):
     def on_start(self) -> None:
         self.timer = self.context.schedule_repeatedly(0.002, Emit())
 
-    def receive(self, message: Any) -> Any:
+    def receive(self, message: Emit) -> None:
         if self.sent == self.count:
             self.timer.cancel()
             return
@@ -117,7 +117,7 @@ class Shared:
     outboxes: dict[str, Outbox] = field(factory=dict)
 
 
-class OrderHandler(Actor):
+class OrderHandler(Actor[Order | Crash]):
     """Keeps each of its customers' order totals; charges through the breaker."""
 
     def __init__(self, shared: Shared) -> None:
@@ -130,11 +130,9 @@ class OrderHandler(Actor):
             outbox=shared.outboxes.setdefault(self.context.self_ref.name, Outbox()),
         )
 
-    async def receive(self, message: Any) -> Any:
+    async def receive(self, message: Order | Crash) -> None:
         if isinstance(message, Crash):
             raise InjectedFailure(message.reason)
-        if not isinstance(message, Order):
-            return None
         shared = self.shared
         try:
             payment = await shared.breaker.call(shared.payments.charge, message)
@@ -148,7 +146,6 @@ class OrderHandler(Actor):
             shared.halfway.set()
         if shared.handled == shared.expected:
             shared.done.set()
-        return None
 
 
 @define(eq=False)
@@ -179,13 +176,12 @@ class Ledger(IdempotentReceiver):
         return super().receive_other(message)
 
 
-class Transitions(Actor):
+class Transitions(Actor[CircuitStateChanged]):
     def __init__(self, seen: list[str]) -> None:
         self.seen = seen
 
-    def receive(self, message: Any) -> Any:
-        if isinstance(message, CircuitStateChanged):
-            self.seen.append(f"{message.previous.value}->{message.current.value}")
+    def receive(self, message: CircuitStateChanged) -> None:
+        self.seen.append(f"{message.previous.value}->{message.current.value}")
 
 
 async def main(*, orders_per_store: int = 60) -> None:
@@ -206,7 +202,7 @@ async def main(*, orders_per_store: int = 60) -> None:
         )
         shared = Shared(ledger, breaker, PaymentService(outage=range(20, 24)))
         shared.expected = 2 * orders_per_store
-        pool = spawn_pool(
+        pool = spawn_pool(  # a RouterRef[Order | Crash]
             system,
             OrderHandler,
             shared,
@@ -215,7 +211,7 @@ async def main(*, orders_per_store: int = 60) -> None:
             name="handlers",
         )
         for prefix in (1, 2):
-            system.spawn(Storefront, prefix, orders_per_store, pool, name=f"store-{prefix}")
+            system.spawn(props(Storefront, prefix, orders_per_store, pool), name=f"store-{prefix}")
         with anyio.fail_after(20):
             await shared.halfway.wait()
             crashed = (await pool.router.ask(GetRoutees()))[0]
@@ -238,7 +234,7 @@ async def main(*, orders_per_store: int = 60) -> None:
         print(f"handler restarted in its slot: {crashed.statistics().restarts == 1}")
 
 
-async def _crash(handler: ActorRef) -> None:
+async def _crash(handler: ActorRef[Crash]) -> None:
     try:
         await handler.ask(Crash("fault injected by the example"))
     except InjectedFailure:

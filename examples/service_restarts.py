@@ -22,7 +22,17 @@ import contextlib
 import anyio
 from attrs import frozen
 
-from actors import Actor, ActorFailed, ActorRef, ActorSystem, Supervisor, Terminated
+from actors import (
+    Actor,
+    ActorFailed,
+    ActorRef,
+    ActorSystem,
+    Request,
+    Supervisor,
+    Terminated,
+    narrow_ref,
+    props,
+)
 from supervision import Backoff, RestForOne, child
 
 
@@ -32,18 +42,23 @@ class Crash:
 
 
 @frozen
-class Ping:
-    """Ask a component for its name; answered once it runs again."""
+class Ping(Request[str]):
+    """Ask an actor for its name; a component answers once it runs again."""
 
 
-class Component(Actor):
+@frozen
+class GetComponents(Request[tuple[ActorRef, ...]]):
+    """Ask the service for its components, in start order."""
+
+
+class Component(Actor[Crash | Ping]):
     def on_start(self) -> None:
         print(f"  {self.context.self_ref.name} started")
 
     def on_stop(self) -> None:
         print(f"  {self.context.self_ref.name} stopped")
 
-    def receive(self, message: object) -> str:
+    def receive(self, message: Crash | Ping) -> str:
         if isinstance(message, Crash):
             raise ConnectionError(f"{self.context.self_ref.name} lost its connection")
         return self.context.self_ref.name
@@ -58,10 +73,10 @@ class Service(Supervisor):
     )
 
     def receive(self, message: object) -> tuple[ActorRef, ...]:
-        return self.context.children  # answers any message with the children, in start order
+        return self.context.children  # answers GetComponents: the children, in start order
 
 
-class Monitor(Actor):
+class Monitor(Actor[ActorFailed | Terminated | Ping]):
     def __init__(self, service: ActorRef, gone: anyio.Event) -> None:
         self.service, self.gone = service, gone
 
@@ -69,16 +84,19 @@ class Monitor(Actor):
         self.context.system.event_stream.subscribe(self.context.self_ref, ActorFailed)
         self.context.watch(self.service)
 
-    def receive(self, message: object) -> None:
+    def receive(self, message: ActorFailed | Terminated | Ping) -> str | None:
         match message:
             case ActorFailed(ref=ref, error=error):
                 print(f"monitor: {ref.path} failed: {type(error).__name__}: {error}")
             case Terminated(ref):
                 print(f"monitor: {ref.path} terminated")
                 self.gone.set()
+            case Ping():
+                return self.context.self_ref.name
+        return None
 
 
-async def crash(target: ActorRef) -> float:
+async def crash(target: ActorRef[Crash | Ping]) -> float:
     """Crash ``target``, then return how long it took until it answered again."""
     print(f"crashing {target.name}:")
     started = anyio.current_time()
@@ -93,8 +111,9 @@ async def main() -> None:
     async with ActorSystem("service") as system:
         print("starting the service:")
         service = system.spawn(Service, name="service")
-        database, _cache, api = await service.ask(Ping())
-        monitor = system.spawn(Monitor, service, gone, name="monitor")
+        components = [narrow_ref(ref, Component) for ref in await service.ask(GetComponents())]
+        database, _cache, api = components
+        monitor = system.spawn(props(Monitor, service, gone), name="monitor")
         await monitor.ask(Ping())  # an answer means on_start has run: it is subscribed
         print(f"api answered again after {await crash(api):.2f} s (backoff 0.05 s)")
         print(f"database answered again after {await crash(database):.2f} s (backoff 0.10 s)")

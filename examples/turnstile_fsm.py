@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import anyio
 from attrs import frozen
 
-from actors import Actor, ActorSystem, MailboxConfig
+from actors import Actor, ActorSystem, MailboxConfig, props
 
 
 @frozen
@@ -58,18 +58,24 @@ class EmergencyOpen:
     """Handled before anything already queued (priority 0)."""
 
 
+#: What a turnstile accepts; the two strings ask for its state and its count.
+TurnstileMessage = (
+    Coin | Push | Ready | Maintenance | Done | EmergencyOpen | Literal["state", "passed"]
+)
+
+
 def priority(message: object) -> int:
     return 0 if isinstance(message, EmergencyOpen) else 1
 
 
-class Turnstile(Actor):
+class Turnstile(Actor[TurnstileMessage]):
     mailbox: ClassVar[MailboxConfig | None] = MailboxConfig(priority=priority)
 
     def __init__(self, log: list[str]) -> None:
         self.log = log
         self.passed = 0
 
-    def receive(self, message: Any) -> Any:  # the initial state: booting
+    def receive(self, message: TurnstileMessage) -> Any:  # the initial state: booting
         match message:
             case Ready():
                 self.log.append(f"ready; {self.context.unstash_all()} stashed messages back")
@@ -126,7 +132,7 @@ class Turnstile(Actor):
 async def main() -> None:
     log: list[str] = []
     async with ActorSystem("turnstile") as system:
-        gate = system.spawn(Turnstile, log, name="gate")
+        gate = system.spawn(props(Turnstile, log), name="gate")  # ActorRef[TurnstileMessage]
         for message in (Coin(), Push(), Push()):
             gate.tell(message)  # stashed: the turnstile is booting
         gate.tell(Ready())

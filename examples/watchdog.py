@@ -15,7 +15,7 @@ from __future__ import annotations
 import anyio
 from attrs import frozen
 
-from actors import Actor, ActorRef, ActorSystem, Terminated, Timer
+from actors import Actor, ActorRef, ActorSystem, Request, Terminated, Timer, props
 
 
 @frozen
@@ -37,31 +37,30 @@ class Result:
 
 @frozen
 class Deadline:
-    job: ActorRef
+    job: ActorRef[Finish]
 
 
 @frozen
-class GetReport:
+class GetReport(Request[dict[str, str]]):
     """Ask the foreman for the outcome of every job, by name."""
 
 
-class Job(Actor):
-    def __init__(self, duration: float | None, foreman: ActorRef) -> None:
+class Job(Actor[Finish]):
+    def __init__(self, duration: float | None, foreman: ActorRef[Result]) -> None:
         self.duration, self.foreman = duration, foreman
 
     def on_start(self) -> None:
         if self.duration is not None:
             self.context.schedule_once(self.duration, Finish())
 
-    def receive(self, message: object) -> None:
-        if isinstance(message, Finish):
-            me = self.context.self_ref
-            assert self.duration is not None
-            self.foreman.tell(Result(me.name, round(self.duration * 1000)))
-            self.context.stop(me)  # a transient child that stops itself is gone for good
+    def receive(self, message: Finish) -> None:
+        me = self.context.self_ref
+        assert self.duration is not None
+        self.foreman.tell(Result(me.name, round(self.duration * 1000)))
+        self.context.stop(me)  # a transient child that stops itself is gone for good
 
 
-class Foreman(Actor):
+class Foreman(Actor[Result | Deadline | Terminated | GetReport]):
     def __init__(self, tasks: list[Task], timeout: float, all_done: anyio.Event) -> None:
         self.timeout, self.all_done = timeout, all_done
         self.deadlines: dict[ActorRef, Timer] = {}
@@ -70,12 +69,14 @@ class Foreman(Actor):
 
     def on_start(self) -> None:
         for task in self.tasks:
-            job = self.context.spawn(Job, task.duration, self.context.self_ref, name=task.name)
+            job = self.context.spawn(
+                props(Job, task.duration, self.context.self_ref), name=task.name
+            )
             self.context.watch(job)
             self.deadlines[job] = self.context.schedule_once(self.timeout, Deadline(job))
             print(f"foreman: started {task.name} with a {self.timeout} s deadline")
 
-    def receive(self, message: object) -> dict[str, str] | None:
+    def receive(self, message: Result | Deadline | Terminated | GetReport) -> dict[str, str] | None:
         match message:
             case Result(job, milliseconds):
                 self.outcomes[job] = f"done in {milliseconds} ms"
@@ -98,7 +99,7 @@ async def main() -> None:
     tasks = [Task("resize", 0.02), Task("upload", 0.05), Task("stuck", None)]
     all_done = anyio.Event()
     async with ActorSystem("watchdog") as system:
-        foreman = system.spawn(Foreman, tasks, 0.15, all_done, name="foreman")
+        foreman = system.spawn(props(Foreman, tasks, 0.15, all_done), name="foreman")
         with anyio.fail_after(5):
             await all_done.wait()
         report = await foreman.ask(GetReport())

@@ -38,8 +38,9 @@ def test_supervision_imports_only_the_standard_library_and_attrs() -> None:
 
 
 def test_actors_depends_only_on_anyio_attrs_and_supervision() -> None:
-    # trio (and its outcome) are imported lazily, only when trio runs the loop.
-    allowed = STDLIB | {"anyio", "attrs", "supervision", "trio", "outcome"}
+    # trio (and its outcome) are imported lazily, only when trio runs the loop;
+    # typing_extensions gives TypeVar defaults before Python 3.13 (anyio needs it too).
+    allowed = STDLIB | {"anyio", "attrs", "supervision", "trio", "outcome", "typing_extensions"}
     for module, names in imported_top_levels("actors").items():
         assert names - allowed == set(), module
 

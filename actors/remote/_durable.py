@@ -31,6 +31,7 @@ from actors import ActorRef, ActorStatistics, ActorStopped, MailboxFull, Termina
 from ._names import escape
 from ._ref import CallbackRef, Target
 from ._tracing import carrier_of
+from ._type_parameters import M_contra
 from ._wire import MESSAGE, UndecodableError
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ MSG_ID = "Nats-Msg-Id"
 STORE_ATTEMPT_TIMEOUT = 1.0
 
 
-class DurableRef(Target):
+class DurableRef(Target[M_contra]):
     """A ref to a durable mailbox: messages wait in JetStream until a handler succeeds.
 
     ``await send(message, message_id=...)`` returns once the stream has stored
@@ -79,7 +80,7 @@ class DurableRef(Target):
     def where(self) -> str:
         return f"durable mailbox {self._name!r}"
 
-    def tell(self, message: object) -> None:
+    def tell(self, message: M_contra) -> None:
         """Publish ``message`` without waiting for JetStream to store it."""
         node = self._node
         data = node.codec.encode(MESSAGE, message)
@@ -89,7 +90,7 @@ class DurableRef(Target):
         node.enqueue(self._subject, "", data, self, message, headers=headers)
 
     async def send(
-        self, message: object, *, message_id: str | None = None, timeout: float = 30.0
+        self, message: M_contra, *, message_id: str | None = None, timeout: float = 30.0
     ) -> None:
         """Store ``message`` in the mailbox's stream; return once it is stored.
 

@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import nats.errors
 
-from actors import ActorRef, ActorStatistics, Terminated
+from actors import ActorRef, ActorStatistics, ReplyTypeMismatch, Request, Terminated
 
 from ._names import escape
 from ._ref import CallbackRef, Target
 from ._tracing import carrier_of
+from ._type_parameters import M_contra, R
 from ._wire import REPLY, UndecodableError
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class PoolRef(Target):
+class PoolRef(Target[M_contra]):
     """A ref to a pool of actors spread over the cluster's nodes.
 
     ``tell`` and ``send`` publish to the pool's queue group (at most once, to
@@ -66,15 +67,23 @@ class PoolRef(Target):
     def where(self) -> str:
         return f"pool {self._name!r}"
 
-    def tell(self, message: object) -> None:
+    def tell(self, message: M_contra) -> None:
         """Publish ``message`` to one member (at most once; never blocks)."""
         self._node.publish(self, message)
 
-    async def send(self, message: object) -> None:
+    async def send(self, message: M_contra) -> None:
         """Publish ``message``, waiting while the outbound buffer is full."""
         await self._node.publish_waiting(self, message)
 
-    async def ask(self, message: object, *, timeout: float | None = None) -> Any:
+    @overload
+    async def ask(self, message: Request[R], *, timeout: float | None = None) -> R: ...
+    @overload
+    async def ask(
+        self, message: Request[Any], *, timeout: float | None = None
+    ) -> ReplyTypeMismatch: ...
+    @overload
+    async def ask(self, message: M_contra, *, timeout: float | None = None) -> Any: ...
+    async def ask(self, message: Any, *, timeout: float | None = None) -> Any:
         """Ask one member.
 
         Raises:

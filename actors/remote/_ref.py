@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import abc
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
-from actors import ActorRef, ActorStatistics
+from actors import ActorRef, ActorStatistics, ReplyTypeMismatch, Request
 
 from ._names import Address
+from ._type_parameters import M_contra, R
 
 if TYPE_CHECKING:
     from ._node import NatsNode
 
 
-class Target(ActorRef):
+class Target(ActorRef[M_contra]):
     """A ref whose messages go to one NATS subject: an actor's, or a pool's queue group."""
 
     __slots__ = ()
@@ -29,7 +30,7 @@ class Target(ActorRef):
         """How errors name this ref (``node:path``, or ``pool name``)."""
 
 
-class RemoteActorRef(Target):
+class RemoteActorRef(Target[M_contra]):
     """A ref to an actor on another node of the cluster.
 
     ``tell`` publishes (at most once, in order per sender); ``ask`` is a NATS
@@ -63,7 +64,7 @@ class RemoteActorRef(Target):
     def where(self) -> str:
         return str(self._address)
 
-    def tell(self, message: object) -> None:
+    def tell(self, message: M_contra) -> None:
         """Publish ``message`` (at most once; never blocks).
 
         A message the outbound buffer has no room for, or one larger than the
@@ -74,11 +75,19 @@ class RemoteActorRef(Target):
         """
         self._node.publish(self, message)
 
-    async def send(self, message: object) -> None:
+    async def send(self, message: M_contra) -> None:
         """Publish ``message``, waiting while the outbound buffer is full (backpressure)."""
         await self._node.publish_waiting(self, message)
 
-    async def ask(self, message: object, *, timeout: float | None = None) -> Any:
+    @overload
+    async def ask(self, message: Request[R], *, timeout: float | None = None) -> R: ...
+    @overload
+    async def ask(
+        self, message: Request[Any], *, timeout: float | None = None
+    ) -> ReplyTypeMismatch: ...
+    @overload
+    async def ask(self, message: M_contra, *, timeout: float | None = None) -> Any: ...
+    async def ask(self, message: Any, *, timeout: float | None = None) -> Any:
         """Send a request and wait for the reply (see :meth:`actors.ActorRef.ask`).
 
         Raises:

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import inspect
+import types
 from collections import deque
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 import anyio
 from attrs import define, field, frozen
 
-from actors import Actor, ActorRef, ActorStatistics, ActorStopped, MailboxConfig, Terminated
+from actors import (
+    Actor,
+    ActorRef,
+    ActorStatistics,
+    ActorStopped,
+    MailboxConfig,
+    ReplyTypeMismatch,
+    Request,
+    Terminated,
+)
 from supervision import OneForOne, Strategy
 
 from ._pool import Spawner, check_size
+from ._type_parameters import M, M_contra, R
 
 
 @define(eq=False)
@@ -88,7 +99,13 @@ def _balanced(worker_class: type[Actor]) -> type[Actor]:
             finish(self, message, outcome, None)
             return outcome
 
-    return type(worker_class.__name__, (worker_class,), {"receive": receive})
+    # Actor[Any]: the wrapper takes Jobs as well as what the workers accept
+    # (a system's check_messages reads the declared message type from here).
+    return types.new_class(
+        worker_class.__name__,
+        (worker_class, Actor[Any]),
+        exec_body=lambda namespace: namespace.update(receive=receive),
+    )
 
 
 class BalancingPool(Actor):
@@ -173,8 +190,11 @@ class BalancingPool(Actor):
             self.queue.append(job)
 
 
-class BalancingRef(ActorRef):
+class BalancingRef(ActorRef[M_contra]):
     """The ref of a :class:`BalancingPool`: ``ask`` answers the worker's reply.
+
+    A ``BalancingRef[M]`` accepts what its workers accept
+    (``spawn_balancing_pool`` of an ``Actor[M]`` returns one).
 
     ``tell``/``send`` queue the message in the pool; ``ask`` waits for the
     reply of whichever worker takes it (or raises what that worker raised,
@@ -183,7 +203,7 @@ class BalancingRef(ActorRef):
 
     __slots__ = ("_pool",)
 
-    def __init__(self, pool: ActorRef) -> None:
+    def __init__(self, pool: ActorRef[Any]) -> None:
         self._pool = pool
 
     @property
@@ -195,13 +215,21 @@ class BalancingRef(ActorRef):
     def path(self) -> str:
         return self._pool.path
 
-    def tell(self, message: object) -> None:
+    def tell(self, message: M_contra) -> None:
         self._pool.tell(Job(message))
 
-    async def send(self, message: object) -> None:
+    async def send(self, message: M_contra) -> None:
         await self._pool.send(Job(message))
 
-    async def ask(self, message: object, *, timeout: float | None = None) -> Any:
+    @overload
+    async def ask(self, message: Request[R], *, timeout: float | None = None) -> R: ...
+    @overload
+    async def ask(
+        self, message: Request[Any], *, timeout: float | None = None
+    ) -> ReplyTypeMismatch: ...
+    @overload
+    async def ask(self, message: M_contra, *, timeout: float | None = None) -> Any: ...
+    async def ask(self, message: Any, *, timeout: float | None = None) -> Any:
         reply = _Reply()
         with anyio.fail_after(timeout):
             await self._pool.send(Job(message, reply))
@@ -235,13 +263,13 @@ class BalancingRef(ActorRef):
 
 def spawn_balancing_pool(
     spawner: Spawner,
-    worker_class: type[Actor],
+    worker_class: type[Actor[M]],
     *args: Any,
     size: int,
     name: str | None = None,
     kwargs: Mapping[str, Any] | None = None,
     mailbox: MailboxConfig | None = None,
-) -> BalancingRef:
+) -> BalancingRef[M]:
     """Spawn a :class:`BalancingPool` of ``size`` workers; return its :class:`BalancingRef`.
 
     ``mailbox`` configures the pool's shared queue (the pool actor's mailbox).

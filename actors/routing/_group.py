@@ -14,6 +14,7 @@ from ._errors import InvalidRouting
 from ._policies import RoundRobin, RoutingPolicy
 from ._pool import GetRoutees, Spawner
 from ._router_ref import RouterRef, RoutingTable, Sync
+from ._type_parameters import M
 
 logger = logging.getLogger(__name__)
 
@@ -93,12 +94,15 @@ class Group(Actor):
 
 def spawn_group(
     spawner: Spawner,
-    refs: Iterable[ActorRef],
+    refs: Iterable[ActorRef[M]],
     *,
     routing: RoutingPolicy | None = None,
     name: str | None = None,
-) -> RouterRef:
+) -> RouterRef[M]:
     """Spawn a :class:`Group` router over ``refs`` and return its :class:`RouterRef`.
+
+    Routees that are ``ActorRef[M]`` give a ``RouterRef[M]`` (the type
+    checker takes the message type every routee accepts).
 
     Raises:
         InvalidRouting: ``refs`` is empty or holds something that is not an ``ActorRef``.

@@ -14,6 +14,7 @@ from supervision import OneForOne, Strategy
 from ._errors import InvalidRouting
 from ._policies import RoundRobin, RoutingPolicy
 from ._router_ref import RouterRef, RoutingTable, Sync
+from ._type_parameters import M
 
 logger = logging.getLogger(__name__)
 
@@ -23,13 +24,13 @@ class Spawner(Protocol):
 
     def spawn(
         self,
-        actor_class: type[Actor],
+        actor_class: type[Actor[M]],
         *args: Any,
         name: str | None = ...,
         kwargs: Mapping[str, Any] | None = ...,
         restart: Any = ...,
         mailbox: MailboxConfig | None = ...,
-    ) -> ActorRef:
+    ) -> ActorRef[M]:
         """Spawn an actor and return its ref."""
         ...
 
@@ -211,7 +212,7 @@ def _with_strategy(base: type[Pool], strategy: Strategy | None) -> type[Pool]:
 
 def spawn_pool(
     spawner: Spawner,
-    worker_class: type[Actor],
+    worker_class: type[Actor[M]],
     *args: Any,
     size: int,
     routing: RoutingPolicy | None = None,
@@ -219,8 +220,10 @@ def spawn_pool(
     kwargs: Mapping[str, Any] | None = None,
     strategy: Strategy | None = None,
     mailbox: MailboxConfig | None = None,
-) -> RouterRef:
+) -> RouterRef[M]:
     """Spawn a :class:`Pool` of ``size`` workers and return its :class:`RouterRef` at once.
+
+    Workers of an ``Actor[M]`` give a ``RouterRef[M]``.
 
     Args:
         spawner: ``system`` (a top-level pool) or ``self.context`` (a child pool).

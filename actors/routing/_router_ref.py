@@ -12,14 +12,15 @@ through the pool actor, which forwards them in order.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import anyio
 from attrs import define, field, frozen
 
-from actors import ActorRef, ActorStatistics
+from actors import ActorRef, ActorStatistics, ReplyTypeMismatch, Request
 
 from ._policies import RoutingPolicy, Selector
+from ._type_parameters import M_contra, R
 
 
 @frozen
@@ -59,10 +60,12 @@ class RoutingTable:
         return self.selector.select(message, self.slots, self.refs)
 
 
-class RouterRef(ActorRef):
+class RouterRef(ActorRef[M_contra]):
     """The ref of a pool or group router: sends go to the routee the policy picks.
 
-    ``path``, ``statistics()`` and watching are those of the router actor
+    A ``RouterRef[M]`` accepts what its routees accept (``spawn_pool`` of an
+    ``Actor[M]`` returns one). ``path``, ``statistics()`` and watching are
+    those of the router actor
     (see :attr:`router`). ``tell``/``send`` deliver to the chosen routee(s);
     ``ask`` returns the chosen routee's reply (a tuple of every routee's
     reply under ``Broadcast``). Stop the router with
@@ -76,7 +79,7 @@ class RouterRef(ActorRef):
 
     __slots__ = ("_router", "_table")
 
-    def __init__(self, router: ActorRef, table: RoutingTable) -> None:
+    def __init__(self, router: ActorRef[Any], table: RoutingTable) -> None:
         self._router = router
         self._table = table
 
@@ -96,7 +99,7 @@ class RouterRef(ActorRef):
         """
         return tuple(self._table.refs)
 
-    def tell(self, message: object) -> None:
+    def tell(self, message: M_contra) -> None:
         table = self._table
         chosen = table.select(message) if table.direct else ()
         if not chosen:  # not settled yet, or no routees: the router actor decides
@@ -104,7 +107,7 @@ class RouterRef(ActorRef):
         for ref in chosen:
             ref.tell(message)
 
-    async def send(self, message: object) -> None:
+    async def send(self, message: M_contra) -> None:
         table = self._table
         chosen = table.select(message) if table.direct else ()
         if not chosen:
@@ -112,7 +115,15 @@ class RouterRef(ActorRef):
         for ref in chosen:
             await ref.send(message)
 
-    async def ask(self, message: object, *, timeout: float | None = None) -> Any:
+    @overload
+    async def ask(self, message: Request[R], *, timeout: float | None = None) -> R: ...
+    @overload
+    async def ask(
+        self, message: Request[Any], *, timeout: float | None = None
+    ) -> ReplyTypeMismatch: ...
+    @overload
+    async def ask(self, message: M_contra, *, timeout: float | None = None) -> Any: ...
+    async def ask(self, message: Any, *, timeout: float | None = None) -> Any:
         table = self._table
         with anyio.fail_after(timeout):
             while not table.direct or not table.refs:

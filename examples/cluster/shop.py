@@ -12,12 +12,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio
 from attrs import define, frozen
 
-from actors import Actor, ActorRef
+from actors import Actor, ActorRef, Request
 from actors.remote import ActorNotFound, DurableRef, MessageRegistry, RemoteError
 
 #: Cents per unit of each product.
@@ -40,8 +38,8 @@ class PlaceOrder:
 
 
 @frozen(kw_only=True)
-class PriceOrder:
-    """Asks the pricing pool for the price of an order."""
+class PriceOrder(Request["Priced"]):
+    """Asks the pricing pool for the price of an order; the reply is a ``Priced``."""
 
     order: int
     sku: str
@@ -73,18 +71,16 @@ def make_registry() -> MessageRegistry:
     return registry
 
 
-class Pricer(Actor):
+class Pricer(Actor[PriceOrder]):
     """Prices orders; a member of the cluster-wide ``pricing`` pool."""
 
     def __init__(self, node: str) -> None:
         self.node = node
 
-    async def receive(self, message: Any) -> Any:
-        if isinstance(message, PriceOrder):
-            await anyio.sleep(PRICING_WORK)
-            cents = PRICES[message.sku] * message.qty
-            return Priced(order=message.order, cents=cents, priced_by=self.node)
-        return None
+    async def receive(self, message: PriceOrder) -> Priced:
+        await anyio.sleep(PRICING_WORK)
+        cents = PRICES[message.sku] * message.qty
+        return Priced(order=message.order, cents=cents, priced_by=self.node)
 
 
 @define
@@ -94,21 +90,21 @@ class Retries:
     count: int = 0
 
 
-class Clerk(Actor):
+class Clerk(Actor[PlaceOrder]):
     """Takes an order: has it priced (asking again if need be), then posts it to the ledger."""
 
-    def __init__(self, pricing: ActorRef, ledger: DurableRef, retries: Retries) -> None:
+    def __init__(
+        self, pricing: ActorRef[PriceOrder], ledger: DurableRef[Posting], retries: Retries
+    ) -> None:
         self.pricing = pricing
         self.ledger = ledger
         self.retries = retries
 
-    async def receive(self, message: Any) -> Any:
-        if not isinstance(message, PlaceOrder):
-            return None
+    async def receive(self, message: PlaceOrder) -> Priced:
         request = PriceOrder(order=message.order, sku=message.sku, qty=message.qty)
         while True:
             try:
-                priced: Priced = await self.pricing.ask(request, timeout=PRICING_TIMEOUT)
+                priced = await request.ask(self.pricing, timeout=PRICING_TIMEOUT)
                 break
             except (TimeoutError, ActorNotFound, RemoteError):
                 self.retries.count += 1  # its pricer died: any other member will do
@@ -118,7 +114,7 @@ class Clerk(Actor):
         return priced
 
 
-class Ledger(Actor):
+class Ledger(Actor[Posting]):
     """Books each order once by its number, and reports once all ``expected`` are booked."""
 
     def __init__(self, expected: int) -> None:
@@ -126,12 +122,10 @@ class Ledger(Actor):
         self.booked: dict[int, Posting] = {}
         self.skipped = 0
 
-    def receive(self, message: Any) -> Any:
-        if not isinstance(message, Posting):
-            return None
+    def receive(self, message: Posting) -> None:
         if message.order in self.booked:
             self.skipped += 1  # delivered again: booked already
-            return None
+            return
         self.booked[message.order] = message
         if len(self.booked) == self.expected:
             by_node: dict[str, int] = {}
@@ -144,4 +138,4 @@ class Ledger(Actor):
                 f"total {total} cents, skipped {self.skipped} redelivered; priced by {priced}",
                 flush=True,
             )
-        return None
+        return

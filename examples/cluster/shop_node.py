@@ -22,10 +22,10 @@ import time
 from typing import Any
 
 import anyio
-from shop import Clerk, Ledger, PlaceOrder, Pricer, Retries, make_registry
+from shop import Clerk, Ledger, PlaceOrder, Posting, PriceOrder, Pricer, Retries, make_registry
 
-from actors import Actor, ActorRef, ActorSystem, Terminated
-from actors.remote import Address, NatsCluster, NatsNode, attach_cluster
+from actors import Actor, ActorRef, ActorSystem, Terminated, props
+from actors.remote import Address, DurableRef, NatsCluster, NatsNode, PoolRef, attach_cluster
 
 CLERKS = 8
 #: Orders started after ``placed KILL_AT`` and before pricing-2 is known dead, at most.
@@ -59,10 +59,11 @@ async def until_terminated() -> None:
 
 
 async def intake(system: ActorSystem, node: NatsNode, orders: int, kill_at: int) -> None:
-    pricing = node.pool("pricing")
-    ledger = await node.durable("ledger")
+    # Refs to what other nodes serve come untyped; annotating them types them.
+    pricing: PoolRef[PriceOrder] = node.pool("pricing")
+    ledger: DurableRef[Posting] = await node.durable("ledger")
     retries = Retries()
-    clerks = [system.spawn(Clerk, pricing, ledger, retries) for _ in range(CLERKS)]
+    clerks = [system.spawn(props(Clerk, pricing, ledger, retries)) for _ in range(CLERKS)]
     gone = anyio.Event()
     lookout = system.spawn(Lookout, gone)
     victim = node.ref_at(Address("pricing-2", "/user/pricer"))

@@ -37,7 +37,7 @@ async def test_spawning_a_class_that_is_not_an_actor_is_a_type_error() -> None:
         ):
             system.spawn(NotAnActor)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match=r"^spawn\(\) needs an Actor subclass"):
-            system.spawn(42)  # type: ignore[arg-type]
+            system.spawn(42)  # type: ignore[call-overload]
 
 
 @pytest.mark.anyio
@@ -93,9 +93,9 @@ async def test_unknown_restart_types_and_bad_options_are_refused_at_spawn() -> N
         ):
             system.spawn(Plain, restart="sometimes")
         with pytest.raises(TypeError, match=r"^mailbox must be an actors.MailboxConfig or None"):
-            system.spawn(Plain, mailbox=10)  # type: ignore[arg-type]
+            system.spawn(Plain, mailbox=10)  # type: ignore[call-overload]
         with pytest.raises(TypeError, match=r"^kwargs must be a mapping"):
-            system.spawn(Plain, kwargs=[1])  # type: ignore[arg-type]
+            system.spawn(Plain, kwargs=[1])  # type: ignore[call-overload]
 
 
 @pytest.mark.anyio

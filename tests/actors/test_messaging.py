@@ -196,7 +196,7 @@ async def test_ask_rejects_a_meaningless_timeout() -> None:
         with pytest.raises(ValueError, match=r"^timeout must be > 0 seconds, or None"):
             await ref.ask(GetBalance(), timeout=0)
         with pytest.raises(TypeError, match=r"^timeout must be a number of seconds or None"):
-            await ref.ask(GetBalance(), timeout="soon")  # type: ignore[arg-type]
+            await ref.ask(GetBalance(), timeout="soon")  # type: ignore[call-overload]
 
 
 async def test_the_failed_message_is_not_redelivered_after_a_restart() -> None:

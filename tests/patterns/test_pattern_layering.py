@@ -19,7 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ["routing", "reliable", "testing"]
 #: Public modules of the test kit besides __init__ (a pytest plugin, hypothesis helpers).
 PUBLIC_MODULES = {"testing": {"pytest_plugin.py", "protocols.py"}}
-ALLOWED = set(sys.stdlib_module_names) | {"actors", "supervision", "anyio", "attrs"}
+# typing_extensions: the TypeVar defaults of the generic refs before Python 3.13.
+ALLOWED = set(sys.stdlib_module_names) | {
+    "actors",
+    "supervision",
+    "anyio",
+    "attrs",
+    "typing_extensions",
+}
 #: Test dependencies, each allowed only in the test kit's modules that say so.
 TEST_ONLY = {"pytest": {"pytest_plugin.py"}, "hypothesis": {"protocols.py"}}
 
