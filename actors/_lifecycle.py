@@ -202,14 +202,19 @@ async def _call_on_stop(cell: ActorCell, hook: Callable[[], Any]) -> None:
         )
 
 
-def force_terminate(cell: ActorCell) -> None:
-    """After the shutdown deadline: settle everything of a cell that did not stop in time."""
+def force_terminate(cell: ActorCell, unstopped: list[str] | None = None) -> list[str]:
+    """After the shutdown deadline: settle everything of a cell that did not stop in time.
+
+    Returns the paths of the actors (guardians aside) that were still running,
+    children before parents, so that the caller can report them in one line.
+    """
+    if unstopped is None:
+        unstopped = []
     for child in reversed(list(cell.live_children())):
-        force_terminate(child)
+        force_terminate(child, unstopped)
     if cell.state != states.STOPPED:
         if cell.parent_cell is not None:
-            logger.warning(
-                "%s did not stop in time; cancelled", cell.path, extra={"actor": cell.path}
-            )
+            unstopped.append(cell.path)
         cell.state = states.STOPPING
         cell.finish_termination()
+    return unstopped

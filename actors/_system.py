@@ -26,6 +26,7 @@ from ._mailbox import UNBOUNDED
 from ._messages import DeadLetter
 from ._promise import promise_factory
 from ._ref import ActorRef, LocalActorRef
+from ._runtime_tasks import RuntimeTasks
 from ._scheduler import Scheduler
 from ._spawn import spawn_child
 from ._timers import TimerService
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
     from ._mailbox import MailboxConfig
 
 logger = logging.getLogger(__name__)
+
+#: How many paths of unstopped actors the shutdown warning names.
+_NAMED_IN_WARNING = 5
 
 
 def _positive_int(value: object, what: str) -> int:
@@ -128,6 +132,7 @@ class ActorSystem(SystemInspection):
         self._entered = False
         self._running = False
         self._task_group: TaskGroup | None = None
+        self._runtime_tasks: RuntimeTasks | None = None
         self._scheduler: Scheduler
         self._timers: TimerService
         self._user_guardian: ActorCell
@@ -161,8 +166,11 @@ class ActorSystem(SystemInspection):
         task_group = anyio.create_task_group()
         await task_group.__aenter__()
         self._task_group = task_group
-        self._scheduler.start(task_group)
-        task_group.start_soon(self._timers.run, name="anyactors timers")
+        # Shielded: an enclosing cancel scope must not take the dispatcher
+        # away before __aexit__ has stopped the actors (see _runtime_tasks).
+        self._runtime_tasks = tasks = RuntimeTasks(task_group)
+        self._scheduler.start(tasks)
+        tasks.start_soon(self._timers.run, name="anyactors timers")
         self._running = True
         self._user_guardian = self._start_guardian("user")
         self._system_guardian = self._start_guardian("system")
@@ -188,11 +196,12 @@ class ActorSystem(SystemInspection):
                 # A runtime task died (a BaseException escaped a handler):
                 # nothing dispatches any more, so a graceful stop cannot run.
                 self._running = False
-                for guardian in (self._user_guardian, self._system_guardian):
-                    force_terminate(guardian)
+                self._terminate_the_rest("a runtime task died")
             else:
                 await self._shutdown()
         finally:
+            assert self._runtime_tasks is not None
+            self._runtime_tasks.cancel()
             task_group.cancel_scope.cancel()
         # The body's own exception is not the task group's business: passing it
         # in would wrap it in an ExceptionGroup. It propagates unchanged.
@@ -221,20 +230,33 @@ class ActorSystem(SystemInspection):
                 await node.drain()
         self._running = False
         guardians = (self._user_guardian, self._system_guardian)
-        with anyio.move_on_after(self._shutdown_timeout, shield=True) as scope:
+        with anyio.move_on_after(self._shutdown_timeout, shield=True):
             for guardian in guardians:
                 waiter = guardian.add_termination_waiter()
                 guardian.send_control(Stop(deliberate=True))
                 await waiter
-        if scope.cancelled_caught:
-            logger.warning(
-                "actor system %s: actors still running after shutdown_timeout=%s s are cancelled",
-                self.name,
-                self._shutdown_timeout,
-            )
         await self._detach_cluster()
-        for guardian in guardians:
-            force_terminate(guardian)
+        # After a clean stop this only settles the guardians; after the
+        # deadline it also terminates (and names) whatever is still running.
+        self._terminate_the_rest(f"shutdown_timeout={self._shutdown_timeout} s passed")
+
+    def _terminate_the_rest(self, why: str) -> None:
+        """Terminate every actor still running, without ``on_stop``; one warning names them."""
+        unstopped: list[str] = []
+        for guardian in (self._user_guardian, self._system_guardian):
+            force_terminate(guardian, unstopped)
+        if unstopped:
+            shown = ", ".join(unstopped[:_NAMED_IN_WARNING])
+            more = len(unstopped) - _NAMED_IN_WARNING
+            logger.warning(
+                "actor system %s: %s; %d actors still running were cancelled without on_stop: %s%s",
+                self.name,
+                why,
+                len(unstopped),
+                shown,
+                f" and {more} more" if more > 0 else "",
+                extra={"actors": tuple(unstopped)},
+            )
 
     async def _detach_cluster(self) -> None:
         # Before the task group is cancelled: the node's tasks run in it.
@@ -329,8 +351,8 @@ class ActorSystem(SystemInspection):
             ActorSystemClosed: the system is not running.
         """
         self._check_running()
-        assert self._task_group is not None
-        self._task_group.start_soon(fn, *args, name=name)
+        assert self._runtime_tasks is not None
+        self._runtime_tasks.start_soon(fn, *args, name=name)
 
     async def stop(self, ref: ActorRef) -> None:
         """Stop the actor ``ref`` for good, and return once it has stopped.
