@@ -40,7 +40,9 @@ class RuntimeTasks:
         """Run ``fn(*args)`` in the task group, shielded from outer cancellation."""
         self._task_group.start_soon(self._run, fn, args, name=name)
 
-    async def _run(self, fn: Callable[..., Coroutine[Any, Any, Any]], args: tuple[Any, ...]) -> None:
+    async def _run(
+        self, fn: Callable[..., Coroutine[Any, Any, Any]], args: tuple[Any, ...]
+    ) -> None:
         with anyio.CancelScope(shield=True) as scope:
             if self._cancelled:
                 return

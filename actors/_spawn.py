@@ -9,7 +9,7 @@ from typing import Any
 from supervision import ChildSpec, RestartType
 
 from . import _cell_states as states
-from ._actor import Actor
+from ._actor import Actor, check_class_configuration
 from ._cell import ActorCell
 from ._control import START_PENDING
 from ._errors import ActorStopped, DuplicateActorName, InvalidActorName
@@ -63,6 +63,8 @@ def spawn_child(
     if parent.state >= states.STOPPING:
         raise ActorStopped(f"{parent.path} is stopping, so it cannot spawn children")
     restart_type = restart if isinstance(restart, RestartType) else RestartType.parse(restart)
+    if actor_class.strategy is not None or actor_class.mailbox is not None:
+        check_class_configuration(actor_class)  # either may be assigned after the class statement
     if mailbox is None:
         mailbox = actor_class.mailbox or UNBOUNDED
     elif not isinstance(mailbox, MailboxConfig):
