@@ -8,12 +8,13 @@ package). A scheduler multiplexes all actors of a system on a few anyio tasks.
 
 import logging
 
-from supervision import ActorError as ActorError
-
+# First of all: fail clearly if another distribution's `supervision` replaced ours.
+from . import _supervision_package as _supervision_package
 from ._actor import Actor as Actor
 from ._cluster import Cluster as Cluster
 from ._cluster import ClusterNode as ClusterNode
 from ._context import ActorContext as ActorContext
+from ._errors import ActorError as ActorError
 from ._errors import ActorInitializationError as ActorInitializationError
 from ._errors import ActorStopped as ActorStopped
 from ._errors import ActorSystemClosed as ActorSystemClosed

@@ -21,13 +21,13 @@ from ._errors import ActorSystemClosed
 from ._event_stream import EventStream
 from ._guardian import Guardian
 from ._inspection import SystemInspection
-from ._lifecycle import force_terminate
 from ._mailbox import UNBOUNDED
 from ._messages import DeadLetter
 from ._promise import promise_factory
 from ._ref import ActorRef, LocalActorRef
 from ._runtime_tasks import RuntimeTasks
 from ._scheduler import Scheduler
+from ._shutdown import shut_down, terminate
 from ._spawn import spawn_child
 from ._timers import TimerService
 
@@ -40,9 +40,6 @@ if TYPE_CHECKING:
     from ._mailbox import MailboxConfig
 
 logger = logging.getLogger(__name__)
-
-#: How many paths of unstopped actors the shutdown warning names.
-_NAMED_IN_WARNING = 5
 
 
 def _positive_int(value: object, what: str) -> int:
@@ -192,13 +189,11 @@ class ActorSystem(SystemInspection):
         assert task_group is not None
         try:
             if task_group.cancel_scope.cancel_called:
-                await self._detach_cluster()
                 # A runtime task died (a BaseException escaped a handler):
                 # nothing dispatches any more, so a graceful stop cannot run.
-                self._running = False
-                self._terminate_the_rest("a runtime task died")
+                await terminate(self, "a runtime task died")
             else:
-                await self._shutdown()
+                await shut_down(self)
         finally:
             assert self._runtime_tasks is not None
             self._runtime_tasks.cancel()
@@ -221,49 +216,6 @@ class ActorSystem(SystemInspection):
         )
         cell.send_control(START)
         return cell
-
-    async def _shutdown(self) -> None:
-        node = self._cluster_node
-        if node is not None:
-            # Pool members and durable mailboxes finish what they took first.
-            with anyio.move_on_after(self._shutdown_timeout, shield=True):
-                await node.drain()
-        self._running = False
-        guardians = (self._user_guardian, self._system_guardian)
-        with anyio.move_on_after(self._shutdown_timeout, shield=True):
-            for guardian in guardians:
-                waiter = guardian.add_termination_waiter()
-                guardian.send_control(Stop(deliberate=True))
-                await waiter
-        await self._detach_cluster()
-        # After a clean stop this only settles the guardians; after the
-        # deadline it also terminates (and names) whatever is still running.
-        self._terminate_the_rest(f"shutdown_timeout={self._shutdown_timeout} s passed")
-
-    def _terminate_the_rest(self, why: str) -> None:
-        """Terminate every actor still running, without ``on_stop``; one warning names them."""
-        unstopped: list[str] = []
-        for guardian in (self._user_guardian, self._system_guardian):
-            force_terminate(guardian, unstopped)
-        if unstopped:
-            shown = ", ".join(unstopped[:_NAMED_IN_WARNING])
-            more = len(unstopped) - _NAMED_IN_WARNING
-            logger.warning(
-                "actor system %s: %s; %d actors still running were cancelled without on_stop: %s%s",
-                self.name,
-                why,
-                len(unstopped),
-                shown,
-                f" and {more} more" if more > 0 else "",
-                extra={"actors": tuple(unstopped)},
-            )
-
-    async def _detach_cluster(self) -> None:
-        # Before the task group is cancelled: the node's tasks run in it.
-        node, self._cluster_node = self._cluster_node, None
-        if node is not None:
-            with anyio.move_on_after(self._shutdown_timeout, shield=True):
-                await node.detach()
 
     def _check_running(self) -> None:
         if not self._running:
