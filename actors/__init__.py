@@ -6,9 +6,10 @@ or stops the child by its supervision strategy (see the ``supervision``
 package). A scheduler multiplexes all actors of a system on a few anyio tasks.
 """
 
-import logging
+from . import _logging as _logging
 
-# First of all: fail clearly if another distribution's `supervision` replaced ours.
+# Before anything imports from `supervision`: fail clearly if another
+# distribution's package of that name replaced ours.
 from . import _supervision_package as _supervision_package
 from ._actor import Actor as Actor
 from ._cluster import Cluster as Cluster
@@ -70,4 +71,5 @@ __all__ = [
     "Timer",
 ]
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+# Not a NullHandler: failures must be visible with no logging configured.
+_logging.install()

@@ -125,11 +125,24 @@ async def stop(cell: ActorCell) -> None:
     cell.state = states.STOPPING
     cell.close_mailbox()
     cell.cancel_timers()
+    extras = cell.extras
+    if extras is not None and extras.stop_cause is not None:
+        # Its children go because of the same failure.
+        for child in cell.live_children():
+            stopped_for(child, extras.stop_cause)
     await stop_children(cell)
     instance = cell.instance
     if instance is not None and cell.started:
         await _call_on_stop(cell, instance.on_stop)
     cell.finish_termination()
+
+
+def stopped_for(cell: ActorCell, failure: BaseException | None) -> None:
+    """Record that ``cell`` is stopped because of ``failure`` (kept if one is recorded already)."""
+    if failure is not None:
+        extras = cell.ensure_extras()
+        if extras.stop_cause is None:
+            extras.stop_cause = failure
 
 
 async def teardown(cell: ActorCell) -> None:
