@@ -60,7 +60,8 @@ class ActorSystem(SystemInspection):
     before parents, each top-level actor in reverse spawn order), within
     ``shutdown_timeout`` seconds; whatever is still running then is cancelled
     and its pending asks fail with ``ActorStopped``. The shutdown is shielded
-    from cancellation of the enclosing task, but bounded by that deadline.
+    from cancellation of the enclosing task, but bounded by that deadline;
+    cancelling an enclosing scope ends the body and runs this same shutdown.
 
     Args:
         name: the system's name (used in logs and, later, cluster addresses).
