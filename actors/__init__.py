@@ -6,14 +6,16 @@ or stops the child by its supervision strategy (see the ``supervision``
 package). A scheduler multiplexes all actors of a system on a few anyio tasks.
 """
 
-import logging
+from . import _logging as _logging
 
-from supervision import ActorError as ActorError
-
+# Before anything imports from `supervision`: fail clearly if another
+# distribution's package of that name replaced ours.
+from . import _supervision_package as _supervision_package
 from ._actor import Actor as Actor
 from ._cluster import Cluster as Cluster
 from ._cluster import ClusterNode as ClusterNode
 from ._context import ActorContext as ActorContext
+from ._errors import ActorError as ActorError
 from ._errors import ActorInitializationError as ActorInitializationError
 from ._errors import ActorStopped as ActorStopped
 from ._errors import ActorSystemClosed as ActorSystemClosed
@@ -85,4 +87,5 @@ __all__ = [
     "reload_module",
 ]
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+# Not a NullHandler: failures must be visible with no logging configured.
+_logging.install()

@@ -66,17 +66,8 @@ class Actor(Generic[M]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        strategy = cls.__dict__.get("strategy")
-        if strategy is not None and not isinstance(strategy, _STRATEGY_TYPES):
-            raise TypeError(
-                f"{cls.__name__}.strategy must be a supervision strategy instance such as "
-                f"OneForOne(max_restarts=3, within=5.0) (got {strategy!r})"
-            )
-        mailbox = cls.__dict__.get("mailbox")
-        if mailbox is not None and not isinstance(mailbox, MailboxConfig):
-            raise TypeError(
-                f"{cls.__name__}.mailbox must be an actors.MailboxConfig or None (got {mailbox!r})"
-            )
+        if "strategy" in cls.__dict__ or "mailbox" in cls.__dict__:
+            check_class_configuration(cls)
         if "__new__" in cls.__dict__:
             raise TypeError(
                 f"{cls.__name__} defines __new__, which the runtime never calls: it builds "
@@ -164,6 +155,30 @@ class Actor(Generic[M]):
     def _declared_children(cls) -> Sequence[ChildSpec]:
         """Children the runtime starts, in order, before ``on_start`` (see ``Supervisor``)."""
         return ()
+
+
+def check_class_configuration(cls: type[Actor]) -> None:
+    """Check ``strategy`` and ``mailbox`` of ``cls``, wherever and whenever they were set.
+
+    Called for the class statement, and again by ``spawn`` when either is not
+    ``None``: a class attribute assigned after the class statement is honoured,
+    so it is checked too.
+
+    Raises:
+        TypeError: ``strategy`` is not a supervision strategy, or ``mailbox``
+            not a ``MailboxConfig``.
+    """
+    strategy = cls.strategy
+    if strategy is not None and not isinstance(strategy, _STRATEGY_TYPES):
+        raise TypeError(
+            f"{cls.__name__}.strategy must be a supervision strategy instance such as "
+            f"OneForOne(max_restarts=3, within=5.0) (got {strategy!r})"
+        )
+    mailbox = cls.mailbox
+    if mailbox is not None and not isinstance(mailbox, MailboxConfig):
+        raise TypeError(
+            f"{cls.__name__}.mailbox must be an actors.MailboxConfig or None (got {mailbox!r})"
+        )
 
 
 _allocate = object.__new__

@@ -185,10 +185,20 @@ class ActorCell(ActorContext):
                     MailboxFull(f"the mailbox of {self.path} is full; the request was dropped"),
                 )
             else:
-                fail(
-                    promise, ActorStopped(f"{self.path} has stopped; it cannot answer {message!r}")
-                )
+                fail(promise, self.stopped_error(message))
         self.system._dead_letter(message, self.self_ref, reason)
+
+    def stopped_error(self, message: object) -> ActorStopped:
+        """The ``ActorStopped`` for an ask of ``message``; caused by the failure that stopped us."""
+        extras = self.extras
+        cause = extras.stop_cause if extras is not None else None
+        if cause is None:
+            return ActorStopped(f"{self.path} has stopped; it cannot answer {message!r}")
+        error = ActorStopped(
+            f"{self.path} has stopped after a failure ({cause!r}); it cannot answer {message!r}"
+        )
+        error.__cause__ = cause
+        return error
 
     def dead_letter(self, message: object, reason: str) -> None:
         self.system._dead_letter(message, self.self_ref, reason)

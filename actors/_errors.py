@@ -7,7 +7,7 @@ Every error anyactors raises derives from :class:`ActorError`. The base lives in
 
 from __future__ import annotations
 
-from supervision import ActorError
+from supervision import ActorError as ActorError  # noqa: PLC0414 - re-exported by actors
 
 
 class ActorStopped(ActorError):

@@ -38,6 +38,7 @@ class CellExtras:
         "retry_message",
         "space_waiters",
         "stash",
+        "stop_cause",
         "termination_waiters",
         "timers",
         "watchers",
@@ -65,6 +66,9 @@ class CellExtras:
         #: Refs that get ``Terminated`` when this actor stops, and refs it watches.
         self.watchers: dict[ActorRef, None] | None = None
         self.watching: dict[ActorRef, None] | None = None
+        #: The failure this actor was stopped for (by its supervisor), if any:
+        #: the cause of the ``ActorStopped`` its unanswered asks get.
+        self.stop_cause: BaseException | None = None
         #: Live timers of the current instance.
         self.timers: set[Timer] | None = None
         #: Senders waiting for room in a full BACKPRESSURE mailbox, oldest first.

@@ -125,11 +125,24 @@ async def stop(cell: ActorCell) -> None:
     cell.state = states.STOPPING
     cell.close_mailbox()
     cell.cancel_timers()
+    extras = cell.extras
+    if extras is not None and extras.stop_cause is not None:
+        # Its children go because of the same failure.
+        for child in cell.live_children():
+            stopped_for(child, extras.stop_cause)
     await stop_children(cell)
     instance = cell.instance
     if instance is not None and cell.started:
         await _call_on_stop(cell, instance.on_stop)
     cell.finish_termination()
+
+
+def stopped_for(cell: ActorCell, failure: BaseException | None) -> None:
+    """Record that ``cell`` is stopped because of ``failure`` (kept if one is recorded already)."""
+    if failure is not None:
+        extras = cell.ensure_extras()
+        if extras.stop_cause is None:
+            extras.stop_cause = failure
 
 
 async def teardown(cell: ActorCell) -> None:
@@ -202,14 +215,19 @@ async def _call_on_stop(cell: ActorCell, hook: Callable[[], Any]) -> None:
         )
 
 
-def force_terminate(cell: ActorCell) -> None:
-    """After the shutdown deadline: settle everything of a cell that did not stop in time."""
+def force_terminate(cell: ActorCell, unstopped: list[str] | None = None) -> list[str]:
+    """After the shutdown deadline: settle everything of a cell that did not stop in time.
+
+    Returns the paths of the actors (guardians aside) that were still running,
+    children before parents, so that the caller can report them in one line.
+    """
+    if unstopped is None:
+        unstopped = []
     for child in reversed(list(cell.live_children())):
-        force_terminate(child)
+        force_terminate(child, unstopped)
     if cell.state != states.STOPPED:
         if cell.parent_cell is not None:
-            logger.warning(
-                "%s did not stop in time; cancelled", cell.path, extra={"actor": cell.path}
-            )
+            unstopped.append(cell.path)
         cell.state = states.STOPPING
         cell.finish_termination()
+    return unstopped

@@ -29,11 +29,10 @@ from . import _cell_states as states
 from ._turn import Suspension, run_turn, run_turn_instrumented
 
 if TYPE_CHECKING:
-    from anyio.abc import TaskGroup
-
     from ._cell import ActorCell
     from ._instrumentation import Instrumentation
     from ._promise import Promise, PromiseFactory
+    from ._runtime_tasks import RuntimeTasks
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +90,7 @@ class Scheduler:
         self.batch_ns: deque[int] = deque(maxlen=64)
         self.run_queue: deque[ActorCell] = deque()
         self._wakeup: Promise | None = None  # set while the dispatcher waits for work
-        self._task_group: TaskGroup | None = None
+        self._tasks: RuntimeTasks | None = None
         # A set: a busy actor goes idle again and again, but counts once.
         self._trim_candidates: set[ActorCell] = set()
         # Workers that finished a suspended handler and wait to dispatch again.
@@ -100,10 +99,10 @@ class Scheduler:
         self.turns = 0
         self.suspensions = 0
 
-    def start(self, task_group: TaskGroup) -> None:
-        """Start the dispatcher in ``task_group``; it runs until the group is cancelled."""
-        self._task_group = task_group
-        task_group.start_soon(self._dispatch, name="anyactors dispatcher")
+    def start(self, tasks: RuntimeTasks) -> None:
+        """Start the dispatcher among the system's ``tasks``; it runs until they are cancelled."""
+        self._tasks = tasks
+        tasks.start_soon(self._dispatch, name="anyactors dispatcher")
 
     def schedule(self, cell: ActorCell) -> None:
         """Put ``cell`` on the run queue (the caller has checked it is not already there)."""
@@ -245,5 +244,5 @@ class Scheduler:
             if not parked.done():
                 parked.set_result(None)
                 return
-        assert self._task_group is not None
-        self._task_group.start_soon(self._dispatch, name="anyactors dispatcher")
+        assert self._tasks is not None
+        self._tasks.start_soon(self._dispatch, name="anyactors dispatcher")

@@ -9,7 +9,7 @@ from typing import Any
 from supervision import ChildSpec, RestartType, check_retry_message
 
 from . import _cell_states as states
-from ._actor import Actor
+from ._actor import Actor, check_class_configuration
 from ._cell import ActorCell
 from ._control import START_PENDING
 from ._errors import ActorStopped, DuplicateActorName, InvalidActorName
@@ -36,6 +36,23 @@ def check_actor_name(name: object) -> str:
     return name
 
 
+def _unpack_props(
+    props: object, args: tuple[Any, ...], kwargs: Mapping[str, Any] | None
+) -> tuple[type[Actor], tuple[Any, ...], Mapping[str, Any]]:
+    """The class and constructor arguments of ``spawn(props(...))``; refuses anything else."""
+    if not isinstance(props, Props):
+        raise TypeError(
+            f"spawn() needs an Actor subclass as its first argument, or props(...) "
+            f"(got {props!r}); subclass actors.Actor and override receive()"
+        )
+    if args or kwargs is not None:
+        raise TypeError(
+            "spawn(props(...)) takes the constructor arguments in props(...) only "
+            f"(got args={tuple(args)!r}, kwargs={kwargs!r} in spawn); pass them to props()"
+        )
+    return props.actor_class, props.args, props.kwargs
+
+
 def spawn_child(
     parent: ActorCell,
     actor_class: type[Actor] | Props[Any],
@@ -56,18 +73,7 @@ def spawn_child(
     for its parent's start to send it ``Start``.
     """
     if not (isinstance(actor_class, type) and issubclass(actor_class, Actor)):
-        if not isinstance(actor_class, Props):
-            raise TypeError(
-                f"spawn() needs an Actor subclass as its first argument, or props(...) "
-                f"(got {actor_class!r}); subclass actors.Actor and override receive()"
-            )
-        if args or kwargs is not None:
-            raise TypeError(
-                "spawn(props(...)) takes the constructor arguments in props(...) only "
-                f"(got args={tuple(args)!r}, kwargs={kwargs!r} in spawn); pass them to props()"
-            )
-        args, kwargs = actor_class.args, actor_class.kwargs
-        actor_class = actor_class.actor_class
+        actor_class, args, kwargs = _unpack_props(actor_class, args, kwargs)
     system = parent.system
     if not system._running:
         system._check_running()  # raises, naming why
@@ -76,6 +82,8 @@ def spawn_child(
     restart_type = restart if isinstance(restart, RestartType) else RestartType.parse(restart)
     if retry_message != 0 or type(retry_message) is not int:
         check_retry_message(retry_message, "spawn()")
+    if actor_class.strategy is not None or actor_class.mailbox is not None:
+        check_class_configuration(actor_class)  # either may be assigned after the class statement
     if mailbox is None:
         mailbox = actor_class.mailbox or UNBOUNDED
     elif not isinstance(mailbox, MailboxConfig):

@@ -33,7 +33,7 @@ from . import _cell_states as states
 from ._cell import ActorCell
 from ._control import START, RestartChildren
 from ._errors import RestartIntensityExceeded
-from ._lifecycle import run_exclusive, stop_child, stop_children, teardown
+from ._lifecycle import run_exclusive, stop_child, stop_children, stopped_for, teardown
 from ._retry import own_retry_message, resume_with_retry, settle, take_failed
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,7 @@ async def _supervise(
             error,
             "stop (a top-level actor that escalates is stopped, not restarted)",
         )
+        stopped_for(child, error)
         await stop_child(child)
         return
     history = (
@@ -121,11 +122,12 @@ async def _supervise(
         if decision.directive is Directive.ESCALATE:
             _log(parent, child, error, "stop (its restart intensity was exceeded)")
             _guardian_histories(parent).pop(child.name, None)
+            stopped_for(child, error)
             await stop_child(child)
             return
     else:
         parent.ensure_extras().restart_history = decision.history
-    _log(parent, child, error, _describe(decision))
+    _log(parent, child, error, _describe(decision, strategy))
     if decision.directive is Directive.RESUME and decision.message is MessageAction.RETRY:
         resume_with_retry(child, failed, decision)
         return
@@ -147,10 +149,13 @@ async def _apply(
             child.scheduler.schedule(child)
     elif directive is Directive.STOP:
         for name in decision.stop:
+            stopped_for(by_name[name], error)
             await stop_child(by_name[name])
     elif directive is Directive.RESTART:
         restart = tuple(by_name[name] for name in decision.restart)
         stop_now = tuple(by_name[name] for name in decision.stop)
+        for cell in stop_now:
+            stopped_for(cell, error)
         if decision.delay > 0:
             parent.start_timer(
                 decision.delay, lambda: parent.send_control(RestartChildren(restart, stop_now))
@@ -158,12 +163,14 @@ async def _apply(
             return
         await restart_children(parent, restart, stop_now)
     elif decision.intensity_exceeded:
-        await stop_children(parent)
         exceeded = RestartIntensityExceeded(
             f"{parent.path} restarted its children more than {strategy.max_restarts} times "
             f"within {strategy.within} s; it stopped them all and escalates"
         )
         exceeded.__cause__ = error
+        for cell in by_name.values():
+            stopped_for(cell, exceeded)
+        await stop_children(parent)
         parent.fail(exceeded, None, None, escalated=True)
     else:
         assert isinstance(error, Exception)
@@ -204,7 +211,12 @@ def _no_resume(
     return decide_without_resume
 
 
-def _describe(decision: Decision) -> str:
+def _describe(decision: Decision, strategy: Strategy) -> str:
+    if decision.intensity_exceeded:
+        return (
+            f"escalate (more than {strategy.max_restarts} restarts within {strategy.within} s; "
+            "its children are stopped)"
+        )
     if decision.directive is Directive.RESTART:
         restarted = ", ".join(decision.restart)
         delay = f" after {decision.delay:.3g} s" if decision.delay > 0 else ""

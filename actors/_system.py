@@ -21,12 +21,13 @@ from ._errors import ActorSystemClosed
 from ._event_stream import EventStream
 from ._guardian import Guardian
 from ._inspection import SystemInspection
-from ._lifecycle import force_terminate
 from ._mailbox import UNBOUNDED
 from ._messages import DeadLetter
 from ._promise import promise_factory
 from ._ref import ActorRef, LocalActorRef
+from ._runtime_tasks import RuntimeTasks
 from ._scheduler import Scheduler
+from ._shutdown import shut_down, terminate
 from ._spawn import spawn_child
 from ._timers import TimerService
 from ._upgrade import SystemUpgrade
@@ -62,7 +63,8 @@ class ActorSystem(SystemInspection, SystemUpgrade):
     before parents, each top-level actor in reverse spawn order), within
     ``shutdown_timeout`` seconds; whatever is still running then is cancelled
     and its pending asks fail with ``ActorStopped``. The shutdown is shielded
-    from cancellation of the enclosing task, but bounded by that deadline.
+    from cancellation of the enclosing task, but bounded by that deadline;
+    cancelling an enclosing scope ends the body and runs this same shutdown.
 
     Args:
         name: the system's name (used in logs and, later, cluster addresses).
@@ -136,6 +138,7 @@ class ActorSystem(SystemInspection, SystemUpgrade):
         self._entered = False
         self._running = False
         self._task_group: TaskGroup | None = None
+        self._runtime_tasks: RuntimeTasks | None = None
         self._scheduler: Scheduler
         self._timers: TimerService
         self._user_guardian: ActorCell
@@ -169,8 +172,11 @@ class ActorSystem(SystemInspection, SystemUpgrade):
         task_group = anyio.create_task_group()
         await task_group.__aenter__()
         self._task_group = task_group
-        self._scheduler.start(task_group)
-        task_group.start_soon(self._timers.run, name="anyactors timers")
+        # Shielded: an enclosing cancel scope must not take the dispatcher
+        # away before __aexit__ has stopped the actors (see _runtime_tasks).
+        self._runtime_tasks = tasks = RuntimeTasks(task_group)
+        self._scheduler.start(tasks)
+        tasks.start_soon(self._timers.run, name="anyactors timers")
         self._running = True
         self._user_guardian = self._start_guardian("user")
         self._system_guardian = self._start_guardian("system")
@@ -192,15 +198,14 @@ class ActorSystem(SystemInspection, SystemUpgrade):
         assert task_group is not None
         try:
             if task_group.cancel_scope.cancel_called:
-                await self._detach_cluster()
                 # A runtime task died (a BaseException escaped a handler):
                 # nothing dispatches any more, so a graceful stop cannot run.
-                self._running = False
-                for guardian in (self._user_guardian, self._system_guardian):
-                    force_terminate(guardian)
+                await terminate(self, "a runtime task died")
             else:
-                await self._shutdown()
+                await shut_down(self)
         finally:
+            assert self._runtime_tasks is not None
+            self._runtime_tasks.cancel()
             task_group.cancel_scope.cancel()
         # The body's own exception is not the task group's business: passing it
         # in would wrap it in an ExceptionGroup. It propagates unchanged.
@@ -220,36 +225,6 @@ class ActorSystem(SystemInspection, SystemUpgrade):
         )
         cell.send_control(START)
         return cell
-
-    async def _shutdown(self) -> None:
-        node = self._cluster_node
-        if node is not None:
-            # Pool members and durable mailboxes finish what they took first.
-            with anyio.move_on_after(self._shutdown_timeout, shield=True):
-                await node.drain()
-        self._running = False
-        guardians = (self._user_guardian, self._system_guardian)
-        with anyio.move_on_after(self._shutdown_timeout, shield=True) as scope:
-            for guardian in guardians:
-                waiter = guardian.add_termination_waiter()
-                guardian.send_control(Stop(deliberate=True))
-                await waiter
-        if scope.cancelled_caught:
-            logger.warning(
-                "actor system %s: actors still running after shutdown_timeout=%s s are cancelled",
-                self.name,
-                self._shutdown_timeout,
-            )
-        await self._detach_cluster()
-        for guardian in guardians:
-            force_terminate(guardian)
-
-    async def _detach_cluster(self) -> None:
-        # Before the task group is cancelled: the node's tasks run in it.
-        node, self._cluster_node = self._cluster_node, None
-        if node is not None:
-            with anyio.move_on_after(self._shutdown_timeout, shield=True):
-                await node.detach()
 
     def _check_running(self) -> None:
         if not self._running:
@@ -361,8 +336,8 @@ class ActorSystem(SystemInspection, SystemUpgrade):
             ActorSystemClosed: the system is not running.
         """
         self._check_running()
-        assert self._task_group is not None
-        self._task_group.start_soon(fn, *args, name=name)
+        assert self._runtime_tasks is not None
+        self._runtime_tasks.start_soon(fn, *args, name=name)
 
     async def stop(self, ref: ActorRef) -> None:
         """Stop the actor ``ref`` for good, and return once it has stopped.

@@ -18,7 +18,8 @@ import logging
 import types
 from collections.abc import Coroutine, Generator
 from time import perf_counter_ns
-from typing import TYPE_CHECKING, Any
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import _cell_states as states
 from ._control import START, START_PENDING
@@ -73,6 +74,26 @@ def resume(
                 scheduler.current = None
 
 
+def refuse_coroutine_reply(cell: ActorCell, coroutine: Any, *, is_async: bool) -> NoReturn:
+    """Close the coroutine a handler returned instead of a reply, and raise ``TypeError``.
+
+    ``return other.ask(...)`` without ``await`` would otherwise answer the
+    asker with a coroutine object, and the only trace would be a "never
+    awaited" warning much later. Checked only for replies that are not
+    ``None``, with one type comparison, so ordinary replies cost nothing more.
+    """
+    coroutine.close()  # never run, so nothing was sent; and no "never awaited" warning
+    name = getattr(coroutine, "__qualname__", type(coroutine).__name__)
+    fix = (
+        "await it (`return await ...`)"
+        if is_async
+        else "make receive an `async def` and await it (`return await ...`)"
+    )
+    raise TypeError(
+        f"receive of {cell.path} returned the coroutine {name}() instead of a reply; {fix}"
+    )
+
+
 class Suspension:
     """A handler (or control sequence) of ``cell`` that awaited something unfinished."""
 
@@ -119,6 +140,8 @@ class Suspension:
             scope.activate()
         try:
             result = await resume(scheduler, cell, self.coroutine, self.yielded)
+            if result is not None and type(result) is CoroutineType and self.is_receive:
+                refuse_coroutine_reply(cell, result, is_async=True)
         except Exception as error:
             if scope is not None:
                 scope.deactivate()
@@ -170,6 +193,8 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
                         result = stop.value
                     else:
                         return Suspension(cell, result, yielded, message, promise, is_receive=True)
+                if result is not None and type(result) is CoroutineType:
+                    refuse_coroutine_reply(cell, result, is_async=is_async)
             except Exception as error:
                 handler_failed(cell, error, message, promise)
                 return None
@@ -265,6 +290,8 @@ def run_turn_instrumented(
                         )
                         suspension.scope = scope
                         return suspension
+                if result is not None and type(result) is CoroutineType:
+                    refuse_coroutine_reply(cell, result, is_async=cell.receive_is_async)
             except Exception as error:
                 scope.end(error)
                 handler_failed(cell, error, message, promise)

@@ -5,6 +5,9 @@ anyio or `actors`. Time and randomness are arguments, so every policy can be
 tested without an event loop. The `actors` runtime applies its decisions.
 """
 
+#: Tells anyactors this is its own `supervision`, not the unrelated package of that name.
+__anyactors_supervision__ = True
+
 from ._backoff import Backoff as Backoff
 from ._child import ChildSpec as ChildSpec
 from ._child import child as child

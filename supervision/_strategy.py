@@ -46,20 +46,26 @@ def _check_decider(instance: _Strategy, attribute: Attribute[Any], value: object
         raise InvalidStrategy(f"decider must be callable (got {value!r})")
 
 
-@frozen(kw_only=True)
+@frozen
 class _Strategy:
-    """The fields every strategy shares; see `OneForOne`."""
+    """The fields every strategy shares; see `OneForOne`.
+
+    `max_restarts` and `within` may be given by position, in that order, as
+    in OTP's `{one_for_one, Intensity, Period}` and Akka's
+    `OneForOneStrategy(maxNrOfRetries, withinTimeRange)`; `backoff` and
+    `decider` are keyword-only.
+    """
 
     max_restarts: int = field(default=3, validator=_check_max_restarts)
     within: float = field(default=5.0, validator=_check_within)
-    backoff: Backoff | None = field(default=None, validator=_check_backoff)
+    backoff: Backoff | None = field(default=None, validator=_check_backoff, kw_only=True)
     decider: Callable[[BaseException], Directive | NoRetry] = field(
-        default=default_decider, validator=_check_decider
+        default=default_decider, validator=_check_decider, kw_only=True
     )
-    retry_message: int = field(default=0, validator=_check_retry_message)
+    retry_message: int = field(default=0, validator=_check_retry_message, kw_only=True)
 
 
-@frozen(kw_only=True)
+@frozen
 class OneForOne(_Strategy):
     """Restart only the child that failed (OTP's `one_for_one`).
 
@@ -68,6 +74,11 @@ class OneForOne(_Strategy):
     are untouched. If more than `max_restarts` restarts happen within
     `within` seconds, the supervisor stops all its children and fails
     itself (the failure escalates to its own supervisor).
+
+    `OneForOne(3, 5.0)` is `OneForOne(max_restarts=3, within=5.0)`: these two
+    may be given by position, in that order (OTP's intensity and period,
+    Akka's `maxNrOfRetries` and `withinTimeRange`); `backoff` and `decider`
+    are keyword-only.
 
     Attributes:
         max_restarts: Restarts allowed in any window of `within` seconds
@@ -92,7 +103,7 @@ class OneForOne(_Strategy):
     """
 
 
-@frozen(kw_only=True)
+@frozen
 class OneForAll(_Strategy):
     """Restart every child when one fails (OTP's `one_for_all`).
 
@@ -107,7 +118,7 @@ class OneForAll(_Strategy):
     """
 
 
-@frozen(kw_only=True)
+@frozen
 class RestForOne(_Strategy):
     """Restart the failed child and every child started after it (OTP's `rest_for_one`).
 

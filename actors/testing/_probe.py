@@ -13,6 +13,7 @@ from attrs import define, field
 from actors import Actor, ActorRef
 
 from ._idle import WAIT
+from ._within import Within
 
 T = TypeVar("T")
 
@@ -75,11 +76,45 @@ class Probe:
         self._state = state
         #: The probe's ref, to pass to the actors under test.
         self.ref = ref
+        # Deadlines of the within(...) blocks being run, innermost last.
+        self._deadlines: list[float] = []
 
     @property
     def received(self) -> list[Any]:
         """Every message the probe has received, read or not, in arrival order."""
         return list(self._state.received)
+
+    def within(self, min: float, max: float | None = None) -> Within:
+        """A block that must take at least ``min`` and at most ``max`` seconds (Akka's ``within``).
+
+        ::
+
+            async with probe.within(0.9, 1.1):
+                assert await probe.expect(Tick) == Tick()
+
+        ``within(max)`` alone means ``within(0, max)``. Time is
+        ``anyio.current_time()``: real seconds, or virtual ones on trio's
+        ``MockClock``, where the check is exact. Inside the block ``expect``
+        and ``fish`` without a ``timeout`` wait at most for the time left
+        until ``max`` (of the innermost block, when blocks are nested); the
+        block's ``remaining`` property gives it too.
+
+        Raises:
+            ValueError: ``min`` or ``max`` is negative or not finite, or ``min > max``.
+            AssertionError: on leaving the block, if it finished before ``min``,
+                or was still running at ``max`` (it is cancelled then). An
+                exception raised by the block itself propagates unchanged.
+        """
+        if max is None:
+            min, max = 0.0, min
+        return Within(self._deadlines, min, max)
+
+    def _deadline(self, timeout: float | None) -> float:
+        if timeout is not None:
+            return anyio.current_time() + timeout
+        if self._deadlines:
+            return self._deadlines[-1]
+        return anyio.current_time() + WAIT
 
     async def _next(self, deadline: float) -> Any:
         state = self._state
@@ -90,31 +125,38 @@ class Probe:
         return state.unread.popleft()
 
     @overload
-    async def expect(self, kind: type[T], *, timeout: float = WAIT) -> T: ...
+    async def expect(self, kind: type[T], *, timeout: float | None = None) -> T: ...
     @overload
-    async def expect(self, kind: None = None, *, timeout: float = WAIT) -> Any: ...
-    async def expect(self, kind: type[Any] | None = None, *, timeout: float = WAIT) -> Any:
+    async def expect(self, kind: None = None, *, timeout: float | None = None) -> Any: ...
+    async def expect(self, kind: type[Any] | None = None, *, timeout: float | None = None) -> Any:
         """Wait for the next message and return it; it must be an instance of ``kind``.
+
+        ``timeout=None`` waits for the time left in the enclosing
+        :meth:`within` block, or else ``WAIT`` (5) seconds.
 
         Raises:
             AssertionError: the next message is of another type (it is consumed).
             TimeoutError: nothing arrived within ``timeout`` seconds (virtual
                 seconds on trio's ``MockClock``).
         """
-        message = await self._next(anyio.current_time() + timeout)
+        message = await self._next(self._deadline(timeout))
         if kind is not None and not isinstance(message, kind):
             raise AssertionError(
                 f"probe expected a {kind.__qualname__} but the next message is {message!r}"
             )
         return message
 
-    async def fish(self, match: type[T] | Callable[[Any], bool], *, timeout: float = WAIT) -> Any:
+    async def fish(
+        self, match: type[T] | Callable[[Any], bool], *, timeout: float | None = None
+    ) -> Any:
         """Skip messages until one is an instance of ``match`` (or satisfies it); return it.
+
+        ``timeout=None``: as for :meth:`expect`.
 
         Raises:
             TimeoutError: no such message within ``timeout`` seconds.
         """
-        deadline = anyio.current_time() + timeout
+        deadline = self._deadline(timeout)
         while True:
             message = await self._next(deadline)
             if isinstance(match, type) and isinstance(message, match):

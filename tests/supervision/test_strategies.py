@@ -41,9 +41,22 @@ def test_decider_compares_by_identity() -> None:
     assert OneForOne(decider=decider) != OneForOne()
 
 
-def test_keyword_only() -> None:
-    with pytest.raises(TypeError):
-        OneForOne(3)  # type: ignore[call-arg]
+@pytest.mark.parametrize("cls", STRATEGIES)
+def test_max_restarts_and_within_may_be_positional_as_in_otp_and_akka(
+    cls: type[Strategy],
+) -> None:
+    assert cls(3, 5.0) == cls(max_restarts=3, within=5.0)
+    assert cls(1) == cls(max_restarts=1)
+    with pytest.raises(InvalidStrategy, match=r"^within must be > 0 seconds \(got 0\)$"):
+        cls(3, 0)
+
+
+@pytest.mark.parametrize("cls", STRATEGIES)
+def test_backoff_and_decider_are_keyword_only(cls: type[Strategy]) -> None:
+    backoff = Backoff(min=0.1, max=1.0)
+    with pytest.raises(TypeError, match=r"takes from 1 to 3 positional arguments but 4 were given"):
+        cls(3, 5.0, backoff)  # type: ignore[call-arg]
+    assert cls(3, 5.0, backoff=backoff).backoff is backoff
 
 
 def test_default_decider() -> None:
