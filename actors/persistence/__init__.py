@@ -21,10 +21,12 @@ except ImportError as error:  # pragma: no cover - depends on what is installed
 
 from actors.serialization import MessageRegistry as MessageRegistry
 
+from ._durable_state import DurableStateActor as DurableStateActor
 from ._errors import JournalError as JournalError
 from ._errors import PersistenceConflict as PersistenceConflict
 from ._errors import PersistenceError as PersistenceError
 from ._errors import RecoveryFailed as RecoveryFailed
+from ._event_sourced import EventSourcedActor as EventSourcedActor
 from ._journal import Journal as Journal
 from ._memory import InMemoryJournal as InMemoryJournal
 from ._records import EventRecord as EventRecord
@@ -34,7 +36,9 @@ from ._records import StateRecord as StateRecord
 from ._sqlite import SqliteJournal as SqliteJournal
 
 __all__ = [
+    "DurableStateActor",
     "EventRecord",
+    "EventSourcedActor",
     "InMemoryJournal",
     "Journal",
     "JournalError",
