@@ -22,25 +22,23 @@ async def test_concurrent_appends_share_one_transaction(tmp_path: Path) -> None:
     journal = SqliteJournal(tmp_path / "j.db", registry=registry())
     try:
         await journal.append("warm", [Added(0)], expected_sequence_number=0)
+        entered = threading.Event()
         gate = threading.Event()
-        holding = anyio.Event()
 
-        async def hold_the_thread() -> None:
-            await journal._call(lambda connection: gate.wait(10), write=False)
-
-        async def release_when_queued() -> None:
-            await holding.wait()
-            await anyio.to_thread.run_sync(gate.set)
+        def hold(connection: object) -> None:
+            entered.set()
+            gate.wait(10)
 
         before = journal.statistics()
         async with anyio.create_task_group() as group:
-            group.start_soon(hold_the_thread)
-            await anyio.lowlevel.checkpoint()  # the thread now waits on the gate
+            group.start_soon(lambda: journal._call(hold, write=False))
+            await anyio.to_thread.run_sync(entered.wait, 10)  # the thread is held at the gate
+            queued = [anyio.Event() for _ in range(200)]
             for index in range(200):
-                group.start_soon(_append, journal, f"id-{index}", index)
-            group.start_soon(release_when_queued)
-            await anyio.lowlevel.checkpoint()
-            holding.set()
+                group.start_soon(_append, journal, f"id-{index}", index, queued[index])
+            for event in queued:
+                await event.wait()
+            gate.set()
         after = journal.statistics()
         assert after.writes - before.writes == 200
         assert after.transactions - before.transactions == 1
@@ -49,7 +47,10 @@ async def test_concurrent_appends_share_one_transaction(tmp_path: Path) -> None:
         await journal.close()
 
 
-async def _append(journal: SqliteJournal, persistence_id: str, value: int) -> None:
+async def _append(
+    journal: SqliteJournal, persistence_id: str, value: int, started: anyio.Event
+) -> None:
+    started.set()  # append() queues its request before its first await
     await journal.append(persistence_id, [Added(value)], expected_sequence_number=0)
 
 
