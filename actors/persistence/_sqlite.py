@@ -152,13 +152,16 @@ class SqliteJournal:
     def __repr__(self) -> str:
         return f"<SqliteJournal {str(self.path)!r} synchronous={self.synchronous}>"
 
-    async def _call(self, operation: Any, *, write: bool) -> Any:
+    def _running_thread(self) -> StoreThread[sqlite3.Connection]:
         thread = self._thread
         if thread is None:
             thread = self._thread = StoreThread(
                 self._store, name=f"anyactors journal {self.path.name}", max_batch=self._max_batch
             )
-        return await thread.call(operation, write=write)
+        return thread
+
+    async def _call(self, operation: Any, *, write: bool) -> Any:
+        return await self._running_thread().call(operation, write=write)
 
     def statistics(self) -> JournalStatistics:
         """Transactions committed and the writes they held, since the thread last started."""
@@ -194,16 +197,22 @@ class SqliteJournal:
         """See :meth:`Journal.replay`. Reads ``replay_chunk`` events at a time."""
         check_id(persistence_id)
         check_number(from_sequence_number, "from_sequence_number", 1)
-        start = from_sequence_number
+        thread = self._running_thread()
+        pending = thread.submit(
+            partial(self._read_events, persistence_id, from_sequence_number), write=False
+        )
         while True:
-            chunk: list[EventRecord] = await self._call(
-                partial(self._read_events, persistence_id, start), write=False
-            )
+            chunk: list[EventRecord] = await thread.result(pending)
+            full = len(chunk) == self._replay_chunk
+            if full:  # read the next chunk while this one is applied
+                start = chunk[-1].sequence_number + 1
+                pending = thread.submit(
+                    partial(self._read_events, persistence_id, start), write=False
+                )
             for record in chunk:
                 yield record
-            if len(chunk) < self._replay_chunk:
+            if not full:
                 return
-            start = chunk[-1].sequence_number + 1
 
     def _read_events(
         self, persistence_id: str, start: int, connection: sqlite3.Connection
