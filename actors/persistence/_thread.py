@@ -91,8 +91,10 @@ class Request(Generic[Connection]):
 
 _STOP: Any = object()
 
-#: Seconds the thread waits for more writes when the last batch had several.
+#: Seconds the thread waits for more writes when the last batch had several...
 LINGER = 0.0005
+#: ...as long as more keep coming, up to this many seconds.
+LINGER_LIMIT = 0.02
 
 
 class StoreThread(Generic[Connection]):
@@ -167,11 +169,18 @@ class StoreThread(Generic[Connection]):
     def _take(self) -> list[Request[Connection]]:
         batch = [self._queue.get()]
         self._drain(batch)
-        if self._last_batch > 1 and len(batch) < self._last_batch and batch[-1] is not _STOP:
-            # Many writers are active: give the ones just woken a moment to
-            # queue their next write, so one transaction takes them all.
-            time.sleep(LINGER)
-            self._drain(batch)
+        if self._last_batch > 1:
+            # Many writers are active: while the ones just woken keep queueing
+            # their next writes, wait for them (up to LINGER_LIMIT), so that one
+            # transaction takes them all. Each transaction costs the thread
+            # several waits for the GIL held by the busy event loop.
+            deadline = time.monotonic() + LINGER_LIMIT
+            while batch[-1] is not _STOP and len(batch) < self._max_batch:
+                size = len(batch)
+                time.sleep(LINGER)
+                self._drain(batch)
+                if len(batch) == size or time.monotonic() > deadline:
+                    break
         self._last_batch = len(batch)
         return batch
 
