@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from ._control import Stop
+from ._journal_seam import close_journal
 from ._lifecycle import force_terminate
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ async def terminate(system: ActorSystem, why: str) -> None:
     unstopped: list[str] = []
     for guardian in (system._user_guardian, system._system_guardian):
         force_terminate(guardian, unstopped)
+    # Last: no actor is left to persist through it.
+    await close_journal(system.journal, system._shutdown_timeout)
     if unstopped:
         more = len(unstopped) - NAMED_IN_WARNING
         logger.warning(

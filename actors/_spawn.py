@@ -79,6 +79,8 @@ def spawn_child(
         system._check_running()  # raises, naming why
     if parent.state >= states.STOPPING:
         raise ActorStopped(f"{parent.path} is stopping, so it cannot spawn children")
+    if actor_class._spawn_check is not None:
+        actor_class._spawn_check(system)
     restart_type = restart if isinstance(restart, RestartType) else RestartType.parse(restart)
     if retry_message != 0 or type(retry_message) is not int:
         check_retry_message(retry_message, "spawn()")

@@ -21,6 +21,7 @@ from ._errors import ActorSystemClosed
 from ._event_stream import EventStream
 from ._guardian import Guardian
 from ._inspection import SystemInspection
+from ._journal_seam import positive_int
 from ._mailbox import UNBOUNDED
 from ._messages import DeadLetter
 from ._promise import promise_factory
@@ -43,12 +44,6 @@ if TYPE_CHECKING:
     from ._type_parameters import M
 
 logger = logging.getLogger(__name__)
-
-
-def _positive_int(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{what} must be a whole number >= 1 (got {value!r})")
-    return value
 
 
 class ActorSystem(SystemInspection, SystemUpgrade):
@@ -89,6 +84,8 @@ class ActorSystem(SystemInspection, SystemUpgrade):
         check_messages: for tests and development, raise :class:`MessageTypeError`
             at the sender of a message that is not of the receiving actor's
             declared type (``Actor[M]``); off, it costs nothing (``docs/typing.md``).
+        journal: the store of persistent actors (an ``actors.persistence``
+            journal such as ``SqliteJournal``); closed when the system exits.
     """
 
     def __init__(
@@ -103,12 +100,13 @@ class ActorSystem(SystemInspection, SystemUpgrade):
         instrumentation: Instrumentation | None = None,
         cluster: Cluster | None = None,
         check_messages: bool = False,
+        journal: Any = None,
     ) -> None:
         if not isinstance(name, str) or not name or "/" in name:
             raise ValueError(f"system name must be a non-empty string without '/' (got {name!r})")
         self.name = name
-        self._throughput = _positive_int(throughput, "throughput")
-        self._yield_interval = _positive_int(yield_interval, "yield_interval")
+        self._throughput = positive_int(throughput, "throughput")
+        self._yield_interval = positive_int(yield_interval, "yield_interval")
         if (
             isinstance(shutdown_timeout, bool)
             or not isinstance(shutdown_timeout, int | float)
@@ -132,6 +130,8 @@ class ActorSystem(SystemInspection, SystemUpgrade):
         self._cluster = cluster
         self._cluster_node: ClusterNode | None = None
         self._check_messages = bool(check_messages)
+        #: The journal given as ``journal=``, or ``None`` (see ``actors.persistence``).
+        self.journal = journal
         #: Publish/subscribe between actors; the runtime publishes
         #: ``DeadLetter`` and ``ActorFailed`` here.
         self.event_stream = EventStream()
