@@ -202,9 +202,12 @@ class _HashRingSelector:
         self._ring_slots = [index for _, index in ring]
         self._slots = tuple(slots)
 
-    def select(
-        self, message: object, slots: Sequence[str], refs: Sequence[ActorRef]
-    ) -> Sequence[ActorRef]:
+    def key_point(self, message: object) -> int:
+        """The ring point of ``message``'s key; needs no routees.
+
+        Raises:
+            HashKeyError: the key function raised or returned an unhashable key.
+        """
         try:
             key = self._key(message)
             data = _key_bytes(key)
@@ -214,7 +217,13 @@ class _HashRingSelector:
                 f"for {message!r}; make it total over the messages you send to this router "
                 "(the message was not sent)"
             ) from error
+        return _point(data)
+
+    def select(
+        self, message: object, slots: Sequence[str], refs: Sequence[ActorRef]
+    ) -> Sequence[ActorRef]:
+        point = self.key_point(message)
         if tuple(slots) != self._slots:
             self._rebuild(slots)
-        at = bisect.bisect(self._points, _point(data)) % len(self._points)
+        at = bisect.bisect(self._points, point) % len(self._points)
         return (refs[self._ring_slots[at]],)
