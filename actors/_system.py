@@ -98,6 +98,7 @@ class ActorSystem(SystemInspection):
         if not isinstance(name, str) or not name or "/" in name:
             raise ValueError(f"system name must be a non-empty string without '/' (got {name!r})")
         self.name = name
+        """The system's name, as given (in logs and cluster addresses)."""
         self._throughput = _positive_int(throughput, "throughput")
         self._yield_interval = _positive_int(yield_interval, "yield_interval")
         if (
@@ -122,9 +123,9 @@ class ActorSystem(SystemInspection):
             raise TypeError(f"cluster must provide attach(system) (got {cluster!r})")
         self._cluster = cluster
         self._cluster_node: ClusterNode | None = None
-        #: Publish/subscribe between actors; the runtime publishes
-        #: ``DeadLetter`` and ``ActorFailed`` here.
         self.event_stream = EventStream()
+        """Publish/subscribe between actors; the runtime publishes ``DeadLetter`` and
+        ``ActorFailed`` here."""
         self._entered = False
         self._running = False
         self._task_group: TaskGroup | None = None

@@ -393,8 +393,13 @@ class NatsNode:
             self.membership.on_control(rest, msg)
 
     def send_control(self, node: str, kind: str, data: bytes) -> None:
+        """Queue control traffic (``watch``, ``unwatch``, ``terminated``) for ``node``.
+
+        The plumbing of remote watches; applications use ``watch`` on a ref instead.
+        """
         self.enqueue(self.subjects.control(node, kind), "", data, None, None)
 
     def reply_control(self, msg: Msg, tag: str, value: Any) -> None:
+        """Answer the control request ``msg`` (if it asked for a reply) with ``(tag, value)``."""
         if msg.reply:
             self.enqueue(msg.reply, "", self.codec.encode_control(tag, value), None, None)
