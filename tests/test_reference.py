@@ -198,8 +198,9 @@ def inventory(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 def test_the_strict_docs_build_has_an_entry_for_every_public_name(inventory: set[str]) -> None:
     missing = sorted(name for name in expected_entries() if name not in inventory)
     assert not missing, (
-        f"{len(missing)} public names have no API reference entry (give each a docstring, "
-        f"and check its page's '::: module' directive renders it): {missing}"
+        f"{len(missing)} public names have no API reference entry (give each a docstring; "
+        "a member inherited from a private base class also needs its page's "
+        f"inherited_members option to list it): {missing}"
     )
 
 
