@@ -154,6 +154,8 @@ class ConsistentHash:
     its place, and resizing a pool by one moves only about ``1/size`` of the
     keys. Keys are hashed stably across processes when they are ``str``,
     ``bytes`` or ``int``; other hashable keys use ``hash()``.
+    ``key`` must be pure: it may run more than once for one message (by the
+    sender, and by the pool while it forwards messages sent before its start).
 
     Raises (at send time, to the sender):
         HashKeyError: ``key`` raised or returned an unhashable value; the
