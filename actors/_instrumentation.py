@@ -27,9 +27,17 @@ class HandlingScope(Protocol):
     runs. ``end`` is called once, with the exception that escaped, or ``None``.
     """
 
-    def activate(self) -> None: ...
-    def deactivate(self) -> None: ...
-    def end(self, error: BaseException | None) -> None: ...
+    def activate(self) -> None:
+        """Make this run's context current: called as the handler (re)starts running."""
+        ...
+
+    def deactivate(self) -> None:
+        """Undo ``activate``: called each time the handler suspends or finishes."""
+        ...
+
+    def end(self, error: BaseException | None) -> None:
+        """Close the run once: ``error`` is what the handler raised, ``None`` on success."""
+        ...
 
 
 class Instrumentation(Protocol):

@@ -105,6 +105,7 @@ class ActorSystem(SystemInspection, SystemUpgrade):
         if not isinstance(name, str) or not name or "/" in name:
             raise ValueError(f"system name must be a non-empty string without '/' (got {name!r})")
         self.name = name
+        """The system's name, as given (in logs and cluster addresses)."""
         self._throughput = positive_int(throughput, "throughput")
         self._yield_interval = positive_int(yield_interval, "yield_interval")
         if (
@@ -132,9 +133,9 @@ class ActorSystem(SystemInspection, SystemUpgrade):
         self._check_messages = bool(check_messages)
         #: The journal given as ``journal=``, or ``None`` (see ``actors.persistence``).
         self.journal = journal
-        #: Publish/subscribe between actors; the runtime publishes
-        #: ``DeadLetter`` and ``ActorFailed`` here.
         self.event_stream = EventStream()
+        """Publish/subscribe between actors; the runtime publishes ``DeadLetter`` and
+        ``ActorFailed`` here."""
         self._entered = False
         self._running = False
         self._task_group: TaskGroup | None = None

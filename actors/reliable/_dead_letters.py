@@ -38,17 +38,43 @@ class GetDeadLetterReport:
     """Ask a :class:`DeadLetterView` for its :class:`DeadLetterReport`."""
 
 
+def _check_recipient(_instance: object, _attribute: object, value: Any) -> None:
+    if value is not None and not (isinstance(value, str) and value.startswith("/")):
+        raise InvalidSetting(
+            "SubscribeDeadLetters recipient must be an absolute actor path such as "
+            f"'/user/ledger' (got {value!r})"
+        )
+
+
+def in_subtree(path: str, root: str) -> bool:
+    """Whether the actor at ``path`` is the actor at ``root`` or one of its descendants.
+
+    Compares whole path segments: ``/user/ledger`` holds ``/user/ledger`` and
+    ``/user/ledger/entries``, never ``/user/ledger2``. A trailing ``/`` on
+    ``root`` changes nothing.
+    """
+    root = root.rstrip("/")
+    if not root:
+        return path.startswith("/")
+    return path == root or (path.startswith(root) and path[len(root)] == "/")
+
+
 @frozen(kw_only=True)
 class SubscribeDeadLetters:
     """Forward to ``subscriber`` each later dead letter that matches the filters.
 
-    ``message_type`` matches subclasses too; ``recipient`` is a path prefix
-    (``"/user/ledger"`` matches the ledger and its children). ``None`` matches all.
+    ``message_type`` matches subclasses too. ``recipient`` is an absolute
+    actor path that matches that actor and its descendants by whole path
+    segments: ``"/user/ledger"`` matches ``/user/ledger`` and
+    ``/user/ledger/entries``, never ``/user/ledger2``. ``None`` matches all.
+
+    Raises:
+        InvalidSetting: ``recipient`` is not an absolute path (it must start with ``/``).
     """
 
     subscriber: ActorRef
     message_type: type | None = None
-    recipient: str | None = None
+    recipient: str | None = field(default=None, validator=_check_recipient)
 
 
 @frozen
@@ -122,8 +148,8 @@ class DeadLetterView(Actor):
                 letter.message, wanted.message_type
             ):
                 continue
-            if wanted.recipient is not None and not letter.recipient.path.startswith(
-                wanted.recipient
+            if wanted.recipient is not None and not in_subtree(
+                letter.recipient.path, wanted.recipient
             ):
                 continue
             subscriber.tell(letter)

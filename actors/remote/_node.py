@@ -60,8 +60,7 @@ class NatsNode:
         self.js = nc.jetstream()
         self.subjects = Subjects(config.prefix, system.name, config.node)
         self.codec = Codec(config.registry, address_of=self._address_of, ref_at=self.ref_at)
-        #: Trace propagation when the system has instrumentation, decided once: then
-        #: what refs send with (``publish``, ``publish_waiting``) adds the sender's carrier.
+        #: Trace propagation if instrumented, decided once: then ``publish*`` add the carrier.
         self.tracing = tracing_of(system)
         self.publish: Callable[[Target, object], None] = self._publish
         self.publish_waiting: Callable[[Target, object], Awaitable[None]] = self._publish_waiting
@@ -250,7 +249,6 @@ class NatsNode:
         self.registry.register_soon(ref)
 
     # -- addresses --------------------------------------------------------
-
     def _address_of(self, ref: ActorRef) -> Address:
         if isinstance(ref, RemoteActorRef):
             return ref.address
@@ -393,8 +391,10 @@ class NatsNode:
             self.membership.on_control(rest, msg)
 
     def send_control(self, node: str, kind: str, data: bytes) -> None:
+        """Queue control traffic (``unwatch``, ``terminated``) for ``node``: watch plumbing."""
         self.enqueue(self.subjects.control(node, kind), "", data, None, None)
 
     def reply_control(self, msg: Msg, tag: str, value: Any) -> None:
+        """Answer the control request ``msg``, if it wants a reply, with ``(tag, value)``."""
         if msg.reply:
             self.enqueue(msg.reply, "", self.codec.encode_control(tag, value), None, None)

@@ -10,7 +10,7 @@ from attrs import frozen
 
 from actors import Actor, ActorRef, Terminated
 
-from ._errors import InvalidRouting
+from ._errors import HashKeyError, InvalidRouting
 from ._policies import RoundRobin, RoutingPolicy
 from ._pool import GetRoutees, Spawner
 from ._router_ref import RouterRef, RoutingTable, Sync
@@ -84,7 +84,16 @@ class Group(Actor):
                             extra={"actor": self.context.path},
                         )
             case _:
-                chosen = self.table.select(message)
+                try:
+                    chosen = self.table.select(message)
+                except HashKeyError as error:
+                    logger.warning(
+                        "%s: %s; it becomes a dead letter",
+                        self.context.path,
+                        error,
+                        extra={"actor": self.context.path},
+                    )
+                    return super().receive(message)
                 if not chosen:
                     return super().receive(message)
                 for ref in chosen:

@@ -154,6 +154,8 @@ class ConsistentHash:
     its place, and resizing a pool by one moves only about ``1/size`` of the
     keys. Keys are hashed stably across processes when they are ``str``,
     ``bytes`` or ``int``; other hashable keys use ``hash()``.
+    ``key`` must be pure: it may run more than once for one message (by the
+    sender, and by the pool while it forwards messages sent before its start).
 
     Raises (at send time, to the sender):
         HashKeyError: ``key`` raised or returned an unhashable value; the
@@ -202,9 +204,12 @@ class _HashRingSelector:
         self._ring_slots = [index for _, index in ring]
         self._slots = tuple(slots)
 
-    def select(
-        self, message: object, slots: Sequence[str], refs: Sequence[ActorRef]
-    ) -> Sequence[ActorRef]:
+    def key_point(self, message: object) -> int:
+        """The ring point of ``message``'s key; needs no routees.
+
+        Raises:
+            HashKeyError: the key function raised or returned an unhashable key.
+        """
         try:
             key = self._key(message)
             data = _key_bytes(key)
@@ -214,7 +219,13 @@ class _HashRingSelector:
                 f"for {message!r}; make it total over the messages you send to this router "
                 "(the message was not sent)"
             ) from error
+        return _point(data)
+
+    def select(
+        self, message: object, slots: Sequence[str], refs: Sequence[ActorRef]
+    ) -> Sequence[ActorRef]:
+        point = self.key_point(message)
         if tuple(slots) != self._slots:
             self._rebuild(slots)
-        at = bisect.bisect(self._points, _point(data)) % len(self._points)
+        at = bisect.bisect(self._points, point) % len(self._points)
         return (refs[self._ring_slots[at]],)

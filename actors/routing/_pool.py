@@ -11,7 +11,7 @@ from attrs import field, frozen
 from actors import Actor, ActorRef, MailboxConfig, Terminated
 from supervision import OneForOne, Strategy
 
-from ._errors import InvalidRouting
+from ._errors import HashKeyError, InvalidRouting
 from ._policies import RoundRobin, RoutingPolicy
 from ._router_ref import RouterRef, RoutingTable, Sync
 from ._type_parameters import M
@@ -91,6 +91,16 @@ class Pool(Actor):
 
     Messages sent to the pool actor's own ref (not the ``RouterRef``) are
     routed too, but an ``ask`` that way answers ``None``: ask the ``RouterRef``.
+    One whose ``ConsistentHash`` key fails there cannot raise to its sender:
+    it is logged and becomes a dead letter (``"unhandled"``); the pool
+    itself never fails from a message it cannot route.
+
+    Resizing: shrinking takes the highest slots out of routing and stops each
+    removed worker once its mailbox is empty. Growing again into a slot whose
+    worker is still draining takes that worker back (its mailbox and state
+    intact); a slot whose old worker is already stopping gets a fresh worker
+    as soon as the old one has terminated, and routes to the other slots
+    until then. So names never collide and nothing routed is lost.
     """
 
     strategy: ClassVar[Strategy | None] = OneForOne(max_restarts=10, within=5.0)
@@ -100,7 +110,10 @@ class Pool(Actor):
         self.table = table
         self.size = config.size
         self.workers: dict[str, ActorRef] = {}
+        # Out of routing, draining their mailboxes; not yet asked to stop.
         self.retiring: dict[ActorRef, str] = {}
+        # Asked to stop; they hold their slot's name until Terminated.
+        self.stopping: dict[ActorRef, str] = {}
 
     def on_start(self) -> None:
         self.size = self.table.size or self.config.size
@@ -145,18 +158,30 @@ class Pool(Actor):
             case _Retire():
                 self._retire_idle()
             case _:
-                for ref in self.table.select(message):
+                try:
+                    chosen = self.table.select(message)
+                except HashKeyError as error:
+                    logger.warning(
+                        "%s: %s; it becomes a dead letter",
+                        self.context.path,
+                        error,
+                        extra={"actor": self.context.path},
+                    )
+                    return super().receive(message)
+                for ref in chosen:
                     ref.tell(message)
         return None
 
     def _resize(self, size: int) -> int:
         if size > self.size:
             for index in range(self.size, size):
-                self._spawn_worker(f"w{index}")
+                self._fill(f"w{index}")
         elif size < self.size:
             for index in range(size, self.size):
-                ref = self.workers.pop(f"w{index}")
-                self.retiring[ref] = f"w{index}"
+                slot = f"w{index}"
+                ref = self.workers.pop(slot, None)
+                if ref is not None:  # None: its fresh worker was still waiting for the name
+                    self.retiring[ref] = slot
             self.context.self_ref.tell(_Retire())
         self.size = self.table.size = size
         self._publish()
@@ -165,15 +190,32 @@ class Pool(Actor):
         )
         return size
 
+    def _fill(self, slot: str) -> None:
+        """Give ``slot`` a worker: its draining one back, or a fresh one once the name is free."""
+        for ref, retiring_slot in self.retiring.items():
+            if retiring_slot == slot:
+                del self.retiring[ref]
+                self.workers[slot] = ref
+                return
+        if slot in self.stopping.values():
+            return  # _terminated spawns it once the old worker has gone
+        self._spawn_worker(slot)
+
     def _retire_idle(self) -> None:
-        for ref in list(self.retiring):
+        for ref, slot in list(self.retiring.items()):
             if ref.statistics().mailbox_depth == 0:
+                del self.retiring[ref]
+                self.stopping[ref] = slot
                 self.context.stop(ref)
-        if any(ref.statistics().mailbox_depth for ref in self.retiring):
+        if self.retiring:
             self.context.schedule_once(0.001, _Retire())
 
     def _terminated(self, ref: ActorRef) -> None:
-        if self.retiring.pop(ref, None) is not None:
+        slot = self.retiring.pop(ref, None) or self.stopping.pop(ref, None)
+        if slot is not None:
+            if int(slot[1:]) < self.size and slot not in self.workers:
+                self._spawn_worker(slot)  # grown again while the old worker stopped
+                self._publish()
             return
         for slot, worker in list(self.workers.items()):
             if worker == ref:

@@ -19,7 +19,7 @@ from attrs import define, field, frozen
 
 from actors import ActorRef, ActorStatistics, ReplyTypeMismatch, Request
 
-from ._policies import RoutingPolicy, Selector
+from ._policies import RoutingPolicy, Selector, _HashRingSelector
 from ._type_parameters import M_contra, R
 
 
@@ -58,6 +58,17 @@ class RoutingTable:
         if not self.refs:
             return ()
         return self.selector.select(message, self.slots, self.refs)
+
+    def check(self, message: object) -> None:
+        """Raise now what routing ``message`` would raise later, routees or not.
+
+        A sender calls this before it hands a message to the router actor
+        (before the routees are settled), so a ``ConsistentHash`` key
+        function that fails raises ``HashKeyError`` to the sender, as it
+        does once the router routes directly, instead of in the router.
+        """
+        if isinstance(self.selector, _HashRingSelector):
+            self.selector.key_point(message)
 
 
 class RouterRef(ActorRef[M_contra]):
@@ -100,20 +111,25 @@ class RouterRef(ActorRef[M_contra]):
         return tuple(self._table.refs)
 
     def tell(self, message: M_contra) -> None:
-        table = self._table
-        chosen = table.select(message) if table.direct else ()
+        chosen = self._choose(message)
         if not chosen:  # not settled yet, or no routees: the router actor decides
             self._router.tell(message)
         for ref in chosen:
             ref.tell(message)
 
     async def send(self, message: M_contra) -> None:
-        table = self._table
-        chosen = table.select(message) if table.direct else ()
+        chosen = self._choose(message)
         if not chosen:
             await self._router.send(message)
         for ref in chosen:
             await ref.send(message)
+
+    def _choose(self, message: object) -> Sequence[ActorRef]:
+        table = self._table
+        if table.direct:
+            return table.select(message)
+        table.check(message)  # a failing hash key raises here, to the sender
+        return ()
 
     @overload
     async def ask(self, message: Request[R], *, timeout: float | None = None) -> R: ...
@@ -125,6 +141,7 @@ class RouterRef(ActorRef[M_contra]):
     async def ask(self, message: M_contra, *, timeout: float | None = None) -> Any: ...
     async def ask(self, message: Any, *, timeout: float | None = None) -> Any:
         table = self._table
+        table.check(message)
         with anyio.fail_after(timeout):
             while not table.direct or not table.refs:
                 # Wait until the router has forwarded everything sent before

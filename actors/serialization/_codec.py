@@ -20,9 +20,9 @@ import msgspec
 from ._errors import UndecodableValue, UnregisteredType
 from ._registry import MessageRegistry, Registration, qualified_name
 
-#: MessagePack extension code of a registered value: ``[tag, fields]`` or
-#: ``[tag, fields, version]``. (Code 1 is the remote layer's actor ref.)
 VALUE_EXT = 2
+"""MessagePack extension code of a registered value: ``[tag, fields]`` or
+``[tag, fields, version]``. (Code 1 is the remote layer's actor ref.)"""
 
 _SCALARS = frozenset({type(None), bool, int, float, str, bytes})
 _PLAIN = "None, bool, int, float, str, bytes, list, tuple or dict"

@@ -45,7 +45,7 @@ def run_deterministic(
     runnable tasks at random, which a seed of ours cannot control.
 
     Raises:
-        Whatever ``main`` raises, unchanged.
+        Exception: whatever ``main`` raises, unchanged.
     """
 
     async def run() -> T:

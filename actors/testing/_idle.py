@@ -7,8 +7,8 @@ import anyio.lowlevel
 
 from actors import ActorSystem
 
-#: Seconds a test kit wait allows by default before it fails instead of hanging.
 WAIT = 5.0
+"""Seconds a test kit wait allows by default before it fails instead of hanging."""
 
 
 async def wait_idle(system: ActorSystem, *, timeout: float = WAIT) -> None:

@@ -26,6 +26,8 @@ from actors import ActorSystem
 
 from ._probe import Probe, spawn_probe
 
+__all__ = ["actor_system", "anyio_backend", "probe"]
+
 
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> Any:

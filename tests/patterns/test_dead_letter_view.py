@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from attrs import frozen
 
-from actors import ActorSystem, DeadLetter
+from actors import Actor, ActorSystem, DeadLetter
 from actors.reliable import (
     DeadLetterReport,
     GetDeadLetterReport,
@@ -22,6 +24,16 @@ pytestmark = pytest.mark.anyio
 @frozen
 class Order:
     n: int
+
+
+class Ledger(Actor):
+    """Has one child, ``entries``; answers its ref."""
+
+    def on_start(self) -> None:
+        self.entries = self.context.spawn(Actor, name="entries")
+
+    def receive(self, message: Any) -> Any:
+        return self.entries
 
 
 async def _stopped_probe(system: ActorSystem, name: str) -> Probe:
@@ -73,3 +85,44 @@ async def test_subscribers_get_the_dead_letters_that_match(actor_system: ActorSy
 def test_keep_must_be_a_count() -> None:
     with pytest.raises(InvalidSetting, match=r"^keep must be a whole number >= 0 \(got -1\)$"):
         spawn_dead_letter_view(object(), keep=-1)
+
+
+async def test_a_recipient_filter_matches_whole_path_segments(actor_system: ActorSystem) -> None:
+    # "/user/ledger" is the ledger and its descendants, never "/user/ledger2".
+    view = spawn_dead_letter_view(actor_system)
+    watcher = spawn_probe(actor_system)
+    view.tell(SubscribeDeadLetters(subscriber=watcher.ref, recipient="/user/ledger"))
+    await view.ask(GetDeadLetterReport())
+    ledger = actor_system.spawn(Ledger, name="ledger")
+    entries = await ledger.ask("entries")
+    assert entries.path == "/user/ledger/entries"
+    sibling = await _stopped_probe(actor_system, "ledger2")
+    await actor_system.stop(entries)
+    sibling.ref.tell(Order(1))
+    entries.tell(Order(2))
+    await actor_system.stop(ledger)
+    ledger.tell(Order(3))
+    assert (await watcher.expect(DeadLetter)).message == Order(2)
+    assert (await watcher.expect(DeadLetter)).message == Order(3)
+    assert (await view.ask(GetDeadLetterReport())).total == 3
+    await watcher.expect_no_message(0)
+
+
+async def test_a_recipient_filter_with_a_trailing_slash_matches_the_same_actors(
+    actor_system: ActorSystem,
+) -> None:
+    view = spawn_dead_letter_view(actor_system)
+    watcher = spawn_probe(actor_system)
+    view.tell(SubscribeDeadLetters(subscriber=watcher.ref, recipient="/user/ledger/"))
+    await view.ask(GetDeadLetterReport())
+    ledger = await _stopped_probe(actor_system, "ledger")
+    ledger.ref.tell(Order(1))
+    assert (await watcher.expect(DeadLetter)).message == Order(1)
+
+
+def test_a_recipient_filter_must_be_an_absolute_path() -> None:
+    with pytest.raises(
+        InvalidSetting,
+        match=r"^SubscribeDeadLetters recipient must be an absolute actor path such as '/user/ledger' \(got 'user/ledger'\)$",
+    ):
+        SubscribeDeadLetters(subscriber=None, recipient="user/ledger")  # type: ignore[arg-type]

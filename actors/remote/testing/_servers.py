@@ -21,8 +21,8 @@ from pathlib import Path
 
 from attrs import frozen
 
-#: How long a server or a cluster may take to become ready, in seconds.
 READY_TIMEOUT = 20.0
+"""How long a server or a cluster may take to become ready, in seconds."""
 
 
 def nats_server_binary() -> str:
