@@ -15,9 +15,11 @@ only backend-specific lines; everything that runs in the loop is anyio.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any
 
 import anyio
@@ -96,7 +98,10 @@ class LoopThread:
             task.add_done_callback(tasks.discard)
 
         self._spawn = spawn
-        self._entry = loop.call_soon_threadsafe
+        # Callbacks run in the loop's own context, not the calling thread's:
+        # there anyio knows it runs on asyncio (``anyio.current_time()``,
+        # ``anyio.Event()`` work in them, as they do in a task).
+        self._entry = partial(loop.call_soon_threadsafe, context=contextvars.copy_context())
         try:
             await main()
         finally:

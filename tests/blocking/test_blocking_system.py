@@ -314,6 +314,9 @@ def test_lookup_wrap_and_call(backend: str) -> None:
             return value * 2
 
         assert system.call(doubled, 21) == 42
+        # Plain functions run where anyio knows its backend, as in a task.
+        assert isinstance(system.call(anyio.current_time), float)
+        assert isinstance(system.call(anyio.Event), anyio.Event)
         with pytest.raises(KeyError):
             system.call({}.__getitem__, "missing")
         with pytest.raises(
