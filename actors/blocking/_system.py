@@ -25,6 +25,8 @@ from ._reply import Reply
 logger = logging.getLogger(__name__)
 
 _NEW, _RUNNING, _CLOSING, _CLOSED = "not started", "running", "closing", "closed"
+#: Seconds the loop's side of a timed ask outlives the caller's wait.
+_SLACK = 1.0
 
 
 def _check_timeout(timeout: float | None) -> None:
@@ -134,8 +136,9 @@ class BlockingActorSystem:
         self._started.wait()
         if self._loop.error is not None:
             self._loop.join()
-            raise self._loop.error
-        atexit.register(self.shutdown)
+            error, self._loop.error = self._loop.error, None
+            raise error
+        atexit.register(self._shutdown_at_exit)
         return self
 
     def shutdown(self) -> None:
@@ -160,13 +163,14 @@ class BlockingActorSystem:
                 assert stop is not None
                 self._loop.call_soon(stop.set)
         self._loop.join()
-        atexit.unregister(self.shutdown)
+        atexit.unregister(self._shutdown_at_exit)
         error, self._loop.error = self._loop.error, None
-        if error is not None:
-            if body_failed:  # the block's own exception goes on; this one is logged
-                logger.error("actor system %s ended with an error", self.name, exc_info=error)
-            else:
-                raise error
+        # Logged when it happened; raised here unless the block's own exception goes on.
+        if error is not None and not body_failed:
+            raise error
+
+    def _shutdown_at_exit(self) -> None:
+        self._shutdown(body_failed=True)  # at exit, an error is logged, never raised
 
     async def _main(self) -> None:
         self._stop_requested = anyio.Event()
@@ -181,6 +185,12 @@ class BlockingActorSystem:
             pending, self._pending = list(self._pending), set()
         for reply in pending:
             reply.fail(self._closed_error())
+        if self._loop.error is not None and self._started.is_set():
+            logger.error(
+                "actor system %s: its event loop failed; every call now raises ActorSystemClosed",
+                self.name,
+                exc_info=self._loop.error,
+            )
         self._started.set()
 
     def _closed_error(self) -> ActorSystemClosed:
@@ -208,7 +218,12 @@ class BlockingActorSystem:
                 raise self._closed_error()
             if reply is not None:
                 self._pending.add(reply)
-            self._loop.call_soon(fn, *args)
+            try:
+                self._loop.call_soon(fn, *args)
+            except Exception as error:  # the loop died and is being torn down
+                if reply is not None:
+                    self._pending.discard(reply)
+                raise self._closed_error() from error
 
     def _settle(self, reply: Reply) -> None:
         self._pending.discard(reply)
@@ -236,15 +251,17 @@ class BlockingActorSystem:
     ) -> None:
         try:
             self._loop.start_task(self._run_ask, ref, message, timeout, reply)
-        except Exception as error:  # a loop callback must not raise
-            reply.fail(error)
-            self._settle(reply)
+        except Exception as error:  # the loop is ending (its nursery closed)
+            self._fail_closed(reply, error)
 
     async def _run_ask(
         self, ref: ActorRef, message: object, timeout: float | None, reply: Reply
     ) -> None:
         try:
-            reply.set(await ref.ask(message, timeout=timeout))
+            # The caller's own wait raises its TimeoutError at ``timeout``; this
+            # later one only ends the task when no reply ever comes.
+            slack = None if timeout is None else timeout + _SLACK
+            reply.set(await ref.ask(message, timeout=slack))
         except Exception as error:
             reply.fail(error)
         finally:
@@ -261,12 +278,25 @@ class BlockingActorSystem:
     def _invoke(self, fn: Callable[..., Any], args: tuple[Any, ...], reply: Reply) -> None:
         try:
             result = fn(*args)
-            if inspect.isawaitable(result):
-                self._loop.start_task(self._await, result, reply)
-                return
-            reply.set(result)
         except Exception as error:  # a loop callback must not raise
             reply.fail(error)
+            self._settle(reply)
+            return
+        if not inspect.isawaitable(result):
+            reply.set(result)
+            self._settle(reply)
+            return
+        try:
+            self._loop.start_task(self._await, result, reply)
+        except Exception as error:  # the loop is ending (its nursery closed)
+            if inspect.iscoroutine(result):
+                result.close()
+            self._fail_closed(reply, error)
+
+    def _fail_closed(self, reply: Reply, cause: Exception) -> None:
+        error = self._closed_error()
+        error.__cause__ = cause
+        reply.fail(error)
         self._settle(reply)
 
     async def _await(self, awaitable: Awaitable[Any], reply: Reply) -> None:
