@@ -92,10 +92,14 @@ class LoopThread:
         loop = asyncio.get_running_loop()
         tasks: set[asyncio.Task[None]] = set()
 
+        async def run(fn: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
+            try:
+                await fn(*args)
+            finally:  # cheaper than a done-callback, which costs a turn of the loop
+                tasks.discard(asyncio.current_task())
+
         def spawn(fn: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
-            task = loop.create_task(fn(*args))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+            tasks.add(loop.create_task(run(fn, *args)))
 
         self._spawn = spawn
         # Callbacks run in the loop's own context, not the calling thread's:

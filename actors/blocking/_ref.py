@@ -55,7 +55,7 @@ class BlockingRef:
         Raises:
             ActorSystemClosed: the system is not running.
         """
-        self._system._tell(self._ref, message)
+        self._system._bridge.tell(self._ref, message)
 
     def ask(self, message: object, *, timeout: float | None = None) -> Any:
         """Send ``message`` and block the calling thread until the actor's reply.
@@ -84,7 +84,7 @@ class BlockingRef:
         An interrupt (``KeyboardInterrupt``) while waiting abandons the reply;
         the request itself is still handled.
         """
-        return self._system._ask(self._ref, message, timeout)
+        return self._system._bridge.ask(self._ref, message, timeout)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, BlockingRef):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import atexit
-import inspect
+import contextlib
 import logging
-import math
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from types import TracebackType
 from typing import Any, Self
@@ -17,27 +16,11 @@ import anyio
 from actors import Actor, ActorRef, ActorSystem, ActorSystemClosed, MailboxConfig
 from supervision import RestartType
 
-from ._errors import BlockingCallRefused
-from ._loop import BACKENDS, LoopThread
+from ._bridge import CLOSING, NEW, RUNNING, Bridge
+from ._loop import BACKENDS
 from ._ref import BlockingRef
-from ._reply import Reply
 
 logger = logging.getLogger(__name__)
-
-_NEW, _RUNNING, _CLOSING, _CLOSED = "not started", "running", "closing", "closed"
-#: Seconds the loop's side of a timed ask outlives the caller's wait.
-_SLACK = 1.0
-
-
-def _check_timeout(timeout: float | None) -> None:
-    if timeout is None:
-        return
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or math.isnan(timeout):
-        raise TypeError(f"timeout must be a number of seconds or None (got {timeout!r})")
-    if timeout <= 0:
-        raise ValueError(
-            f"timeout must be > 0 seconds, or None to wait without limit (got {timeout!r})"
-        )
 
 
 class BlockingActorSystem:
@@ -90,15 +73,13 @@ class BlockingActorSystem:
         self.actor_system = ActorSystem(name, **system_options)
         self.name = self.actor_system.name
         self.backend = backend
-        self._loop = LoopThread(backend, f"anyactors {self.name} ({backend})")
-        self._lock = threading.Lock()
-        self._state = _NEW
-        self._pending: set[Reply] = set()
+        self._bridge = Bridge(self.name, backend)
+        self._loop = self._bridge.loop
         self._started = threading.Event()
         self._stop_requested: anyio.Event | None = None
 
     def __repr__(self) -> str:
-        return f"<BlockingActorSystem {self.name!r} on {self.backend} {self._state}>"
+        return f"<BlockingActorSystem {self.name!r} on {self.backend} {self._bridge.state}>"
 
     # Lifecycle
 
@@ -125,13 +106,13 @@ class BlockingActorSystem:
             Exception: whatever entering the ``ActorSystem`` raised (a
                 cluster that could not attach, say).
         """
-        with self._lock:
-            if self._state != _NEW:
+        with self._bridge.lock:
+            if self._bridge.state != NEW:
                 raise ActorSystemClosed(
                     f"blocking actor system {self.name!r} was already started once; "
                     "create a new BlockingActorSystem"
                 )
-            self._state = _RUNNING
+            self._bridge.state = RUNNING
         self._loop.start(self._main, self._ended)
         self._started.wait()
         if self._loop.error is not None:
@@ -154,14 +135,14 @@ class BlockingActorSystem:
         self._shutdown(body_failed=False)
 
     def _shutdown(self, *, body_failed: bool) -> None:
-        self._refuse_on_loop("shutdown()")
-        with self._lock:
-            running = self._state == _RUNNING
-            if running:
-                self._state = _CLOSING
+        self._bridge.refuse_on_loop("shutdown()")
+        with self._bridge.lock:
+            if self._bridge.state == RUNNING:
+                self._bridge.state = CLOSING
                 stop = self._stop_requested
                 assert stop is not None
-                self._loop.call_soon(stop.set)
+                with contextlib.suppress(Exception):  # a loop that died is ending anyway
+                    self._loop.call_soon(stop.set)
         self._loop.join()
         atexit.unregister(self._shutdown_at_exit)
         error, self._loop.error = self._loop.error, None
@@ -180,11 +161,7 @@ class BlockingActorSystem:
 
     def _ended(self) -> None:
         # On the loop thread, once the loop is gone: nothing queued runs any more.
-        with self._lock:
-            self._state = _CLOSED
-            pending, self._pending = list(self._pending), set()
-        for reply in pending:
-            reply.fail(self._closed_error())
+        self._bridge.fail_pending()
         if self._loop.error is not None and self._started.is_set():
             logger.error(
                 "actor system %s: its event loop failed; every call now raises ActorSystemClosed",
@@ -192,122 +169,6 @@ class BlockingActorSystem:
                 exc_info=self._loop.error,
             )
         self._started.set()
-
-    def _closed_error(self) -> ActorSystemClosed:
-        if self._state == _NEW:
-            return ActorSystemClosed(
-                f"blocking actor system {self.name!r} is not running; start it first with "
-                f"`with BlockingActorSystem({self.name!r}) as system:`"
-            )
-        return ActorSystemClosed(f"blocking actor system {self.name!r} has shut down")
-
-    def _refuse_on_loop(self, what: str) -> None:
-        if self._loop.is_current():
-            raise BlockingCallRefused(
-                f"{what} blocks until the event loop of actor system {self.name!r} answers, "
-                "but it was called on that loop's own thread (from one of its actors), "
-                "where it would wait forever; there, await the async API instead "
-                "(`await blocking_ref.ref.ask(...)`, `await system.actor_system.stop(ref)`)"
-            )
-
-    # Getting work to the loop
-
-    def _submit(self, fn: Callable[..., object], *args: Any, reply: Reply | None = None) -> None:
-        with self._lock:
-            if self._state != _RUNNING:
-                raise self._closed_error()
-            if reply is not None:
-                self._pending.add(reply)
-            try:
-                self._loop.call_soon(fn, *args)
-            except Exception as error:  # the loop died and is being torn down
-                if reply is not None:
-                    self._pending.discard(reply)
-                raise self._closed_error() from error
-
-    def _settle(self, reply: Reply) -> None:
-        self._pending.discard(reply)
-
-    def _tell(self, ref: ActorRef, message: object) -> None:
-        if self._loop.is_current():
-            ref.tell(message)
-        else:
-            self._submit(_deliver, ref, message)
-
-    def _ask(self, ref: ActorRef, message: object, timeout: float | None) -> Any:
-        _check_timeout(timeout)
-        self._refuse_on_loop(f"ask() to {ref.path}")
-        reply = Reply()
-        self._submit(self._start_ask, ref, message, timeout, reply, reply=reply)
-        if not reply.wait(timeout):
-            self._pending.discard(reply)
-            raise TimeoutError(
-                f"no reply from {ref.path} within {timeout} s to a {type(message).__name__}"
-            )
-        return reply.result()
-
-    def _start_ask(
-        self, ref: ActorRef, message: object, timeout: float | None, reply: Reply
-    ) -> None:
-        try:
-            self._loop.start_task(self._run_ask, ref, message, timeout, reply)
-        except Exception as error:  # the loop is ending (its nursery closed)
-            self._fail_closed(reply, error)
-
-    async def _run_ask(
-        self, ref: ActorRef, message: object, timeout: float | None, reply: Reply
-    ) -> None:
-        try:
-            # The caller's own wait raises its TimeoutError at ``timeout``; this
-            # later one only ends the task when no reply ever comes.
-            slack = None if timeout is None else timeout + _SLACK
-            reply.set(await ref.ask(message, timeout=slack))
-        except Exception as error:
-            reply.fail(error)
-        finally:
-            if not reply.done:  # cancelled at the loop's end (a remote ask still out)
-                reply.fail(self._closed_error())
-            self._settle(reply)
-
-    def _wait_on_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
-        reply = Reply()
-        self._submit(self._invoke, fn, args, reply, reply=reply)
-        reply.wait(None)
-        return reply.result()
-
-    def _invoke(self, fn: Callable[..., Any], args: tuple[Any, ...], reply: Reply) -> None:
-        try:
-            result = fn(*args)
-        except Exception as error:  # a loop callback must not raise
-            reply.fail(error)
-            self._settle(reply)
-            return
-        if not inspect.isawaitable(result):
-            reply.set(result)
-            self._settle(reply)
-            return
-        try:
-            self._loop.start_task(self._await, result, reply)
-        except Exception as error:  # the loop is ending (its nursery closed)
-            if inspect.iscoroutine(result):
-                result.close()
-            self._fail_closed(reply, error)
-
-    def _fail_closed(self, reply: Reply, cause: Exception) -> None:
-        error = self._closed_error()
-        error.__cause__ = cause
-        reply.fail(error)
-        self._settle(reply)
-
-    async def _await(self, awaitable: Awaitable[Any], reply: Reply) -> None:
-        try:
-            reply.set(await awaitable)
-        except Exception as error:
-            reply.fail(error)
-        finally:
-            if not reply.done:
-                reply.fail(self._closed_error())
-            self._settle(reply)
 
     # The API
 
@@ -339,7 +200,7 @@ class BlockingActorSystem:
             restart=restart,
             mailbox=mailbox,
         )
-        ref = spawn() if self._loop.is_current() else self._wait_on_loop(spawn)
+        ref = spawn() if self._loop.is_current() else self._bridge.wait(spawn)
         return BlockingRef(ref, self)
 
     def lookup(self, path: str) -> BlockingRef | None:
@@ -349,7 +210,7 @@ class BlockingActorSystem:
             ActorSystemClosed: the system is not running.
         """
         lookup = self.actor_system.lookup
-        ref = lookup(path) if self._loop.is_current() else self._wait_on_loop(lookup, path)
+        ref = lookup(path) if self._loop.is_current() else self._bridge.wait(lookup, path)
         return None if ref is None else BlockingRef(ref, self)
 
     def wrap(self, ref: ActorRef) -> BlockingRef:
@@ -370,8 +231,8 @@ class BlockingActorSystem:
             ActorSystemClosed: the system is not running.
         """
         target = ref.ref if isinstance(ref, BlockingRef) else ref
-        self._refuse_on_loop(f"stop({target!r})")
-        self._wait_on_loop(self.actor_system.stop, target)
+        self._bridge.refuse_on_loop(f"stop({target!r})")
+        self._bridge.wait(self.actor_system.stop, target)
 
     def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn(*args)`` on the system's loop and return its result, awaited if awaitable.
@@ -388,13 +249,5 @@ class BlockingActorSystem:
             BlockingCallRefused: called from the system's own loop thread.
             ActorSystemClosed: the system is not running.
         """
-        self._refuse_on_loop(f"call({fn!r})")
-        return self._wait_on_loop(fn, *args)
-
-
-def _deliver(ref: ActorRef, message: object) -> None:
-    # As a transport does: what a full mailbox refuses becomes a counted dead letter.
-    try:
-        ref._tell_quietly(message)
-    except Exception:  # a loop callback must not raise
-        logger.exception("could not deliver %r to %s", message, ref.path)
+        self._bridge.refuse_on_loop(f"call({fn!r})")
+        return self._bridge.wait(fn, *args)
