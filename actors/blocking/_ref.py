@@ -16,8 +16,8 @@ class BlockingRef:
     Made by :meth:`BlockingActorSystem.spawn`, :meth:`~BlockingActorSystem.lookup`
     and :meth:`~BlockingActorSystem.wrap`. Every method is safe to call from
     any thread, concurrently. Messages that one thread sends to one actor
-    (``tell`` and ``ask`` alike) arrive in the order sent, as with the async
-    ref. Two blocking refs are equal when their :attr:`ref` are.
+    (``tell``, ``send`` and ``ask`` alike) arrive in the order sent, as with
+    the async ref. Two blocking refs are equal when their :attr:`ref` are.
     """
 
     __slots__ = ("_ref", "_system")
@@ -56,6 +56,23 @@ class BlockingRef:
             ActorSystemClosed: the system is not running.
         """
         self._system._bridge.tell(self._ref, message)
+
+    def send(self, message: object) -> None:
+        """Send ``message``, blocking while a bounded mailbox is full, as ``ActorRef.send`` waits.
+
+        For a producer thread feeding an actor with ``Overflow.BACKPRESSURE``:
+        it waits for room instead of losing the message. Other policies apply
+        as for ``ActorRef.send``; to a stopped actor the message becomes a
+        dead letter. Returns once the message is in the mailbox.
+
+        Raises:
+            MailboxFull: the mailbox is full and its policy is ``Overflow.FAIL``.
+            BlockingCallRefused: called from the system's own event loop thread.
+            ActorSystemClosed: the system is not running.
+        """
+        bridge = self._system._bridge
+        bridge.refuse_on_loop(f"send() to {self._ref.path}")
+        bridge.wait(self._ref.send, message)
 
     def ask(self, message: object, *, timeout: float | None = None) -> Any:
         """Send ``message`` and block the calling thread until the actor's reply.

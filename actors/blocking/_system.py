@@ -45,7 +45,7 @@ class BlockingActorSystem:
     down the same way by an ``atexit`` hook.
 
     Every method is safe to call from any thread, concurrently. The methods
-    that wait for the loop (``BlockingRef.ask``, :meth:`stop`, :meth:`call`,
+    that wait for the loop (``BlockingRef.ask`` and ``send``, :meth:`stop`, :meth:`call`,
     leaving the block) raise :class:`BlockingCallRefused` when called from
     the system's own loop thread (a handler of this system), where they would
     deadlock; :meth:`spawn`, :meth:`lookup`, :meth:`wrap` and

@@ -54,10 +54,10 @@ async def _run_cell(cell: str, namespace: dict[str, Any]) -> Any:
     return namespace.get("_cell_value")
 
 
+# IPython's autoawait keeps one loop across cells on asyncio only (see the page).
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
 @pytest.mark.anyio
 async def test_the_notebook_cells_run_with_top_level_await(anyio_backend: str) -> None:
-    if anyio_backend == "trio":
-        pytest.skip("IPython's autoawait keeps one loop across cells on asyncio only")
     namespace: dict[str, Any] = {"__name__": "notebook"}
     exec(_block('BlockingActorSystem("bank")').split("\n\nwith ")[0], namespace)
     assert await _run_cell(_block("AsyncExitStack"), namespace) == 100

@@ -338,3 +338,31 @@ def test_bad_configuration_is_refused_where_it_is_made() -> None:
         match=r"^blocking actor system 'unstarted' is not running; start it first with `with BlockingActorSystem\('unstarted'\) as system:`$",
     ):
         system.spawn(Counter)
+
+
+def test_send_blocks_a_producer_thread_while_the_mailbox_is_full(backend: str) -> None:
+    box: dict[str, Any] = {"entered": threading.Event()}
+    with BlockingActorSystem("producer", backend=backend) as system:
+        gate = system.spawn(
+            Gate, box, name="gate", mailbox=MailboxConfig(capacity=1, overflow="backpressure")
+        )
+        assert gate.ask("ready", timeout=WAIT) == "ready"
+        gate.tell("wait")
+        assert box["entered"].wait(WAIT)  # the gate is busy; its mailbox is empty
+        gate.send("first")  # room for one
+        sent: list[str] = []
+
+        def produce() -> None:
+            for message in ("second", "third"):
+                gate.send(message)  # waits for room, never drops
+                sent.append(message)
+
+        producer = threading.Thread(target=produce)
+        producer.start()
+        gate.tell("would not fit")  # a tell from a thread never waits: a dead letter
+        assert sent == []  # the mailbox is still full: the producer waits
+        system.call(box["opened"].set)
+        producer.join(WAIT)
+        assert sent == ["second", "third"]
+        assert gate.ask("last", timeout=WAIT) == "last"
+        assert system.call(system.actor_system.statistics).dead_letters == {"str": 1}
