@@ -11,6 +11,8 @@ down, leaving the lifespan stops the actors gracefully (the inventory's
 Endpoints:
 
 * ``GET /stock/{item}``: ``{"item": ..., "left": n}``, or 404.
+* ``GET /items``: every item and how many are left (a plain ``def``
+  endpoint, run in a worker thread, asking through ``anyio.from_thread``).
 * ``POST /orders`` with ``{"item": ..., "quantity": n}``: 201 and what is
   left, 409 when there is not enough, 400 on a malformed order.
 
@@ -30,8 +32,10 @@ import json
 import signal
 import socket
 from collections.abc import AsyncIterator
+from functools import partial
 
 import anyio
+import anyio.from_thread
 from attrs import frozen
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -50,6 +54,11 @@ class Count:
     """How many of ``item`` are left; the reply is an int, or None for an unknown item."""
 
     item: str
+
+
+@frozen
+class Items:
+    """What is in stock; the reply is a dict of item to count."""
 
 
 @frozen
@@ -77,10 +86,12 @@ class Inventory(Actor):
     def on_stop(self) -> None:
         print(f"inventory stopped with {self.stock}", flush=True)
 
-    def receive(self, message: object) -> int | Reserved | Refused | None:
+    def receive(self, message: object) -> int | dict[str, int] | Reserved | Refused | None:
         match message:
             case Count(item):
                 return self.stock.get(item)
+            case Items():
+                return dict(self.stock)
             case Reserve(item, quantity):
                 left = self.stock.get(item, 0)
                 if quantity > left:
@@ -101,6 +112,12 @@ async def stock(request: Request) -> JSONResponse:
     if left is None:
         return JSONResponse({"error": f"no such item: {item}"}, status_code=404)
     return JSONResponse({"item": item, "left": left})
+
+
+def items(request: Request) -> JSONResponse:
+    """A plain ``def`` endpoint: Starlette runs it in a worker thread, which asks on the loop."""
+    ask = partial(inventory(request).ask, Items(), timeout=ASK_TIMEOUT)
+    return JSONResponse(anyio.from_thread.run(ask))
 
 
 async def order(request: Request) -> JSONResponse:
@@ -133,7 +150,11 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 def create_app() -> Starlette:
     """A fresh application (tests make one each)."""
-    routes = [Route("/stock/{item}", stock), Route("/orders", order, methods=["POST"])]
+    routes = [
+        Route("/stock/{item}", stock),
+        Route("/items", items),
+        Route("/orders", order, methods=["POST"]),
+    ]
     return Starlette(routes=routes, lifespan=lifespan)
 
 

@@ -61,6 +61,8 @@ async def test_web_service_in_process(capsys: pytest.CaptureFixture[str]) -> Non
         assert capsys.readouterr().out == "shop open\n"
         response = await client.get("/stock/apple")
         assert (response.status_code, response.json()) == (200, {"item": "apple", "left": 10})
+        response = await client.get("/items")  # a def endpoint, in a worker thread
+        assert (response.status_code, response.json()) == (200, {"apple": 10, "pear": 4})
         response = await client.get("/stock/plum")
         assert (response.status_code, response.json()) == (404, {"error": "no such item: plum"})
         # Ten concurrent orders for four pears: the actor serialises them, none oversells.
@@ -111,6 +113,8 @@ def test_web_service_under_hypercorn_over_loopback(backend: str) -> None:
             assert (response.status_code, response.json()) == (200, {"item": "pear", "left": 4})
             response = client.post("/orders", json={"item": "pear", "quantity": 3})
             assert (response.status_code, response.json()) == (201, {"item": "pear", "left": 1})
+            response = client.get("/items")
+            assert (response.status_code, response.json()) == (200, {"apple": 10, "pear": 1})
             response = client.post("/orders", json={"item": "pear", "quantity": 3})
             assert (response.status_code, response.json()) == (
                 409,
