@@ -2,7 +2,7 @@
 
 Why not ``anyio.from_thread.start_blocking_portal``: a portal call takes three
 thread hand-offs (the caller waits until the loop has *spawned* the task, then
-again for its result) where two suffice, and it measured two to four times slower
+again for its result) where two suffice, and it measured two to three times slower
 per ``ask`` (docs/benchmarks.md). Here every call from another thread is one
 callback queued on the loop's own thread-safe entry (asyncio's
 ``call_soon_threadsafe``, trio's ``TrioToken.run_sync_soon``): one wake-up of
