@@ -1,0 +1,198 @@
+"""``python -m benchmarks._blocking``: the blocking ``ask`` round trip against Pykka's, in one run.
+
+Usage::
+
+    python -m benchmarks._blocking [--size N] [--repeat R] [--threads T]
+
+A plain thread asks one actor ``n`` times in sequence, each ask waiting for
+its reply, on:
+
+* ``pykka``: a ``pykka.ThreadingActor`` (one thread per actor), ``ref.ask``;
+* ``blocking``: ``actors.blocking.BlockingActorSystem`` on asyncio and trio;
+* ``portal``: the design not taken, ``anyio.from_thread.start_blocking_portal``
+  with ``portal.call(ref.ask, ...)`` on the same system;
+* ``handoff``: the floor of any design that runs actors on an event loop in
+  another thread: two thread hand-offs through the same loop entry, with no
+  actor and no task at all.
+
+Then ``--threads`` threads ask at once (``n`` asks each, spread over four
+actors), where a loop picks up many requests per wake-up. Every figure is a
+median of ``--repeat`` interleaved samples with [min-max]; ratios are
+against Pykka's median in the same run. Progress goes to stderr, the table
+(Markdown) to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import anyio.from_thread
+import pykka
+
+from actors import Actor, ActorSystem
+from actors.blocking import BlockingActorSystem
+
+BACKENDS = ("asyncio", "trio")
+
+
+class Incrementer(Actor):
+    def receive(self, message: Any) -> Any:
+        return message + 1
+
+
+class PykkaIncrementer(pykka.ThreadingActor):
+    def on_receive(self, message: Any) -> Any:
+        return message + 1
+
+
+def _timed(asks: Callable[[], int], n: int) -> float:
+    started = time.perf_counter()
+    right = asks()
+    elapsed = time.perf_counter() - started
+    if right != n:
+        raise AssertionError(f"{right} right replies of {n}")
+    return n / elapsed
+
+
+def _sequential(ask: Callable[[int], Any], n: int) -> float:
+    ask(0)
+    return _timed(lambda: sum(ask(i) == i + 1 for i in range(n)), n)
+
+
+def _concurrent(asks: list[Callable[[int], Any]], threads: int, n: int) -> float:
+    for ask in asks:
+        ask(0)
+    counts = [0] * threads
+    start = threading.Barrier(threads + 1)
+
+    def caller(number: int) -> None:
+        start.wait()
+        counts[number] = sum(asks[i % len(asks)](i) == i + 1 for i in range(n))
+
+    workers = [threading.Thread(target=caller, args=(t,)) for t in range(threads)]
+    for worker in workers:
+        worker.start()
+
+    def run() -> int:
+        start.wait()
+        for worker in workers:
+            worker.join()
+        return sum(counts)
+
+    return _timed(run, threads * n)
+
+
+def pykka_rate(n: int, threads: int = 0) -> float:
+    refs = [PykkaIncrementer.start() for _ in range(4 if threads else 1)]
+    try:
+        if threads:
+            return _concurrent([ref.ask for ref in refs], threads, n)
+        return _sequential(refs[0].ask, n)
+    finally:
+        for ref in refs:
+            ref.stop()
+
+
+def blocking_rate(backend: str, n: int, threads: int = 0) -> float:
+    with BlockingActorSystem("bench", backend=backend) as system:
+        refs = [system.spawn(Incrementer) for _ in range(4 if threads else 1)]
+        if threads:
+            return _concurrent([ref.ask for ref in refs], threads, n)
+        return _sequential(refs[0].ask, n)
+
+
+def portal_rate(backend: str, n: int) -> float:
+    with anyio.from_thread.start_blocking_portal(backend) as portal:
+        system = ActorSystem("bench")
+        with portal.wrap_async_context_manager(system):
+            ref = portal.call(system.spawn, Incrementer)
+            return _sequential(lambda i: portal.call(ref.ask, i), n)
+
+
+def handoff_rate(backend: str, n: int) -> float:
+    ready = threading.Event()
+    entry: list[Callable[..., object]] = []
+    stop: list[Callable[[], None]] = []
+
+    async def loop() -> None:
+        done = anyio.Event()
+        if backend == "trio":
+            import trio  # noqa: PLC0415
+
+            entry.append(trio.lowlevel.current_trio_token().run_sync_soon)
+        else:
+            entry.append(asyncio.get_running_loop().call_soon_threadsafe)
+        stop.append(done.set)
+        ready.set()
+        await done.wait()
+
+    thread = threading.Thread(target=anyio.run, args=(loop,), kwargs={"backend": backend})
+    thread.start()
+    ready.wait()
+
+    def handoff(i: int) -> int:
+        lock = threading.Lock()
+        lock.acquire()
+        entry[0](lock.release)
+        lock.acquire()
+        return i + 1
+
+    try:
+        return _sequential(handoff, n)
+    finally:
+        entry[0](stop[0])
+        thread.join()
+
+
+def _row(name: str, samples: list[float], baseline: float | None) -> str:
+    median = statistics.median(samples)
+    spread = f"{median / 1000:.1f}k [{min(samples) / 1000:.1f}k-{max(samples) / 1000:.1f}k]"
+    ratio = "-" if baseline is None else f"{median / baseline:.2f}x"
+    return f"| {name:<34} | {spread:<24} | {ratio:>8} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks._blocking", description=__doc__)
+    parser.add_argument("--size", type=int, default=5000, help="asks per sample (per thread)")
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved samples per system")
+    parser.add_argument("--threads", type=int, default=8, help="callers in the concurrent run")
+    options = parser.parse_args()
+    n, threads = options.size, options.threads
+    systems: dict[str, Callable[[], float]] = {"pykka ask": lambda: pykka_rate(n)}
+    for backend in BACKENDS:
+        systems[f"blocking ask, {backend}"] = lambda b=backend: blocking_rate(b, n)  # type: ignore[misc]
+        systems[f"portal.call(ask), {backend}"] = lambda b=backend: portal_rate(b, n)  # type: ignore[misc]
+        systems[f"handoff floor, {backend}"] = lambda b=backend: handoff_rate(b, n)  # type: ignore[misc]
+    systems[f"pykka ask, {threads} threads"] = lambda: pykka_rate(n, threads)
+    for backend in BACKENDS:
+        systems[f"blocking ask, {backend}, {threads} threads"] = (
+            lambda b=backend: blocking_rate(b, n, threads)  # type: ignore[misc]
+        )
+    samples: dict[str, list[float]] = {name: [] for name in systems}
+    for repetition in range(options.repeat):
+        for name, measure in systems.items():
+            samples[name].append(measure())
+            print(
+                f"[{repetition + 1}/{options.repeat}] {name}: {samples[name][-1]:,.0f}/s",
+                file=sys.stderr,
+            )
+    sequential = statistics.median(samples["pykka ask"])
+    concurrent = statistics.median(samples[f"pykka ask, {threads} threads"])
+    print(f"asks per sample: {n:,} (per thread when threaded); {options.repeat} samples each\n")
+    print(f"| {'round trip':<34} | {'asks/s median [min-max]':<24} | {'vs Pykka':>8} |")
+    print(f"|{'-' * 36}|{'-' * 26}|{'-' * 10}|")
+    for name, values in samples.items():
+        baseline = concurrent if "threads" in name else sequential
+        print(_row(name, values, None if name.startswith("pykka") else baseline))
+
+
+if __name__ == "__main__":
+    main()
