@@ -56,18 +56,17 @@ class Instrumentation(Protocol):
         ...
 
 
-class Carried:
-    """A message's reply promise (or none), plus what instrumentation attached to it.
+class PromiseWrapper:
+    """A message's reply promise (or none) with something attached, in the promise's place.
 
-    It takes the promise's place in the mailbox, so every path that answers,
-    fails or drops a message works unchanged.
+    It takes the promise's place in the mailbox envelope, so every path that
+    answers, fails or drops a message works unchanged; a ``tell`` (no promise)
+    is answered into nothing. Subclasses add what they carry.
     """
 
-    __slots__ = ("carrier", "promise")
+    __slots__ = ("promise",)
 
-    def __init__(self, promise: Promise | None, carrier: object) -> None:
-        self.promise = promise
-        self.carrier = carrier
+    promise: Promise | None
 
     def done(self) -> bool:
         return self.promise is None or self.promise.done()
@@ -83,3 +82,13 @@ class Carried:
     def __await__(self) -> Generator[Any, Any, Any]:
         assert self.promise is not None
         return self.promise.__await__()
+
+
+class Carried(PromiseWrapper):
+    """A message's reply promise (or none), plus what instrumentation attached to it."""
+
+    __slots__ = ("carrier",)
+
+    def __init__(self, promise: Promise | None, carrier: object) -> None:
+        self.promise = promise
+        self.carrier = carrier

@@ -23,13 +23,12 @@ carries the decision out:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from supervision import Decision, Directive, MessageAction
 
 from . import _cell_states as states
-from ._instrumentation import Carried
+from ._instrumentation import Carried, PromiseWrapper
 from ._mailbox import requeue_front
 from ._promise import fail
 
@@ -40,7 +39,7 @@ if TYPE_CHECKING:
 Envelope = tuple[object, "Promise | None"]
 
 
-class Retrying:
+class Retrying(PromiseWrapper):
     """The reply promise of a message being retried, and how often it has failed.
 
     It takes the promise's place in the envelope (as ``Carried`` does), so the
@@ -48,26 +47,11 @@ class Retrying:
     or nowhere for a ``tell``.
     """
 
-    __slots__ = ("failures", "promise")
+    __slots__ = ("failures",)
 
     def __init__(self, promise: Promise | None, failures: int) -> None:
         self.promise = promise
         self.failures = failures
-
-    def done(self) -> bool:
-        return self.promise is None or self.promise.done()
-
-    def set_result(self, result: Any, /) -> None:
-        if self.promise is not None:
-            self.promise.set_result(result)
-
-    def set_exception(self, exception: BaseException, /) -> None:
-        if self.promise is not None:
-            self.promise.set_exception(exception)
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        assert self.promise is not None
-        return self.promise.__await__()
 
 
 def _unwrap(promise: Promise | None) -> tuple[int, Promise | None]:

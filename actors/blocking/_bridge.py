@@ -120,22 +120,10 @@ class Bridge:
     async def _run_ask(
         self, ref: ActorRef, message: object, timeout: float | None, reply: Reply
     ) -> None:
-        try:
-            # The caller's own wait raises its TimeoutError at ``timeout``; this
-            # later one only ends the task when no reply ever comes.
-            slack = None if timeout is None else timeout + _SLACK
-            value = await ref.ask(message, timeout=slack)
-        except Exception as error:
-            self.settle(reply)
-            reply.fail(error)
-        else:
-            # Settled first: the caller wakes only once the loop has little left to do.
-            self.settle(reply)
-            reply.set(value)
-        finally:
-            if not reply.done:  # cancelled at the loop's end (a remote ask still out)
-                self.settle(reply)
-                reply.fail(self.closed_error())
+        # The caller's own wait raises its TimeoutError at ``timeout``; this
+        # later one only ends the task when no reply ever comes.
+        slack = None if timeout is None else timeout + _SLACK
+        await self._await(ref.ask(message, timeout=slack), reply)
 
     def wait(self, fn: Callable[..., Any], *args: Any) -> Any:
         reply = Reply()
@@ -174,10 +162,11 @@ class Bridge:
             self.settle(reply)
             reply.fail(error)
         else:
+            # Settled first: the caller wakes only once the loop has little left to do.
             self.settle(reply)
             reply.set(value)
         finally:
-            if not reply.done:
+            if not reply.done:  # cancelled at the loop's end (a remote ask still out)
                 self.settle(reply)
                 reply.fail(self.closed_error())
 
