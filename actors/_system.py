@@ -385,6 +385,17 @@ class ActorSystem(SystemInspection):
     def _generated_name(self) -> str:
         return next(self._names)
 
+    def record_dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
+        """Record a message that could not be delivered to ``recipient``, for ``reason``.
+
+        For layers that deliver on the system's behalf (a transport, a
+        router): the message is counted in :attr:`dead_letters` and published
+        as a :class:`DeadLetter` on the event stream, exactly as the runtime's
+        own dead letters are. A ``DeadLetter`` passed as ``message`` is
+        counted but not published again.
+        """
+        self._dead_letter(message, recipient, reason)
+
     def _dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
         self._dead_letters[type(message)] += 1
         logger.debug(

@@ -16,7 +16,7 @@ import nats
 import nats.errors
 from anyio.abc import TaskGroup
 
-from actors import ActorRef, DeadLetter
+from actors import ActorRef
 
 from ._durable import DurableRef, Durables
 from ._errors import ActorNotFound, RemoteError
@@ -265,10 +265,8 @@ class NatsNode:
         return RemoteActorRef(self, address)
 
     def dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
-        """Publish a ``DeadLetter`` on the system's event stream."""
-        self.system.event_stream.publish(
-            DeadLetter(message=message, recipient=recipient, reason=reason)
-        )
+        """Count a dead letter in ``system.dead_letters`` and publish it on the event stream."""
+        self.system.record_dead_letter(message, recipient, reason)
 
     # -- sending ----------------------------------------------------------
 
