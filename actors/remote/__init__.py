@@ -10,6 +10,7 @@ from ._cluster import NatsCluster as NatsCluster
 from ._cluster import attach_cluster as attach_cluster
 from ._durable import DurableRef as DurableRef
 from ._errors import ActorNotFound as ActorNotFound
+from ._errors import ClusterUnreachable as ClusterUnreachable
 from ._errors import NameTaken as NameTaken
 from ._errors import NodeNameInUse as NodeNameInUse
 from ._errors import RemoteError as RemoteError
@@ -24,6 +25,7 @@ from ._wire import RawMessage as RawMessage
 __all__ = [
     "ActorNotFound",
     "Address",
+    "ClusterUnreachable",
     "DurableRef",
     "MessageRegistry",
     "NameTaken",

@@ -10,10 +10,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import nats
 import nats.errors
 from attrs import field, frozen
 
+from ._connect import connect
 from ._errors import RemoteUnavailable
 from ._names import check_plain
 from ._node import NatsNode
@@ -76,6 +76,10 @@ class NatsCluster:
             (taken from NATS but not yet handled); beyond, its subscription
             waits, and the pending limits above apply.
         detach_timeout: seconds that leaving the cluster may take.
+        connect_timeout: seconds that joining may take (connecting, checking
+            JetStream); past it, or at once for refused credentials or a failed
+            TLS handshake, ``attach`` raises :class:`ClusterUnreachable`. Once
+            connected, the client reconnects by itself for as long as it takes.
     """
 
     servers: str | Sequence[str] = field(kw_only=False)
@@ -92,6 +96,7 @@ class NatsCluster:
     pending_bytes: int = field(default=64 * 1024 * 1024, validator=_positive)
     pool_in_flight: int = field(default=1024, validator=_positive)
     detach_timeout: float = field(default=5.0, validator=_positive)
+    connect_timeout: float = field(default=5.0, validator=_positive)
 
     async def attach(self, system: ActorSystem) -> NatsNode:
         """Connect, take this node's lease, and start routing; returns the running node.
@@ -100,7 +105,8 @@ class NatsCluster:
             RemoteUnavailable: not running on anyio's asyncio backend.
             NodeNameInUse: a live node already has this name.
             ValueError: the system's name cannot name a cluster.
-            nats.errors.NoServersError: no server could be reached.
+            ClusterUnreachable: no server could be joined within
+                ``connect_timeout`` (the message says why), or JetStream is off.
         """
         try:
             asyncio.get_running_loop()
@@ -120,7 +126,6 @@ class NatsCluster:
 
         options: dict[str, Any] = {
             "name": f"anyactors {system.name}/{self.node}",
-            "error_cb": on_error,
             # Every subject is built from escaped tokens, so the client's check is redundant.
             "skip_subject_validation": True,
             **self.connect_options,
@@ -130,7 +135,7 @@ class NatsCluster:
         if self.tls is not None:
             options["tls"] = self.tls
         servers = [self.servers] if isinstance(self.servers, str) else list(self.servers)
-        nc = await nats.connect(servers, **options)
+        nc = await connect(servers, self.connect_timeout, options, on_error)
         node = NatsNode(self, system, nc)
         attached.append(node)
         try:
