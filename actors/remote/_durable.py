@@ -261,8 +261,9 @@ class Durables:
         for msg in messages:
             try:
                 message: object = codec.decode_message(msg.data)
-            except UndecodableError as error:
-                self.node.inbound.undeliverable(msg, ref, str(error))
+            except Exception as error:  # never redeliver what can never be decoded
+                reason = str(error) if isinstance(error, UndecodableError) else repr(error)
+                self.node.inbound.undeliverable(msg, ref, reason)
                 await _settle(msg.term)
                 continue
             # Tasks take their first step in order: the batch enters the mailbox in order.

@@ -377,6 +377,15 @@ class NatsNode:
             self.enqueue(error.reply, "", self.codec.encode_error(failure), None, None)
 
     async def _on_message(self, msg: Msg) -> None:
+        """Route one arrival; nothing a frame holds can raise out of here (and end the node)."""
+        try:
+            self._route(msg)
+        except Exception as error:  # a hostile frame must never take the node down
+            logger.exception("node %s: a frame on %s could not be routed", self.name, msg.subject)
+            recipient = self.ref_at(Address(self.name, "/?"))
+            self.inbound.undeliverable(msg, recipient, f"unroutable frame: {error!r}")
+
+    def _route(self, msg: Msg) -> None:
         subject = msg.subject
         if subject.startswith(self._actor_base):
             self.inbound.route(subject[len(self._actor_base) :], msg)
