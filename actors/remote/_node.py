@@ -19,17 +19,17 @@ from anyio.abc import TaskGroup
 from actors import ActorRef
 
 from ._durable import DurableRef, Durables
-from ._errors import ActorNotFound, RemoteError
+from ._errors import ActorNotFound
 from ._inbound import Inbound
 from ._membership import Membership
-from ._names import Address, Subjects, path_of
+from ._names import Address, Subjects
 from ._outbound import Item, Outbound
 from ._pool import PoolRef, Pools
 from ._ref import RemoteActorRef, Target
 from ._registry import NameRegistry
 from ._requests import Requests
 from ._tracing import tracing_of
-from ._wire import MESSAGE, Codec, RawMessage
+from ._wire import MESSAGE, Codec
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
@@ -345,36 +345,8 @@ class NatsNode:
     # -- receiving --------------------------------------------------------
 
     def slow_consumer(self, error: nats.errors.SlowConsumerError) -> None:
-        """The client dropped a message (a subscription's pending limits were reached).
-
-        It becomes a ``DeadLetter`` (its ``RawMessage`` keeps only the subject:
-        the client does not hand over the data), and a request gets an error
-        reply at once, so its ``ask`` fails instead of timing out.
-        """
-        subject = error.subject
-        recipient: ActorRef
-        member = self.pools.member_of(error.sub)
-        if member is not None:
-            recipient = member.ref
-        elif subject.startswith(self._actor_base):
-            try:
-                path = path_of(subject[len(self._actor_base) :])
-            except ValueError:
-                path = "/?"
-            recipient = self.ref_at(Address(self.name, path))
-        else:
-            return  # a reply or control traffic: its asker's timeout or the lease decides
-        reason = "slow consumer: the NATS client dropped it (pending limits reached)"
-        sid = id(error.sub)
-        if sid not in self._slow:
-            self._slow.add(sid)
-            logger.warning(
-                "node %s: %s: %s (further drops are not logged)", self.name, subject, reason
-            )
-        self.dead_letter(RawMessage(subject=subject, data=b"", size=0), recipient, reason)
-        if error.reply:
-            failure = RemoteError("SlowConsumer", f"{recipient.path} on {self.name}: {reason}")
-            self.enqueue(error.reply, "", self.codec.encode_error(failure), None, None)
+        """The client dropped a message: see :meth:`Inbound.slow_consumer`."""
+        self.inbound.slow_consumer(error)
 
     async def _on_message(self, msg: Msg) -> None:
         """Route one arrival; nothing a frame holds can raise out of here (and end the node)."""
