@@ -11,6 +11,7 @@ from actors.serialization import MessageRegistry as MessageRegistry
 from ._cluster import NatsCluster as NatsCluster
 from ._cluster import attach_cluster as attach_cluster
 from ._durable import DurableRef as DurableRef
+from ._durable import DurableServingFailed as DurableServingFailed
 from ._errors import ActorNotFound as ActorNotFound
 from ._errors import ClusterUnreachable as ClusterUnreachable
 from ._errors import NameTaken as NameTaken
@@ -28,6 +29,7 @@ __all__ = [
     "Address",
     "ClusterUnreachable",
     "DurableRef",
+    "DurableServingFailed",
     "MessageRegistry",
     "NameTaken",
     "NatsCluster",
