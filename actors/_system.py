@@ -301,16 +301,28 @@ class ActorSystem(SystemInspection):
             self._cluster_node.spawned(ref)
         return ref
 
-    async def find(self, name: str) -> ActorRef:
+    async def find(self, name: str, *, timeout: float | None = None) -> ActorRef:
         """The live actor holding ``name``: cluster-wide with a cluster, else a top-level one.
 
+        Args:
+            timeout: wait up to this many seconds for an actor to hold the
+                name (a named actor spawned on another node is registered in
+                the background); ``None`` looks once.
+
         Raises:
-            LookupError: no live actor holds the name (with a NATS cluster,
-                ``actors.remote.ActorNotFound``, a subclass).
+            LookupError: no live actor holds the name (within ``timeout``; with
+                a NATS cluster, ``actors.remote.ActorNotFound``, a subclass).
         """
         if self._cluster_node is not None:
-            return await self._cluster_node.find(name)
+            if timeout is None:
+                return await self._cluster_node.find(name)
+            return await self._cluster_node.find(name, timeout=timeout)
         ref = self.lookup(name) if "/" not in name.strip("/") else None
+        if ref is None and timeout is not None:
+            with anyio.move_on_after(timeout):
+                while ref is None:  # top-level actors are spawned by this process's code
+                    await anyio.sleep(0.01)
+                    ref = self.lookup(name)
         if ref is None:
             raise LookupError(f"no live top-level actor is named {name!r}")
         return ref

@@ -2,9 +2,19 @@
 
 Subjects are actor addresses, request-reply is ``ask``, and JetStream keeps the
 cluster-wide names and the nodes' leases. Needs the ``nats`` extra
-(``pip install anyactors[nats]``) and anyio's asyncio backend. See
-``docs/distribution.md``.
+(``pip install anyactors[nats]``: nats-py, nkeys and msgspec) and anyio's
+asyncio backend. See ``docs/distribution.md``.
 """
+
+try:
+    import msgspec  # noqa: F401
+    import nats  # noqa: F401
+    import nkeys  # noqa: F401
+except ImportError as error:  # pragma: no cover - depends on what is installed
+    raise ImportError(
+        "actors.remote needs nats-py, nkeys and msgspec (the nats extra): "
+        "pip install 'anyactors[nats]'"
+    ) from error
 
 from actors.serialization import MessageRegistry as MessageRegistry
 

@@ -93,9 +93,12 @@ class Membership:
                 except nats.js.errors.KeyWrongLastSequenceError:
                     await anyio.sleep(config.lease_ttl / 6)  # a previous incarnation's lease
         if not self._revision:
+            ttl = config.lease_ttl
             raise NodeNameInUse(
                 f"node name {self.node.name!r} is held by a live node of cluster "
-                f"{self.node.system.name!r}; give each process its own node name"
+                f"{self.node.system.name!r} (its lease was still refreshed after waiting "
+                f"{2 * ttl:g} s); a crashed node's name is free {ttl:g} s (lease_ttl) after "
+                "its last refresh, so retry after that, or give each process its own node name"
             )
         self.live[self.node.name] = self.incarnation
 

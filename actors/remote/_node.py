@@ -163,9 +163,13 @@ class NatsNode:
             await self.nc.close()
         self.requests.fail_all(ActorNotFound(f"node {self.name} has left the cluster"))
 
-    async def find(self, name: str) -> ActorRef:
-        """The live actor holding the cluster-wide ``name`` (see :meth:`NameRegistry.find`)."""
-        return await self.registry.find(name)
+    async def find(self, name: str, *, timeout: float | None = None) -> ActorRef:
+        """The live actor holding the cluster-wide ``name``; with ``timeout``, wait for one.
+
+        Raises:
+            ActorNotFound: no live actor holds the name (within ``timeout`` seconds).
+        """
+        return await self.registry.find(name, timeout=timeout)
 
     async def register(self, ref: ActorRef, *, name: str | None = None) -> None:
         """Make the local actor ``ref`` reachable cluster-wide as ``name`` (default: its name).
