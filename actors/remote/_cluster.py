@@ -45,6 +45,16 @@ def _positive(instance: object, attribute: attrs.Attribute[Any], value: object) 
         raise ValueError(f"{attribute.name} must be > 0 (got {value!r})")
 
 
+def _replicas(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise ValueError(
+            f"{attribute.name} must be 1 to 5, or None for 3 where the cluster has them "
+            f"(got {value!r})"
+        )
+
+
 @frozen(kw_only=True)
 class NatsCluster:
     """Where and how an actor system joins a NATS cluster.
@@ -81,6 +91,11 @@ class NatsCluster:
             JetStream); past it, or at once for refused credentials or a failed
             TLS handshake, ``attach`` raises :class:`ClusterUnreachable`. Once
             connected, the client reconnects by itself for as long as it takes.
+        bucket_replicas: copies of the cluster's key-value buckets (leases and
+            names) in a JetStream cluster, made by the first node to attach.
+            ``None`` (default): 3, or 1 on a server without a JetStream cluster
+            of three; with 3, the loss of any one server leaves leases, names
+            and node-death detection working.
     """
 
     servers: str | Sequence[str] = field(kw_only=False)
@@ -98,6 +113,7 @@ class NatsCluster:
     pool_in_flight: int = field(default=1024, validator=_positive)
     detach_timeout: float = field(default=5.0, validator=_positive)
     connect_timeout: float = field(default=5.0, validator=_positive)
+    bucket_replicas: int | None = field(default=None, validator=_replicas)
 
     async def attach(self, system: ActorSystem) -> NatsNode:
         """Connect, take this node's lease, and start routing; returns the running node.

@@ -26,6 +26,7 @@ import nats.js.errors
 
 from actors import ActorRef, Terminated
 
+from ._buckets import open_bucket
 from ._errors import ActorNotFound, NodeNameInUse
 from ._names import Address
 from ._ref import CallbackRef, RemoteActorRef
@@ -80,8 +81,10 @@ class Membership:
 
     async def start(self) -> None:
         config = self.node.config
-        self._kv = kv = await self.node.js.create_key_value(
-            bucket=self.node.subjects.bucket("leases"),
+        self._kv = kv = await open_bucket(
+            self.node.js,
+            self.node.subjects.bucket("leases"),
+            config.bucket_replicas,
             ttl=config.lease_ttl,
             limit_marker_ttl=max(config.lease_ttl, 1.0),  # the server's minimum
         )

@@ -19,6 +19,7 @@ import nats.js.errors
 
 from actors import ActorRef, Terminated
 
+from ._buckets import open_bucket
 from ._errors import ActorNotFound, NameTaken, check_timeout
 from ._names import Address, escape
 from ._ref import CallbackRef, RemoteActorRef
@@ -59,7 +60,9 @@ class NameRegistry:
         return self._kv
 
     async def start(self) -> None:
-        self._kv = await self.node.js.create_key_value(bucket=self.node.subjects.bucket("names"))
+        self._kv = await open_bucket(
+            self.node.js, self.node.subjects.bucket("names"), self.node.config.bucket_replicas
+        )
 
     async def _is_live(self, entry: NameEntry) -> bool:
         return await self.node.membership.is_live(entry.node, entry.incarnation)
