@@ -186,3 +186,17 @@ async def _check_jetstream(nc: Client, where: str, deadline: float) -> None:
         "cluster's leases and names; start it with --jetstream (`nats-server -js`) or "
         "add a jetstream block to its configuration"
     )
+
+
+async def flush_subscriptions(nc: Client) -> None:
+    """Return once the server has every subscription made so far.
+
+    nats-py writes a flush's PING straight to the socket, ahead of commands
+    still in its buffer (a new subscription's SUB among them): one flush can
+    come back before the server has the subscription, and a request sent
+    meanwhile from another connection meets "no responders". The first
+    flush's round trip lets the client's flusher write the buffer; the
+    second PING follows it, so its PONG means the server has the SUB.
+    """
+    await nc.flush()
+    await nc.flush()

@@ -18,6 +18,7 @@ from anyio.abc import TaskGroup
 
 from actors import ActorRef
 
+from ._connect import flush_subscriptions
 from ._durable import DurableRef, Durables
 from ._errors import ActorNotFound
 from ._inbound import Inbound
@@ -102,7 +103,7 @@ class NatsNode:
             pending_msgs_limit=self.config.pending_messages,
             pending_bytes_limit=self.config.pending_bytes,
         )
-        await self.nc.flush()
+        await flush_subscriptions(self.nc)
 
     async def _run(self, ready: anyio.Event) -> None:
         try:

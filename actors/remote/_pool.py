@@ -25,6 +25,7 @@ import nats.errors
 
 from actors import ActorRef, ActorStatistics, Terminated
 
+from ._connect import flush_subscriptions
 from ._names import escape
 from ._ref import CallbackRef, Target
 from ._tracing import carrier_of
@@ -202,7 +203,7 @@ class Pools:
             pending_msgs_limit=self.node.config.pending_messages,
             pending_bytes_limit=self.node.config.pending_bytes,
         )
-        await self.node.nc.flush()
+        await flush_subscriptions(self.node.nc)
         ref._watch(member.listener)
 
     def member_of(self, subscription: object) -> Member | None:
