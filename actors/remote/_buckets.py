@@ -3,9 +3,10 @@
 A bucket with one replica lives on one server: when that server dies, every
 lease refresh and name lookup fails until it comes back. So buckets are
 created with ``NatsCluster(bucket_replicas=...)`` copies; by default three,
-falling back to one on a server that is not part of a JetStream cluster of
-three or more. A bucket that already exists keeps the settings it was
-created with (a warning says so when it has fewer replicas than asked).
+falling back to one on a server outside a JetStream cluster, or (with a
+warning) in a cluster that cannot place three within the connect timeout.
+A bucket that already exists keeps the settings it was created with (a
+warning says so when it has fewer replicas than asked).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import nats.js.errors
 
 if TYPE_CHECKING:
@@ -24,35 +26,58 @@ logger = logging.getLogger(__name__)
 #: Replicas of the cluster's buckets unless configured: survives the loss of one server of three.
 DEFAULT_REPLICAS = 3
 
-#: JetStream's answers meaning "not that many servers": replicas > 1 without a
-#: cluster (10074), and too few servers for the replicas (10005, 10023).
-_TOO_FEW_SERVERS = frozenset({10074, 10005, 10023})
+#: JetStream's answer to replicas > 1 on a server outside any JetStream cluster.
+_NOT_CLUSTERED = 10074
+
+#: JetStream's answers meaning "not enough servers for the replicas right now":
+#: a cluster still forming, a peer offline, or fewer servers than replicas.
+_TOO_FEW_PEERS = frozenset({10005, 10023})
 
 #: JetStream's answer to creating a stream that exists with other settings.
 _EXISTS_OTHERWISE = 10058
 
 
 async def open_bucket(
-    js: JetStreamContext, bucket: str, replicas: int | None, **config: Any
+    js: JetStreamContext, bucket: str, replicas: int | None, wait: float, **config: Any
 ) -> KeyValue:
     """The key-value bucket ``bucket``, created with ``replicas`` copies if it does not exist.
 
-    ``replicas=None`` asks for :data:`DEFAULT_REPLICAS` and settles for one
-    where the servers cannot hold more; an explicit number is required.
+    ``replicas=None`` asks for :data:`DEFAULT_REPLICAS`: on a server outside a
+    JetStream cluster it settles for one at once; in a cluster that cannot
+    place three copies (still forming, or smaller) it asks again for up to
+    ``wait`` seconds, then settles for one with a warning. An explicit number
+    is required.
 
     Raises:
         nats.js.errors.APIError: JetStream refused (an explicit ``replicas``
             beyond what the cluster has, among others).
     """
     wanted = DEFAULT_REPLICAS if replicas is None else replicas
-    try:
-        return await js.create_key_value(bucket=bucket, replicas=wanted, **config)
-    except nats.js.errors.APIError as error:
-        if error.err_code == _EXISTS_OTHERWISE:
-            return await _existing(js, bucket, wanted)
-        if replicas is not None or error.err_code not in _TOO_FEW_SERVERS:
-            raise
-        logger.debug("bucket %s: %r; one replica (no JetStream cluster of 3)", bucket, error)
+    deadline = anyio.current_time() + wait
+    while True:
+        try:
+            return await js.create_key_value(bucket=bucket, replicas=wanted, **config)
+        except nats.js.errors.APIError as error:
+            if error.err_code == _EXISTS_OTHERWISE:
+                return await _existing(js, bucket, wanted)
+            if replicas is not None:
+                raise
+            if error.err_code == _NOT_CLUSTERED:
+                logger.debug("bucket %s: one replica (no JetStream cluster): %r", bucket, error)
+                break
+            if error.err_code not in _TOO_FEW_PEERS:
+                raise
+            if anyio.current_time() >= deadline:
+                logger.warning(
+                    "bucket %s: the JetStream cluster cannot place %d replicas (%s); it has "
+                    "one, so losing its server stops leases and names: add servers, or set "
+                    "NatsCluster(bucket_replicas=...)",
+                    bucket,
+                    wanted,
+                    error.description,
+                )
+                break
+        await anyio.sleep(0.2)  # a forming cluster: its peers come online within seconds
     try:
         return await js.create_key_value(bucket=bucket, replicas=1, **config)
     except nats.js.errors.APIError as error:

@@ -85,6 +85,7 @@ class Membership:
             self.node.js,
             self.node.subjects.bucket("leases"),
             config.bucket_replicas,
+            config.connect_timeout,
             ttl=config.lease_ttl,
             limit_marker_ttl=max(config.lease_ttl, 1.0),  # the server's minimum
         )
@@ -110,6 +111,7 @@ class Membership:
         self._watcher = watcher = await self._kv.watchall()
         async with anyio.create_task_group() as task_group:
             task_group.start_soon(self._refresh_until_stopped)
+            task_group.start_soon(self._reconcile)
             async for entry in watcher:
                 if entry is None:
                     self._ready.set()
@@ -126,6 +128,30 @@ class Membership:
                 if old is not None and old != new:
                     self._node_died(entry.key, old, expired=True)
                 self.live[entry.key] = new
+
+    async def _reconcile(self) -> None:
+        """Every ``lease_ttl``, check each live node's lease in the bucket itself.
+
+        The watcher's consumer lives on one server: if that server dies, its
+        expiry markers stop arriving, and a node that died meanwhile would stay
+        "live" for good. Reading the leases directly catches what it missed.
+        """
+        assert self._kv is not None
+        while True:
+            await anyio.sleep(self.node.config.lease_ttl)
+            for name, incarnation in list(self.live.items()):
+                if name == self.node.name:
+                    continue
+                try:
+                    entry = await self._kv.get(name)
+                    held = (entry.value or b"").decode()
+                except nats.js.errors.KeyNotFoundError:  # expired or deleted
+                    held = ""
+                except (nats.errors.Error, TimeoutError):
+                    continue  # the bucket is unreachable for now: decide nothing
+                if held != incarnation and self.live.get(name) == incarnation:
+                    del self.live[name]
+                    self._node_died(name, incarnation, expired=True)
 
     async def is_live(self, node: str, incarnation: str) -> bool:
         """Whether ``node`` holds its lease in ``incarnation`` (asking the bucket if need be)."""

@@ -60,8 +60,12 @@ class NameRegistry:
         return self._kv
 
     async def start(self) -> None:
+        config = self.node.config
         self._kv = await open_bucket(
-            self.node.js, self.node.subjects.bucket("names"), self.node.config.bucket_replicas
+            self.node.js,
+            self.node.subjects.bucket("names"),
+            config.bucket_replicas,
+            config.connect_timeout,
         )
 
     async def _is_live(self, entry: NameEntry) -> bool:
