@@ -62,19 +62,3 @@ async def test_find_with_a_timeout_waits_for_a_name_registered_later(
             match=r"^no live actor holds the name 'nobody' in the cluster \(waited 0\.2 s\)$",
         ):
             await web_system.find("nobody", timeout=0.2)
-
-
-async def test_find_with_a_timeout_without_a_cluster_waits_for_a_spawn() -> None:
-    async with ActorSystem() as system:
-        found: list[ActorRef] = []
-        async with anyio.create_task_group() as task_group:
-
-            async def find() -> None:
-                found.append(await system.find("later", timeout=WAIT))
-
-            task_group.start_soon(find)
-            await anyio.lowlevel.checkpoint()
-            ref = system.spawn(Echoer, name="later")
-        assert found == [ref]
-        with pytest.raises(LookupError, match=r"^no live top-level actor is named 'nobody'$"):
-            await system.find("nobody", timeout=0.05)
