@@ -154,10 +154,12 @@ class NameRegistry:
         A name registered in the background (a named actor just spawned on
         another node) may not be there yet: with ``timeout``, the registry is
         looked at again (every 50 ms at first, then less often, at most every
-        0.5 s) until a live actor holds the name or the time is up.
+        0.5 s) until a live actor holds the name or the time is up; a NATS
+        error meanwhile (a server failing over) is retried too.
 
         Raises:
             ActorNotFound: no live actor holds it (within ``timeout``).
+            nats.errors.Error, TimeoutError: the registry stayed unreachable.
         """
         if not isinstance(name, str) or not name:
             raise TypeError(f"find() needs a non-empty name string (got {name!r})")
@@ -173,6 +175,10 @@ class NameRegistry:
                 remaining = deadline - anyio.current_time()
                 if remaining <= 0:
                     raise ActorNotFound(f"{error} (waited {timeout:g} s)") from None
+            except (nats.errors.Error, TimeoutError):  # the bucket is unreachable for now
+                remaining = deadline - anyio.current_time()
+                if remaining <= 0:
+                    raise
             await anyio.sleep(min(pause, remaining))
             pause = min(pause * 2, FIND_LONGEST_PAUSE)
 

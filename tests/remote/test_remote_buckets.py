@@ -84,6 +84,9 @@ async def test_leases_names_and_death_detection_survive_losing_the_buckets_serve
         await crash(node_c)
         [terminated] = await inbox.wait_for(1)
         assert isinstance(terminated, Terminated)
-        await wait_until_gone(node_b, "doomed")
+        await _retry_until_jetstream(wait_until_gone, node_b, "doomed")
         # Leases: a's own lease was kept refreshed all along, so it is still found.
-        assert await (await node_b.find("echo")).ask(Echo("alive"), timeout=WAIT) == "alive"
+        assert (
+            await (await node_b.find("echo", timeout=WAIT)).ask(Echo("alive"), timeout=WAIT)
+            == "alive"
+        )
