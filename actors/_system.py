@@ -19,6 +19,7 @@ from ._cell import ActorCell
 from ._control import START, Stop
 from ._errors import ActorSystemClosed
 from ._event_stream import EventStream
+from ._find import find_actor
 from ._guardian import Guardian
 from ._inspection import SystemInspection
 from ._lifecycle import force_terminate
@@ -304,28 +305,14 @@ class ActorSystem(SystemInspection):
     async def find(self, name: str, *, timeout: float | None = None) -> ActorRef:
         """The live actor holding ``name``: cluster-wide with a cluster, else a top-level one.
 
-        Args:
-            timeout: wait up to this many seconds for an actor to hold the
-                name (a named actor spawned on another node is registered in
-                the background); ``None`` looks once.
+        With ``timeout``, wait up to that many seconds for one (a named actor
+        spawned on another node is registered in the background).
 
         Raises:
-            LookupError: no live actor holds the name (within ``timeout``; with
-                a NATS cluster, ``actors.remote.ActorNotFound``, a subclass).
+            LookupError: no live actor holds the name (with a NATS cluster,
+                ``actors.remote.ActorNotFound``, a subclass).
         """
-        if self._cluster_node is not None:
-            if timeout is None:
-                return await self._cluster_node.find(name)
-            return await self._cluster_node.find(name, timeout=timeout)
-        ref = self.lookup(name) if "/" not in name.strip("/") else None
-        if ref is None and timeout is not None:
-            with anyio.move_on_after(timeout):
-                while ref is None:  # top-level actors are spawned by this process's code
-                    await anyio.sleep(0.01)
-                    ref = self.lookup(name)
-        if ref is None:
-            raise LookupError(f"no live top-level actor is named {name!r}")
-        return ref
+        return await find_actor(self, self._cluster_node, name, timeout)
 
     def start_soon(
         self, fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any, name: str | None = None
@@ -396,17 +383,6 @@ class ActorSystem(SystemInspection):
 
     def _generated_name(self) -> str:
         return next(self._names)
-
-    def record_dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
-        """Record a message that could not be delivered to ``recipient``, for ``reason``.
-
-        For layers that deliver on the system's behalf (a transport, a
-        router): the message is counted in :attr:`dead_letters` and published
-        as a :class:`DeadLetter` on the event stream, exactly as the runtime's
-        own dead letters are. A ``DeadLetter`` passed as ``message`` is
-        counted but not published again.
-        """
-        self._dead_letter(message, recipient, reason)
 
     def _dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
         self._dead_letters[type(message)] += 1
