@@ -129,6 +129,9 @@ class Member:
             self._room.clear()
             await self._room.wait()
         node = self.pools.node
+        if len(msg.data) > node.config.max_message_size:
+            node.inbound.undeliverable(msg, self.ref, f"message too large ({len(msg.data)} bytes)")
+            return
         try:
             message = node.codec.decode_message(msg.data)
         except UndecodableError as error:

@@ -173,3 +173,28 @@ async def test_an_undecodable_durable_message_is_terminated_and_the_node_serves_
         # Terminated: gone from the work queue (what may remain is Entry(1), acked shortly).
         assert info.state.messages == 0 or info.state.first_seq > 1
         assert system.dead_letters[RawMessage] == 1
+
+
+async def test_an_undecodable_pool_message_is_a_dead_letter_and_the_member_serves_on(
+    nats_server: NatsServer,
+) -> None:
+    async with nodes(nats_server.url, "a", max_message_size=200_000) as [(system, node)]:
+        inbox = Inbox()
+        member = system.spawn(Recorder, inbox, name="member")
+        await node.join_pool("pricing", member)
+        letters = Inbox()
+        system.event_stream.subscribe(system.spawn(Recorder, letters), DeadLetter)
+        client = await nats.connect(nats_server.url)
+        try:
+            await client.publish(node.subjects.pool("pricing"), b"\x00" * 300_000)
+            reply = await client.request(node.subjects.pool("pricing"), DEEP, timeout=WAIT)
+        finally:
+            await client.close()
+        with pytest.raises(
+            RemoteError, match=r"^UndeliverableMessage: /user/member on a: malformed"
+        ):
+            raise node.requests.decode_reply(node.codec.decode_frame(reply.data), "pricing")
+        received = await letters.wait_for(2)
+        assert received[0].reason == "message too large (300000 bytes)"
+        assert system.dead_letters[RawMessage] == 2
+        assert await node.pool("pricing").ask(Ping(3), timeout=WAIT) == Ping(3)
