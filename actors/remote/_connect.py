@@ -87,7 +87,8 @@ async def connect(
     """A connected client, within ``timeout`` seconds, with JetStream available.
 
     ``on_error`` receives the client's errors once the first connection is
-    made (those before it are collected and explained instead).
+    made (those before it are collected and explained instead); an
+    ``error_cb`` in ``options`` receives all of them.
 
     Raises:
         ClusterUnreachable: no server could be joined in time, the server
@@ -98,7 +99,11 @@ async def connect(
     connected = False
     fatal = anyio.Event()
 
+    users_callback = options.pop("error_cb", None)  # from connect_options: called too
+
     async def collect(error: Exception) -> None:
+        if users_callback is not None:
+            await users_callback(error)
         if connected:
             await on_error(error)
             return
