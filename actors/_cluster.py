@@ -24,8 +24,11 @@ class ClusterNode(Protocol):
         """A named top-level actor was spawned here: make its name reachable cluster-wide."""
         ...
 
-    async def find(self, name: str) -> ActorRef:
-        """The live actor that holds the cluster-wide ``name``, on whichever node it is."""
+    async def find(self, name: str, *, timeout: float | None = None) -> ActorRef:
+        """The live actor that holds the cluster-wide ``name``, on whichever node it is.
+
+        With ``timeout``, wait up to that many seconds for the name to be held.
+        """
         ...
 
     async def drain(self) -> None:

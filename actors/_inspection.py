@@ -7,7 +7,7 @@ running actors, and this one about seeing them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
@@ -33,6 +33,7 @@ class SystemInspection:
     _system_guardian: ActorCell
     _dead_letters: Counter[type]
     _instrumentation: Instrumentation | None
+    _dead_letter: Callable[[object, ActorRef, str], None]
 
     def children(self, ref: ActorRef | None = None) -> tuple[ActorRef, ...]:
         """The live children of ``ref``, in start order; with ``None``, the top-level actors."""
@@ -155,6 +156,13 @@ class SystemInspection:
         if not self._entered:
             raise ActorSystemClosed(f"actor system {self.name!r} has not been started")
         return "\n".join(render_tree(self._user_guardian))
+
+    def record_dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
+        """Count ``message`` in :attr:`dead_letters` and publish it as a :class:`DeadLetter`.
+
+        For layers that deliver on the system's behalf (a transport, a router).
+        """
+        self._dead_letter(message, recipient, reason)
 
     @property
     def dead_letters(self) -> Mapping[type, int]:

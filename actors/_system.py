@@ -19,6 +19,7 @@ from ._cell import ActorCell
 from ._control import START, Stop
 from ._errors import ActorSystemClosed
 from ._event_stream import EventStream
+from ._find import find_actor
 from ._guardian import Guardian
 from ._inspection import SystemInspection
 from ._journal_seam import positive_int
@@ -309,19 +310,17 @@ class ActorSystem(SystemInspection, SystemUpgrade):
             self._cluster_node.spawned(ref)
         return ref
 
-    async def find(self, name: str) -> ActorRef:
+    async def find(self, name: str, *, timeout: float | None = None) -> ActorRef:
         """The live actor holding ``name``: cluster-wide with a cluster, else a top-level one.
+
+        With ``timeout``, wait up to that many seconds for one (a named actor
+        spawned on another node is registered in the background).
 
         Raises:
             LookupError: no live actor holds the name (with a NATS cluster,
                 ``actors.remote.ActorNotFound``, a subclass).
         """
-        if self._cluster_node is not None:
-            return await self._cluster_node.find(name)
-        ref = self.lookup(name) if "/" not in name.strip("/") else None
-        if ref is None:
-            raise LookupError(f"no live top-level actor is named {name!r}")
-        return ref
+        return await find_actor(self, self._cluster_node, name, timeout)
 
     def start_soon(
         self, fn: Callable[..., Coroutine[Any, Any, Any]], *args: Any, name: str | None = None

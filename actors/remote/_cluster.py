@@ -10,12 +10,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import nats
 import nats.errors
 from attrs import field, frozen
 
 from actors.serialization import MessageRegistry
 
+from ._connect import connect
 from ._errors import RemoteUnavailable
 from ._names import check_plain
 from ._node import NatsNode
@@ -43,6 +43,16 @@ def _check_prefix(_instance: object, _attribute: attrs.Attribute[Any], value: ob
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ValueError(f"{attribute.name} must be > 0 (got {value!r})")
+
+
+def _replicas(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise ValueError(
+            f"{attribute.name} must be 1 to 5, or None for 3 where the cluster has them "
+            f"(got {value!r})"
+        )
 
 
 @frozen(kw_only=True)
@@ -77,6 +87,15 @@ class NatsCluster:
             (taken from NATS but not yet handled); beyond, its subscription
             waits, and the pending limits above apply.
         detach_timeout: seconds that leaving the cluster may take.
+        connect_timeout: seconds that joining may take (connecting, checking
+            JetStream); past it, or at once for refused credentials or a failed
+            TLS handshake, ``attach`` raises :class:`ClusterUnreachable`. Once
+            connected, the client reconnects by itself for as long as it takes.
+        bucket_replicas: copies of the cluster's key-value buckets (leases and
+            names) in a JetStream cluster, made by the first node to attach.
+            ``None`` (default): 3, or 1 on a server without a JetStream cluster
+            of three; with 3, the loss of any one server leaves leases, names
+            and node-death detection working.
     """
 
     servers: str | Sequence[str] = field(kw_only=False)
@@ -93,6 +112,8 @@ class NatsCluster:
     pending_bytes: int = field(default=64 * 1024 * 1024, validator=_positive)
     pool_in_flight: int = field(default=1024, validator=_positive)
     detach_timeout: float = field(default=5.0, validator=_positive)
+    connect_timeout: float = field(default=5.0, validator=_positive)
+    bucket_replicas: int | None = field(default=None, validator=_replicas)
 
     async def attach(self, system: ActorSystem) -> NatsNode:
         """Connect, take this node's lease, and start routing; returns the running node.
@@ -101,7 +122,8 @@ class NatsCluster:
             RemoteUnavailable: not running on anyio's asyncio backend.
             NodeNameInUse: a live node already has this name.
             ValueError: the system's name cannot name a cluster.
-            nats.errors.NoServersError: no server could be reached.
+            ClusterUnreachable: no server could be joined within
+                ``connect_timeout`` (the message says why), or JetStream is off.
         """
         try:
             asyncio.get_running_loop()
@@ -121,7 +143,6 @@ class NatsCluster:
 
         options: dict[str, Any] = {
             "name": f"anyactors {system.name}/{self.node}",
-            "error_cb": on_error,
             # Every subject is built from escaped tokens, so the client's check is redundant.
             "skip_subject_validation": True,
             **self.connect_options,
@@ -131,7 +152,7 @@ class NatsCluster:
         if self.tls is not None:
             options["tls"] = self.tls
         servers = [self.servers] if isinstance(self.servers, str) else list(self.servers)
-        nc = await nats.connect(servers, **options)
+        nc = await connect(servers, self.connect_timeout, options, on_error)
         node = NatsNode(self, system, nc)
         attached.append(node)
         try:

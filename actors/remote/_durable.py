@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import nats.errors
 import nats.js.errors
+from attrs import frozen
 from nats.js.api import ConsumerConfig, DiscardPolicy, RetentionPolicy, StreamConfig
 
 from actors import ActorRef, ActorStatistics, ActorStopped, MailboxFull, Terminated
@@ -49,6 +50,34 @@ MSG_ID = "Nats-Msg-Id"
 #: (a retry is harmless: the message id deduplicates it). After a server dies,
 #: an attempt it took is answered by nobody; this bounds how long that costs.
 STORE_ATTEMPT_TIMEOUT = 1.0
+
+#: Seconds one pull waits for messages on an idle mailbox.
+FETCH_TIMEOUT = 1.0
+
+#: The longest wait between retries of a failing fetch, in seconds.
+MAX_BACKOFF = 5.0
+
+#: After this many consecutive fetch failures, one warning (the rest at debug).
+TRANSIENT_LOG_AFTER = 3
+
+
+@frozen(kw_only=True)
+class DurableServingFailed:
+    """Serving the durable mailbox ``name`` to ``ref`` stopped on an error it cannot retry.
+
+    Published on the system's event stream (and logged at error). Transient
+    errors never end serving; this is what does, so no mailbox stalls
+    silently. Its messages stay stored: call ``serve_durable`` again.
+    """
+
+    name: str
+    ref: ActorRef
+    error: BaseException
+
+
+def backoff(failures: int) -> float:
+    """Seconds to wait after ``failures`` consecutive transient errors: 0.1 doubling to 5."""
+    return float(min(MAX_BACKOFF, 0.1 * 2 ** min(failures - 1, 10)))
 
 
 class DurableRef(Target[M_contra]):
@@ -237,19 +266,69 @@ class Durables:
         scope: anyio.CancelScope,
         limits: tuple[int, int],
     ) -> None:
+        """Fetch and hand over batches until ``ref`` stops; never a silent stall.
+
+        Transient errors (timeouts of any kind, connection and JetStream
+        errors) are retried with exponential backoff, for as long as they
+        last: the client reconnects by itself, and a consumer found missing
+        is created again. Anything else ends serving visibly: logged at error
+        and published as :class:`DurableServingFailed` on the event stream.
+        """
         batch, max_deliveries = limits
+        failures = 0
         with scope:
             while True:
                 try:
-                    messages = await subscription.fetch(batch, timeout=1.0)
-                except nats.errors.TimeoutError:
+                    messages = await subscription.fetch(batch, timeout=FETCH_TIMEOUT)
+                except TimeoutError:  # nats-py's or asyncio's own: an idle mailbox
+                    failures = 0
                     continue
-                except (nats.errors.Error, nats.js.errors.Error) as error:
-                    logger.debug("durable %r: fetch failed, retrying: %r", name, error)
-                    await anyio.sleep(0.1)
+                except nats.js.errors.NotFoundError as error:
+                    failures += 1
+                    logger.warning(
+                        "durable %r: consumer missing, creating it again: %r", name, error
+                    )
+                    await anyio.sleep(backoff(failures))
+                    subscription = await self._subscribe_again(name, subscription)
                     continue
-                if not await self._handle(name, ref, messages, max_deliveries):
+                except (nats.errors.Error, OSError) as error:
+                    failures += 1
+                    log = logger.warning if failures == TRANSIENT_LOG_AFTER else logger.debug
+                    log("durable %r: fetch failed %d times, retrying: %r", name, failures, error)
+                    await anyio.sleep(backoff(failures))
+                    continue
+                except Exception as error:
+                    self._failed(name, ref, error)
                     return
+                failures = 0
+                try:
+                    if not await self._handle(name, ref, messages, max_deliveries):
+                        return
+                except Exception as error:
+                    self._failed(name, ref, error)
+                    return
+
+    async def _subscribe_again(self, name: str, subscription: Any) -> Any:
+        config = subscription._cinfo.config if subscription._cinfo else None
+        try:
+            return await self.js.pull_subscribe(
+                self.node.subjects.durable(name),
+                durable=escape(name),
+                stream=self.stream(name),
+                config=config,
+            )
+        except (nats.errors.Error, TimeoutError, OSError) as error:
+            logger.debug("durable %r: subscribing again failed: %r", name, error)
+            return subscription
+
+    def _failed(self, name: str, ref: ActorRef, error: Exception) -> None:
+        logger.error(
+            "durable %r: serving %s stopped: %r; its messages stay stored, serve it again",
+            name,
+            ref.path,
+            error,
+        )
+        self.node.system.event_stream.publish(DurableServingFailed(name=name, ref=ref, error=error))
 
     async def _handle(
         self, name: str, ref: ActorRef, messages: list[Msg], max_deliveries: int
@@ -262,8 +341,9 @@ class Durables:
         for msg in messages:
             try:
                 message: object = codec.decode_message(msg.data)
-            except UndecodableError as error:
-                self.node.inbound.undeliverable(msg, ref, str(error))
+            except Exception as error:  # never redeliver what can never be decoded
+                reason = str(error) if isinstance(error, UndecodableError) else repr(error)
+                self.node.inbound.undeliverable(msg, ref, reason)
                 await _settle(msg.term)
                 continue
             # Tasks take their first step in order: the batch enters the mailbox in order.
@@ -297,5 +377,5 @@ async def _settle(acknowledge: Any) -> None:
     """Ack, nak or term; a failure is harmless: the message is delivered again later."""
     try:
         await acknowledge()
-    except nats.errors.Error as error:
+    except (nats.errors.Error, TimeoutError, OSError) as error:
         logger.debug("durable: acknowledgement lost (it will be delivered again): %r", error)

@@ -35,6 +35,16 @@ class RemoteUnavailable(ActorError, RuntimeError):
     """The remote layer needs anyio's asyncio backend (nats-py is asyncio-only)."""
 
 
+class ClusterUnreachable(ActorError, ConnectionError):
+    """A node could not join its NATS cluster; the message names the cause and the fix.
+
+    Raised by ``NatsCluster.attach`` (so by entering ``ActorSystem(cluster=...)``)
+    within ``NatsCluster.connect_timeout`` seconds when nothing listens at the
+    URLs, the server refuses the node's credentials or its TLS handshake, or
+    the server runs without JetStream.
+    """
+
+
 class NodeNameInUse(ActorError, ValueError):
     """Another live node of the cluster holds this node name (its lease has not expired)."""
 

@@ -35,6 +35,7 @@ from ._tracing import carrier_of
 from ._wire import REPLY, RawMessage, UndecodableError
 
 if TYPE_CHECKING:
+    import nats.errors
     from nats.aio.msg import Msg
 
     from ._node import NatsNode
@@ -182,6 +183,39 @@ class Inbound:
                 "UndeliverableMessage", f"{recipient.path} on {node.name}: {reason}"
             )
             node.enqueue(msg.reply, "", self._codec.encode_error(error), None, None)
+
+    def slow_consumer(self, error: nats.errors.SlowConsumerError) -> None:
+        """The client dropped a message (a subscription's pending limits were reached).
+
+        It becomes a ``DeadLetter`` (its ``RawMessage`` keeps only the subject:
+        the client does not hand over the data), and a request gets an error
+        reply at once, so its ``ask`` fails instead of timing out.
+        """
+        node = self.node
+        subject = error.subject
+        recipient: ActorRef
+        member = node.pools.member_of(error.sub)
+        if member is not None:
+            recipient = member.ref
+        elif subject.startswith(node._actor_base):
+            try:
+                path = path_of(subject[len(node._actor_base) :])
+            except ValueError:
+                path = "/?"
+            recipient = node.ref_at(Address(node.name, path))
+        else:
+            return  # a reply or control traffic: its asker's timeout or the lease decides
+        reason = "slow consumer: the NATS client dropped it (pending limits reached)"
+        sid = id(error.sub)
+        if sid not in node._slow:
+            node._slow.add(sid)
+            logger.warning(
+                "node %s: %s: %s (further drops are not logged)", node.name, subject, reason
+            )
+        node.dead_letter(RawMessage(subject=subject, data=b"", size=0), recipient, reason)
+        if error.reply:
+            failure = RemoteError("SlowConsumer", f"{recipient.path} on {node.name}: {reason}")
+            node.enqueue(error.reply, "", self._codec.encode_error(failure), None, None)
 
     def close(self) -> None:
         """Stop answering (the node is leaving): cancel pending answers, unwatch cached actors."""

@@ -26,6 +26,7 @@ import nats.js.errors
 
 from actors import ActorRef, Terminated
 
+from ._buckets import open_bucket
 from ._errors import ActorNotFound, NodeNameInUse
 from ._names import Address
 from ._ref import CallbackRef, RemoteActorRef
@@ -80,8 +81,11 @@ class Membership:
 
     async def start(self) -> None:
         config = self.node.config
-        self._kv = kv = await self.node.js.create_key_value(
-            bucket=self.node.subjects.bucket("leases"),
+        self._kv = kv = await open_bucket(
+            self.node.js,
+            self.node.subjects.bucket("leases"),
+            config.bucket_replicas,
+            config.connect_timeout,
             ttl=config.lease_ttl,
             limit_marker_ttl=max(config.lease_ttl, 1.0),  # the server's minimum
         )
@@ -93,9 +97,12 @@ class Membership:
                 except nats.js.errors.KeyWrongLastSequenceError:
                     await anyio.sleep(config.lease_ttl / 6)  # a previous incarnation's lease
         if not self._revision:
+            ttl = config.lease_ttl
             raise NodeNameInUse(
                 f"node name {self.node.name!r} is held by a live node of cluster "
-                f"{self.node.system.name!r}; give each process its own node name"
+                f"{self.node.system.name!r} (its lease was still refreshed after waiting "
+                f"{2 * ttl:g} s); a crashed node's name is free {ttl:g} s (lease_ttl) after "
+                "its last refresh, so retry after that, or give each process its own node name"
             )
         self.live[self.node.name] = self.incarnation
 
@@ -104,6 +111,7 @@ class Membership:
         self._watcher = watcher = await self._kv.watchall()
         async with anyio.create_task_group() as task_group:
             task_group.start_soon(self._refresh_until_stopped)
+            task_group.start_soon(self._reconcile)
             async for entry in watcher:
                 if entry is None:
                     self._ready.set()
@@ -120,6 +128,30 @@ class Membership:
                 if old is not None and old != new:
                     self._node_died(entry.key, old, expired=True)
                 self.live[entry.key] = new
+
+    async def _reconcile(self) -> None:
+        """Every ``lease_ttl``, check each live node's lease in the bucket itself.
+
+        The watcher's consumer lives on one server: if that server dies, its
+        expiry markers stop arriving, and a node that died meanwhile would stay
+        "live" for good. Reading the leases directly catches what it missed.
+        """
+        assert self._kv is not None
+        while True:
+            await anyio.sleep(self.node.config.lease_ttl)
+            for name, incarnation in list(self.live.items()):
+                if name == self.node.name:
+                    continue
+                try:
+                    entry = await self._kv.get(name)
+                    held = (entry.value or b"").decode()
+                except nats.js.errors.KeyNotFoundError:  # expired or deleted
+                    held = ""
+                except (nats.errors.Error, TimeoutError):
+                    continue  # the bucket is unreachable for now: decide nothing
+                if held != incarnation and self.live.get(name) == incarnation:
+                    del self.live[name]
+                    self._node_died(name, incarnation, expired=True)
 
     async def is_live(self, node: str, incarnation: str) -> bool:
         """Whether ``node`` holds its lease in ``incarnation`` (asking the bucket if need be)."""

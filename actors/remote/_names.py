@@ -6,7 +6,7 @@ Every node of cluster ``C`` named ``N`` owns the subjects under
 | Subject | Meaning |
 | --- | --- |
 | ``<prefix>.C.n.N.a.<path tokens>`` | a message for the actor at that path |
-| ``<prefix>.C.n.N.r.<id>`` | the reply to one of the node's asks |
+| ``<prefix>.C.n.N.r.<id>`` | the reply to one of the node's asks (``<id>``: 128 random bits) |
 | ``<prefix>.C.n.N.c.<kind>`` | the node's control traffic (watch, unwatch, terminated) |
 
 Each actor path segment becomes one token, escaped so that no name can add
@@ -83,7 +83,7 @@ class Subjects:
     def control(self, node: str, kind: str) -> str:
         return f"{self.node_base(node)}.c.{kind}"
 
-    def reply(self, request_id: int) -> str:
+    def reply(self, request_id: str) -> str:
         return f"{self.base}.r.{request_id}"
 
     def pool(self, name: str) -> str:

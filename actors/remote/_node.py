@@ -16,20 +16,21 @@ import nats
 import nats.errors
 from anyio.abc import TaskGroup
 
-from actors import ActorRef, DeadLetter
+from actors import ActorRef
 
+from ._connect import flush_subscriptions
 from ._durable import DurableRef, Durables
-from ._errors import ActorNotFound, RemoteError
+from ._errors import ActorNotFound
 from ._inbound import Inbound
 from ._membership import Membership
-from ._names import Address, Subjects, path_of
+from ._names import Address, Subjects
 from ._outbound import Item, Outbound
 from ._pool import PoolRef, Pools
 from ._ref import RemoteActorRef, Target
 from ._registry import NameRegistry
 from ._requests import Requests
 from ._tracing import tracing_of
-from ._wire import MESSAGE, Codec, RawMessage
+from ._wire import MESSAGE, Codec
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
@@ -101,7 +102,7 @@ class NatsNode:
             pending_msgs_limit=self.config.pending_messages,
             pending_bytes_limit=self.config.pending_bytes,
         )
-        await self.nc.flush()
+        await flush_subscriptions(self.nc)
 
     async def _run(self, ready: anyio.Event) -> None:
         try:
@@ -162,9 +163,13 @@ class NatsNode:
             await self.nc.close()
         self.requests.fail_all(ActorNotFound(f"node {self.name} has left the cluster"))
 
-    async def find(self, name: str) -> ActorRef:
-        """The live actor holding the cluster-wide ``name`` (see :meth:`NameRegistry.find`)."""
-        return await self.registry.find(name)
+    async def find(self, name: str, *, timeout: float | None = None) -> ActorRef:
+        """The live actor holding the cluster-wide ``name``; with ``timeout``, wait for one.
+
+        Raises:
+            ActorNotFound: no live actor holds the name (within ``timeout`` seconds).
+        """
+        return await self.registry.find(name, timeout=timeout)
 
     async def register(self, ref: ActorRef, *, name: str | None = None) -> None:
         """Make the local actor ``ref`` reachable cluster-wide as ``name`` (default: its name).
@@ -263,10 +268,8 @@ class NatsNode:
         return RemoteActorRef(self, address)
 
     def dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
-        """Publish a ``DeadLetter`` on the system's event stream."""
-        self.system.event_stream.publish(
-            DeadLetter(message=message, recipient=recipient, reason=reason)
-        )
+        """Count a dead letter in ``system.dead_letters`` and publish it on the event stream."""
+        self.system.record_dead_letter(message, recipient, reason)
 
     # -- sending ----------------------------------------------------------
 
@@ -345,38 +348,19 @@ class NatsNode:
     # -- receiving --------------------------------------------------------
 
     def slow_consumer(self, error: nats.errors.SlowConsumerError) -> None:
-        """The client dropped a message (a subscription's pending limits were reached).
-
-        It becomes a ``DeadLetter`` (its ``RawMessage`` keeps only the subject:
-        the client does not hand over the data), and a request gets an error
-        reply at once, so its ``ask`` fails instead of timing out.
-        """
-        subject = error.subject
-        recipient: ActorRef
-        member = self.pools.member_of(error.sub)
-        if member is not None:
-            recipient = member.ref
-        elif subject.startswith(self._actor_base):
-            try:
-                path = path_of(subject[len(self._actor_base) :])
-            except ValueError:
-                path = "/?"
-            recipient = self.ref_at(Address(self.name, path))
-        else:
-            return  # a reply or control traffic: its asker's timeout or the lease decides
-        reason = "slow consumer: the NATS client dropped it (pending limits reached)"
-        sid = id(error.sub)
-        if sid not in self._slow:
-            self._slow.add(sid)
-            logger.warning(
-                "node %s: %s: %s (further drops are not logged)", self.name, subject, reason
-            )
-        self.dead_letter(RawMessage(subject=subject, data=b"", size=0), recipient, reason)
-        if error.reply:
-            failure = RemoteError("SlowConsumer", f"{recipient.path} on {self.name}: {reason}")
-            self.enqueue(error.reply, "", self.codec.encode_error(failure), None, None)
+        """The client dropped a message: see :meth:`Inbound.slow_consumer`."""
+        self.inbound.slow_consumer(error)
 
     async def _on_message(self, msg: Msg) -> None:
+        """Route one arrival; nothing a frame holds can raise out of here (and end the node)."""
+        try:
+            self._route(msg)
+        except Exception as error:  # a hostile frame must never take the node down
+            logger.exception("node %s: a frame on %s could not be routed", self.name, msg.subject)
+            recipient = self.ref_at(Address(self.name, "/?"))
+            self.inbound.undeliverable(msg, recipient, f"unroutable frame: {error!r}")
+
+    def _route(self, msg: Msg) -> None:
         subject = msg.subject
         if subject.startswith(self._actor_base):
             self.inbound.route(subject[len(self._actor_base) :], msg)

@@ -25,6 +25,7 @@ import nats.errors
 
 from actors import ActorRef, ActorStatistics, ReplyTypeMismatch, Request, Terminated
 
+from ._connect import flush_subscriptions
 from ._names import escape
 from ._ref import CallbackRef, Target
 from ._tracing import carrier_of
@@ -137,6 +138,9 @@ class Member:
             self._room.clear()
             await self._room.wait()
         node = self.pools.node
+        if len(msg.data) > node.config.max_message_size:
+            node.inbound.undeliverable(msg, self.ref, f"message too large ({len(msg.data)} bytes)")
+            return
         try:
             message = node.codec.decode_message(msg.data)
         except UndecodableError as error:
@@ -211,7 +215,7 @@ class Pools:
             pending_msgs_limit=self.node.config.pending_messages,
             pending_bytes_limit=self.node.config.pending_bytes,
         )
-        await self.node.nc.flush()
+        await flush_subscriptions(self.node.nc)
         ref._watch(member.listener)
 
     def member_of(self, subscription: object) -> Member | None:

@@ -19,7 +19,8 @@ import nats.js.errors
 
 from actors import ActorRef, Terminated
 
-from ._errors import ActorNotFound, NameTaken
+from ._buckets import open_bucket
+from ._errors import ActorNotFound, NameTaken, check_timeout
 from ._names import Address, escape
 from ._ref import CallbackRef, RemoteActorRef
 
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
     from ._node import NatsNode
 
 logger = logging.getLogger(__name__)
+
+#: Seconds between the first looks of ``find(name, timeout=...)``, doubling up to the longest.
+FIND_FIRST_PAUSE = 0.05
+FIND_LONGEST_PAUSE = 0.5
 
 
 class NameEntry(msgspec.Struct, array_like=True):
@@ -55,7 +60,13 @@ class NameRegistry:
         return self._kv
 
     async def start(self) -> None:
-        self._kv = await self.node.js.create_key_value(bucket=self.node.subjects.bucket("names"))
+        config = self.node.config
+        self._kv = await open_bucket(
+            self.node.js,
+            self.node.subjects.bucket("names"),
+            config.bucket_replicas,
+            config.connect_timeout,
+        )
 
     async def _is_live(self, entry: NameEntry) -> bool:
         return await self.node.membership.is_live(entry.node, entry.incarnation)
@@ -137,14 +148,41 @@ class NameRegistry:
         except (nats.errors.Error, TimeoutError) as error:
             logger.debug("name %r was not released: %r", name, error)
 
-    async def find(self, name: str) -> ActorRef:
-        """The live actor holding ``name``.
+    async def find(self, name: str, *, timeout: float | None = None) -> ActorRef:
+        """The live actor holding ``name``; with ``timeout``, wait up to that long for one.
+
+        A name registered in the background (a named actor just spawned on
+        another node) may not be there yet: with ``timeout``, the registry is
+        looked at again (every 50 ms at first, then less often, at most every
+        0.5 s) until a live actor holds the name or the time is up; a NATS
+        error meanwhile (a server failing over) is retried too.
 
         Raises:
-            ActorNotFound: no live actor holds it.
+            ActorNotFound: no live actor holds it (within ``timeout``).
+            nats.errors.Error, TimeoutError: the registry stayed unreachable.
         """
         if not isinstance(name, str) or not name:
             raise TypeError(f"find() needs a non-empty name string (got {name!r})")
+        check_timeout(timeout)
+        if timeout is None:
+            return await self._find(name)
+        deadline = anyio.current_time() + timeout
+        pause = FIND_FIRST_PAUSE
+        while True:
+            try:
+                return await self._find(name)
+            except ActorNotFound as error:
+                remaining = deadline - anyio.current_time()
+                if remaining <= 0:
+                    raise ActorNotFound(f"{error} (waited {timeout:g} s)") from None
+            except (nats.errors.Error, TimeoutError):  # the bucket is unreachable for now
+                remaining = deadline - anyio.current_time()
+                if remaining <= 0:
+                    raise
+            await anyio.sleep(min(pause, remaining))
+            pause = min(pause * 2, FIND_LONGEST_PAUSE)
+
+    async def _find(self, name: str) -> ActorRef:
         registering = self._registering.get(name)
         if registering is not None:
             await registering.wait()

@@ -4,12 +4,19 @@ Each request gets a reply subject of the asking node, ``...n.<node>.r.<id>``,
 which its one wildcard subscription already covers; the reply's frame
 completes the request's future. A "no responders" status (nobody subscribes to
 the target subject) fails it at once with ``ActorNotFound``.
+
+The ``<id>`` is 128 random bits, new for each request and forgotten when it is
+answered: a reply is bound to its one request, and a client that has not seen
+the request cannot guess where to answer it (with sequential ids, any client
+allowed to publish on the cluster's subjects could answer pending asks). NATS
+permissions (``allow_responses``, see ``docs/distribution.md``) stop even a
+client that has seen one from publishing on another node's reply subjects.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
+import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +35,11 @@ if TYPE_CHECKING:
 _NO_RESPONDERS = "503"
 
 
+def new_request_id() -> str:
+    """A fresh, unguessable reply id: 128 random bits in hex (one subject token)."""
+    return os.urandom(16).hex()
+
+
 class Requests:
     """The requests one node has sent and not yet had answered."""
 
@@ -35,8 +47,7 @@ class Requests:
         self.node = node
         #: Each pending request's future, what it asked (for errors), and the
         #: node that should answer (``None``: a pool's member, or control traffic).
-        self.pending: dict[int, tuple[asyncio.Future[Any], str | None, str | None]] = {}
-        self._ids = itertools.count(1)
+        self.pending: dict[str, tuple[asyncio.Future[Any], str | None, str | None]] = {}
         #: ``await request(target, message, timeout)``: send ``message`` to
         #: ``target`` with a reply subject, and await the reply; with
         #: instrumentation, the sender's carrier goes in the headers.
@@ -63,7 +74,7 @@ class Requests:
                 f"the request to {target.where} is {len(data)} bytes; the limit is "
                 f"{self.node.config.max_message_size} (NatsCluster(max_message_size=...))"
             )
-        request_id = next(self._ids)
+        request_id = new_request_id()
         future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
         answering = target.address.node if isinstance(target, RemoteActorRef) else None
         self.pending[request_id] = (future, target.where, answering)
@@ -104,7 +115,7 @@ class Requests:
         The request takes its place in the outbound order now, ahead of
         anything sent after this call; the entry goes when the future is done.
         """
-        request_id = next(self._ids)
+        request_id = new_request_id()
         future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
         self.pending[request_id] = (future, None, None)
         subject = self.node.subjects.control(node, kind)
@@ -125,14 +136,14 @@ class Requests:
 
     def fail(self, reply: str, error: BaseException) -> None:
         _, _, request_id = reply.rpartition(".")
-        pending = self.pending.get(int(request_id))
+        pending = self.pending.get(request_id)
         if pending is not None and not pending[0].done():
             pending[0].set_exception(error)
 
     def on_reply(self, request_id: str, msg: Msg) -> None:
-        pending = self.pending.get(int(request_id)) if request_id.isdigit() else None
+        pending = self.pending.get(request_id)
         if pending is None:
-            return  # a late reply: its ask has timed out or was cancelled
+            return  # a late reply (its ask timed out or was cancelled), or a guess
         future, where, _node = pending
         if future.done():
             return

@@ -10,6 +10,7 @@ the one the journals of ``actors.persistence`` use: see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -69,6 +70,8 @@ class UndecodableError(ValueError):
 
 _PLAIN_TYPES = (type(None), bool, int, float, str, bytes, list, tuple, dict)
 _PLAIN_TAG = "$plain"
+#: What a node name may be (``NatsCluster(node=...)``): it becomes a subject token.
+_NODE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _qualified(cls: type) -> str:
@@ -173,7 +176,7 @@ class Codec:
         if code != REF_EXT:
             raise UndecodableError(f"unknown MessagePack extension {code}")
         node, sep, path = bytes(data).decode().partition("\0")
-        if not sep or not path.startswith("/"):
+        if not sep or not path.startswith("/") or not _NODE_NAME.fullmatch(node):
             raise UndecodableError("malformed actor address")
         return self._ref_at(Address(node, path))
 

@@ -5,6 +5,7 @@ A missing binary fails every remote test loudly; it is never a skip.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,19 @@ def start_server(
     cluster_port: int | None = None,
     routes: list[int] | None = None,
     port: int | None = None,
+    jetstream: bool = True,
+    extra_args: Sequence[str] = (),
 ) -> NatsServer:
     """:func:`actors.remote.testing.start_server`; a missing binary fails the test."""
     try:
         return testing.start_server(
-            store_dir, name=name, cluster_port=cluster_port, routes=routes, port=port
+            store_dir,
+            name=name,
+            cluster_port=cluster_port,
+            routes=routes,
+            port=port,
+            jetstream=jetstream,
+            extra_args=extra_args,
         )
     except FileNotFoundError as error:
         pytest.fail(str(error), pytrace=False)

@@ -131,7 +131,7 @@ async def test_a_node_name_is_held_by_one_live_node(nats_server: NatsServer) -> 
     async with nodes(nats_server.url, "a", lease_ttl=1.0):
         with pytest.raises(
             NodeNameInUse,
-            match=r"^node name 'a' is held by a live node of cluster 'shop'; give each process its own node name$",
+            match=r"^node name 'a' is held by a live node of cluster 'shop' \(its lease was still refreshed after waiting 2 s\); a crashed node's name is free 1 s \(lease_ttl\) after its last refresh, so retry after that, or give each process its own node name$",
         ):
             async with nodes(nats_server.url, "a", lease_ttl=1.0):
                 pass  # pragma: no cover

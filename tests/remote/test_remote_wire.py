@@ -95,6 +95,7 @@ async def test_bad_frames_become_dead_letters_and_the_node_carries_on(
         assert reasons[2].startswith("malformed 'tests.remote.remote_helpers.Ping' message")
         assert reasons[3] == "message too large (5000 bytes)"
         assert all(isinstance(letter.message, RawMessage) for letter in received)
+        assert system.dead_letters[RawMessage] == 5  # counted, as local dead letters are
         with pytest.raises(RemoteError, match=r"^UndeliverableMessage: /user/sink on a: unknown"):
             raise node.requests.decode_reply(node.codec.decode_frame(reply.data), "a:/")
         node.ref_at(Address("a", "/user/sink")).tell(Ping(1))  # still routing
@@ -117,6 +118,7 @@ async def test_oversize_messages_are_dead_letters_at_the_sender(nats_server: Nat
         [letter] = await letters.wait_for(1)
         assert letter.reason.startswith("message too large (")
         assert letter.recipient == sink
+        assert system_b.dead_letters[str] == 1
         with pytest.raises(
             ValueError, match=r"^the request to a:/user/sink is \d+ bytes; the limit is 1000"
         ):

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 from attrs import frozen
@@ -106,13 +107,17 @@ def start_server(
     cluster_port: int | None = None,
     routes: list[int] | None = None,
     port: int | None = None,
+    jetstream: bool = True,
+    extra_args: Sequence[str] = (),
 ) -> NatsServer:
     """Start nats-server with JetStream on loopback; returns once the process runs.
 
     Wait for it with :func:`wait_healthy` before connecting. With
     ``cluster_port``, it joins the cluster ``anyactors-test`` through
     ``routes`` (the other servers' cluster ports). Its output goes to
-    ``<store_dir's parent>/<name>.log``.
+    ``<store_dir's parent>/<name>.log``. ``jetstream=False`` starts it without
+    JetStream; ``extra_args`` are appended to its command line (``-c`` with a
+    configuration file for authorization, ``--tls...`` for TLS).
 
     Raises:
         FileNotFoundError: no nats-server binary (see :func:`nats_server_binary`).
@@ -124,10 +129,10 @@ def start_server(
         "--addr", "127.0.0.1",
         "--port", str(port),
         "--http_port", str(monitor_port),
-        "--jetstream",
-        "--store_dir", str(store_dir),
         "--server_name", name,
     ]  # fmt: skip
+    if jetstream:
+        args += ["--jetstream", "--store_dir", str(store_dir)]
     if cluster_port is not None:
         args += [
             "--cluster_name",
@@ -136,6 +141,7 @@ def start_server(
             f"nats://127.0.0.1:{cluster_port}",
         ]
         args += ["--routes", ",".join(f"nats://127.0.0.1:{route}" for route in routes or [])]
+    args += list(extra_args)
     store_dir.mkdir(parents=True, exist_ok=True)
     log = store_dir.parent / f"{name}.log"
     with log.open("wb") as output:
