@@ -15,6 +15,7 @@ from ..testing import NatsServer, start_server, wait_healthy
 
 #: The port a development server listens on unless told otherwise (NATS's own default).
 DEFAULT_PORT = 4222
+"""The client port the server listens on unless ``--port`` says otherwise (NATS's own default)."""
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
