@@ -28,6 +28,7 @@ from ._messages import DeadLetter
 from ._promise import promise_factory
 from ._ref import ActorRef, LocalActorRef
 from ._scheduler import Scheduler
+from ._sharding_seam import ShardingMethods
 from ._spawn import spawn_child
 from ._timers import TimerService
 
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class ActorSystem(SystemInspection):
+class ActorSystem(SystemInspection, ShardingMethods):
     """A tree of actors with its scheduler, timers and event stream.
 
     Use it as an async context manager; it runs inside the task that enters it::
@@ -74,8 +75,7 @@ class ActorSystem(SystemInspection):
             message; ``None`` costs nothing.
         cluster: a :class:`Cluster` to join (such as
             ``actors.remote.NatsCluster``): named top-level actors become
-            reachable from other processes, and :meth:`find` resolves names
-            cluster-wide.
+            reachable from other processes, and :meth:`find` resolves names cluster-wide.
         journal: the store of persistent actors (an ``actors.persistence``
             journal such as ``SqliteJournal``); closed when the system exits.
     """

@@ -1,0 +1,552 @@
+"""``ShardRegion``: where the entities of one type live in this system, and how they get there.
+
+One region per entity type per system. Its actor (``/user/sharding:<type>``)
+is the parent of the activations, receives their ``Terminated``, sweeps for
+idle ones and keeps the reminders' timers. Routing itself is not a message
+hop: an :class:`EntityRef` calls the region directly, which hands the message
+to the live activation's mailbox (or starts one, or holds the message while
+an activation is being passivated). Everything here runs on the event loop's
+one thread, and each step is free of awaits, so no lock is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+from weakref import WeakKeyDictionary
+
+import anyio
+from attrs import define, frozen
+
+from actors import (
+    Actor,
+    ActorRef,
+    ActorStopped,
+    ActorSystem,
+    ActorSystemClosed,
+    DeadLetter,
+    MailboxFull,
+    Terminated,
+)
+
+from ._entity_class import entity_class_for
+from ._entity_ref import EntityRef
+from ._events import EntityActivated, EntityPassivated
+from ._hash import shard_of
+from ._reminders import Due, Reminders
+from ._store import RecordStore
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from actors import ActorContext
+
+logger = logging.getLogger(__name__)
+
+#: The regions of each system, by type name.
+_REGIONS: WeakKeyDictionary[ActorSystem, dict[str, ShardRegion]] = WeakKeyDictionary()
+
+
+@frozen
+class _Sweep:
+    """To the region actor: look for idle activations."""
+
+
+@frozen
+class _Forward:
+    """To the region actor: a message that found no activation context (region restarting)."""
+
+    entity_id: str
+    message: object
+
+
+_SWEEP = _Sweep()
+
+
+@define(eq=False)
+class _Activation:
+    ref: ActorRef
+    #: Messages held while the activation is being passivated; ``None`` while it is live.
+    buffer: list[object] | None = None
+    touched: bool = True
+    idle_sweeps: int = 0
+    ended: anyio.Event | None = None
+
+
+class _RegionActor(Actor):
+    """The parent of a region's activations."""
+
+    def __init__(self, region: ShardRegion) -> None:
+        self._region = region
+
+    def on_start(self) -> None:
+        self._region._attached(self.context)
+
+    def on_stop(self) -> None:
+        self._region._detached()
+
+    def receive(self, message: Any) -> None:
+        region = self._region
+        if isinstance(message, Terminated):
+            region._terminated(message.ref)
+        elif message is _SWEEP:
+            region._sweep(self.context)
+        elif isinstance(message, Due):
+            region.reminders.receive(self.context, message)
+        elif isinstance(message, _Forward):
+            region.deliver(message.entity_id, message.message)
+
+
+def _child_name(entity_id: str) -> str:
+    return quote(entity_id, safe="")  # no '/', and a leading '$' becomes '%24'
+
+
+class ShardRegion:
+    """The entities of one type in this system: ``await system.start_sharding(...)``.
+
+    Reach an entity with :meth:`entity` (or ``system.entity(type_name, id)``).
+    Without a cluster, every entity of the type lives in this process:
+
+    - Activation: the first message for an id starts one activation,
+      ``entity_class(entity_id, *args, **kwargs)``, as a child of the region
+      actor; however many senders race, there is one activation per id.
+    - Passivation: an activation that has received nothing through its
+      entity refs for ``passivate_after`` seconds (checked every half of
+      it, so after 1 to 1.5 times that) and has an empty mailbox is stopped.
+      Messages that arrive meanwhile are held and handed, in order, to the
+      next activation, started as soon as the old one has stopped: no
+      message is lost to passivation. A persistent entity recovers its state
+      there (``persistence_id`` defaults to ``"<type>/<id>"``).
+    - Failure: an activation is supervised by the default strategy (restart,
+      keeping its mailbox; ``PersistenceConflict`` stops it). When one stops
+      itself or is stopped, messages still queued for it become dead
+      letters, and the next message starts a fresh activation.
+    - Reminders: see ``ActorContext.remind``; kept in the system's journal.
+    - Remembered entities: with ``remember_entities=True`` the ids of live
+      activations are kept in the journal, and activated again when the
+      region next starts (for example after the process restarted).
+
+    Activations and passivations are published on ``system.event_stream``
+    as :class:`EntityActivated` and :class:`EntityPassivated`.
+    """
+
+    def __init__(
+        self,
+        system: ActorSystem,
+        type_name: str,
+        entity_class: type[Actor],
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
+        *,
+        shards: int,
+        passivate_after: float | None,
+        remember_entities: bool,
+    ) -> None:
+        self.system = system
+        #: The entity type's name.
+        self.type_name = type_name
+        #: The class each activation is an instance of.
+        self.entity_class = entity_class
+        #: How many shards the ids are spread over.
+        self.shards = shards
+        #: Idle seconds before an activation is passivated (``None``: never).
+        self.passivate_after = passivate_after
+        #: Whether live entities are activated again when the region next starts.
+        self.remember_entities = remember_entities
+        self._args = args
+        self._kwargs = kwargs
+        self.store = None if system.journal is None else RecordStore(system.journal, type_name)
+        self.reminders = Reminders(self)
+        self.region_ref: ActorRef
+        self._context: ActorContext | None = None
+        self._started: anyio.Event | None = None
+        self._activations: dict[str, _Activation] = {}
+        self._ids: dict[ActorRef, str] = {}
+        self._remembered: dict[int, set[str]] = {}
+        self._dirty: set[int] = set()
+        self._flushing = False
+        self._activated = 0
+        self._passivated = 0
+
+    # -- starting and finding -------------------------------------------------------
+
+    @classmethod
+    async def start(
+        cls,
+        system: ActorSystem,
+        type_name: str,
+        entity_class: type[Actor],
+        *args: Any,
+        shards: int = 64,
+        passivate_after: float | None = 120.0,
+        remember_entities: bool = False,
+        kwargs: Mapping[str, Any] | None = None,
+    ) -> ShardRegion:
+        """What ``system.start_sharding`` does (see it for the arguments and errors)."""
+        if not isinstance(system, ActorSystem):
+            raise TypeError(f"start_sharding needs an ActorSystem (got {system!r})")
+        if not isinstance(type_name, str) or not type_name or "/" in type_name:
+            raise ValueError(
+                f"the entity type name must be a non-empty string without '/' (got {type_name!r})"
+            )
+        if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
+            raise ValueError(f"shards must be a whole number >= 1 (got {shards!r})")
+        if passivate_after is not None and (
+            isinstance(passivate_after, bool)
+            or not isinstance(passivate_after, int | float)
+            or not math.isfinite(passivate_after)
+            or passivate_after <= 0
+        ):
+            raise ValueError(
+                f"passivate_after must be > 0 seconds, or None to never passivate "
+                f"(got {passivate_after!r})"
+            )
+        if not isinstance(remember_entities, bool):
+            raise TypeError(f"remember_entities must be a bool (got {remember_entities!r})")
+        keywords: Mapping[str, Any] = {} if kwargs is None else dict(kwargs)
+        spawned_class = entity_class_for(system, type_name, entity_class, args, keywords)
+        regions = _REGIONS.setdefault(system, {})
+        if type_name in regions:
+            raise ValueError(
+                f"entity type {type_name!r} is already hosted by this actor system; "
+                f"start its sharding once and reach it with system.entity({type_name!r}, id)"
+            )
+        if remember_entities and system.journal is None:
+            from ._errors import ShardingError  # noqa: PLC0415 - only for this refusal
+
+            raise ShardingError(
+                f"remember_entities=True keeps the live entity ids in the journal, and actor "
+                f"system {system.name!r} has none; create it with ActorSystem(..., journal=...)"
+            )
+        region = cls(
+            system,
+            type_name,
+            spawned_class,
+            tuple(args),
+            keywords,
+            shards=shards,
+            passivate_after=None if passivate_after is None else float(passivate_after),
+            remember_entities=remember_entities,
+        )
+        regions[type_name] = region
+        try:
+            await region.reminders.load()
+            remembered = await region._load_remembered()
+            region._started = anyio.Event()
+            region.region_ref = system.spawn(
+                _RegionActor, region, name=f"sharding:{type_name}", restart="permanent"
+            )
+            await region._started.wait()
+        except BaseException:
+            del regions[type_name]
+            raise
+        for entity_id in remembered:
+            region._activate(entity_id)
+        return region
+
+    @classmethod
+    def of(cls, system: ActorSystem, type_name: str) -> ShardRegion:
+        """The region of ``type_name`` in ``system``.
+
+        Raises:
+            LookupError: no region of that type was started there.
+        """
+        region = _REGIONS.get(system, {}).get(type_name)
+        if region is None:
+            raise LookupError(
+                f"no sharding region for entity type {type_name!r} in actor system "
+                f"{system.name!r}; start it first with "
+                f"`await system.start_sharding({type_name!r}, EntityClass)`"
+            )
+        return region
+
+    @classmethod
+    def hosting(cls, ref: ActorRef) -> ShardRegion:
+        """The region whose activation ``ref`` is.
+
+        Raises:
+            TypeError: ``ref`` is not a live activation of any region.
+        """
+        for regions in _REGIONS.values():
+            for region in regions.values():
+                if ref in region._ids:
+                    return region
+        raise TypeError(
+            f"reminders are for sharded entities, and {ref.path} is not one (or has stopped); "
+            "use self.context.schedule_once for a timer that ends with the actor"
+        )
+
+    def entity(self, entity_id: str) -> EntityRef:
+        """The :class:`EntityRef` of ``entity_id``.
+
+        Raises:
+            ValueError: ``entity_id`` is not a non-empty string.
+        """
+        if not isinstance(entity_id, str) or not entity_id:
+            raise ValueError(f"an entity id must be a non-empty string (got {entity_id!r})")
+        return EntityRef(self, entity_id)
+
+    def shard_of(self, entity_id: str) -> int:
+        """The shard of ``entity_id`` in this region (see :func:`shard_of`)."""
+        return shard_of(entity_id, self.shards)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the region has stopped (its system shut down)."""
+        return self._context is None
+
+    @property
+    def active_entities(self) -> frozenset[str]:
+        """The ids with a live activation now (passivating ones included)."""
+        return frozenset(self._activations)
+
+    @property
+    def activations(self) -> int:
+        """How many activations this region has started, ever."""
+        return self._activated
+
+    @property
+    def passivations(self) -> int:
+        """How many activations it has passivated for idleness, ever."""
+        return self._passivated
+
+    def activation_of(self, entity_id: str) -> ActorRef | None:
+        """The ref of the live activation of ``entity_id``, or ``None``.
+
+        For inspection only: messages sent to it are lost once it is passivated.
+        """
+        activation = self._activations.get(entity_id)
+        return None if activation is None else activation.ref
+
+    # -- delivery -------------------------------------------------------------------
+
+    def deliver(self, entity_id: str, message: object) -> None:
+        """``EntityRef.tell``: to the live activation, a new one, or the passivation buffer."""
+        activation = self._activations.get(entity_id)
+        if activation is None:
+            activation = self._activate(entity_id)
+            if activation is None:
+                self.region_ref.tell(_Forward(entity_id, message))  # a dead letter if stopped
+                return
+        buffer = activation.buffer
+        if buffer is None:
+            activation.touched = True
+            activation.ref.tell(message)
+        else:
+            buffer.append(message)
+
+    async def deliver_waiting(self, entity_id: str, message: object) -> None:
+        """``EntityRef.send``: as :meth:`deliver`, waiting for room in a bounded mailbox."""
+        await anyio.lowlevel.checkpoint()
+        activation = self._activations.get(entity_id)
+        if activation is None or activation.buffer is not None:
+            self.deliver(entity_id, message)
+            return
+        activation.touched = True
+        await activation.ref.send(message)
+
+    async def ask(self, entity_id: str, message: object, timeout: float | None) -> Any:
+        """``EntityRef.ask``: waits out a passivation under way, then asks the activation."""
+        if timeout is not None and (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or math.isnan(timeout)
+            or timeout <= 0
+        ):
+            raise ValueError(
+                f"timeout must be > 0 seconds, or None to wait without limit (got {timeout!r})"
+            )
+        with anyio.fail_after(timeout):
+            while True:
+                activation = self._activations.get(entity_id) or self._activate(entity_id)
+                if activation is None:
+                    raise ActorStopped(
+                        f"the sharding region of {self.type_name!r} has stopped, so entity "
+                        f"{entity_id!r} cannot answer"
+                    )
+                if activation.buffer is None:
+                    activation.touched = True
+                    return await activation.ref.ask(message)
+                if activation.ended is None:
+                    activation.ended = anyio.Event()
+                await activation.ended.wait()
+
+    # -- activations ----------------------------------------------------------------
+
+    def _activate(self, entity_id: str) -> _Activation | None:
+        context = self._context
+        if context is None:
+            return None
+        try:
+            ref = context.spawn(
+                self.entity_class,
+                entity_id,
+                *self._args,
+                name=_child_name(entity_id),
+                kwargs=self._kwargs,
+            )
+        except (ActorStopped, ActorSystemClosed):
+            return None
+        context.watch(ref)
+        activation = _Activation(ref)
+        self._activations[entity_id] = activation
+        self._ids[ref] = entity_id
+        self._activated += 1
+        shard = shard_of(entity_id, self.shards)
+        self.system.event_stream.publish(
+            EntityActivated(type_name=self.type_name, entity_id=entity_id, shard=shard)
+        )
+        if self.remember_entities:
+            self._remember(entity_id, shard, present=True)
+        return activation
+
+    def _sweep(self, context: ActorContext) -> None:
+        for activation in list(self._activations.values()):
+            if activation.buffer is not None:
+                continue
+            if activation.touched:
+                activation.touched = False
+                activation.idle_sweeps = 0
+                continue
+            activation.idle_sweeps += 1
+            if activation.idle_sweeps < 2:
+                continue
+            statistics = activation.ref.statistics()
+            if statistics.state != "idle" or statistics.mailbox_depth:
+                continue
+            activation.buffer = []
+            context.stop(activation.ref)
+
+    def _terminated(self, ref: ActorRef) -> None:
+        entity_id = self._ids.pop(ref, None)
+        if entity_id is None:
+            return
+        activation = self._activations.get(entity_id)
+        if activation is None or activation.ref is not ref:
+            return
+        del self._activations[entity_id]
+        passivated = activation.buffer is not None
+        self._passivated += passivated
+        shard = shard_of(entity_id, self.shards)
+        self.system.event_stream.publish(
+            EntityPassivated(
+                type_name=self.type_name,
+                entity_id=entity_id,
+                shard=shard,
+                reason="idle" if passivated else "stopped",
+            )
+        )
+        if self.remember_entities:
+            self._remember(entity_id, shard, present=False)
+        if activation.buffer:
+            successor = self._activate(entity_id)
+            for message in activation.buffer:
+                if successor is None:
+                    self.region_ref.tell(_Forward(entity_id, message))
+                    continue
+                try:
+                    successor.ref.tell(message)
+                except MailboxFull:
+                    self.system.event_stream.publish(
+                        DeadLetter(message=message, recipient=successor.ref, reason="mailbox full")
+                    )
+        if activation.ended is not None:
+            activation.ended.set()
+
+    def _attached(self, context: ActorContext) -> None:
+        self._context = context
+        if self._activations:
+            # The region actor restarted: its children were stopped with it.
+            held = {
+                entity_id: activation
+                for entity_id, activation in self._activations.items()
+                if activation.buffer or activation.ended is not None
+            }
+            self._activations.clear()
+            self._ids.clear()
+            for entity_id, activation in held.items():
+                for message in activation.buffer or ():
+                    self.deliver(entity_id, message)
+                if activation.ended is not None:
+                    activation.ended.set()
+        if self.passivate_after is not None:
+            context.schedule_repeatedly(self.passivate_after / 2, _SWEEP)
+        self.reminders.schedule_all(context)
+        if self._started is not None:
+            self._started.set()
+
+    def _detached(self) -> None:
+        self._context = None
+
+    # -- remembered entities ----------------------------------------------------------
+
+    async def _load_remembered(self) -> list[str]:
+        store = self.store
+        if not self.remember_entities or store is None:
+            return []
+        found: list[str] = []
+        for shard in range(self.shards):
+            ids = await store.read(store.record_id("entities", shard))
+            if ids:
+                known = {entity_id for entity_id in ids if isinstance(entity_id, str) and entity_id}
+                self._remembered[shard] = known
+                found.extend(sorted(known))
+        return found
+
+    def _remember(self, entity_id: str, shard: int, *, present: bool) -> None:
+        ids = self._remembered.setdefault(shard, set())
+        if (entity_id in ids) == present:
+            return
+        if present:
+            ids.add(entity_id)
+        else:
+            ids.discard(entity_id)
+        self._dirty.add(shard)
+        if not self._flushing:
+            self._flushing = True
+            try:
+                self.system.start_soon(self._flush, name="anyactors remembered entities")
+            except ActorSystemClosed:
+                self._flushing = False
+
+    async def _flush(self) -> None:
+        store = self.store
+        assert store is not None
+        try:
+            while self._dirty:
+                shard = self._dirty.pop()
+                record_id = store.record_id("entities", shard)
+                async with store.lock(record_id):
+                    await store.write(record_id, sorted(self._remembered.get(shard, ())))
+        except Exception as error:
+            logger.warning(
+                "sharding: storing the remembered entities of %r failed: %r", self.type_name, error
+            )
+        finally:
+            self._flushing = False
+
+    # -- reminders --------------------------------------------------------------------
+
+    async def remind(
+        self,
+        ref: ActorRef,
+        name: str,
+        message: object,
+        *,
+        after: float | None,
+        at: datetime | None,
+        every: float | None,
+    ) -> None:
+        """``context.remind`` of the activation ``ref``."""
+        entity_id = self._ids[ref]
+        await self.reminders.remind(entity_id, name, message, after=after, at=at, every=every)
+
+    async def cancel_reminder(self, ref: ActorRef, name: str) -> bool:
+        """``context.cancel_reminder`` of the activation ``ref``."""
+        return await self.reminders.cancel(self._ids[ref], name)
+
+    def __repr__(self) -> str:
+        return f"<ShardRegion {self.type_name!r} {len(self._activations)} active>"
