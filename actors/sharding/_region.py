@@ -458,20 +458,6 @@ class ShardRegion:
 
     def _attached(self, context: ActorContext) -> None:
         self._context = context
-        if self._activations:
-            # The region actor restarted: its children were stopped with it.
-            held = {
-                entity_id: activation
-                for entity_id, activation in self._activations.items()
-                if activation.buffer or activation.ended is not None
-            }
-            self._activations.clear()
-            self._ids.clear()
-            for entity_id, activation in held.items():
-                for message in activation.buffer or ():
-                    self.deliver(entity_id, message)
-                if activation.ended is not None:
-                    activation.ended.set()
         if self.passivate_after is not None:
             context.schedule_repeatedly(self.passivate_after / 2, _SWEEP)
         self.reminders.schedule_all(context)
@@ -479,7 +465,17 @@ class ShardRegion:
             self._started.set()
 
     def _detached(self) -> None:
+        # The region actor stops (or restarts) after its children: none is live now.
         self._context = None
+        held = list(self._activations.items())
+        self._activations.clear()
+        self._ids.clear()
+        for entity_id, activation in held:
+            for message in activation.buffer or ():
+                # After a restart the region forwards them; after a stop they are dead letters.
+                self.region_ref.tell(_Forward(entity_id, message))
+            if activation.ended is not None:
+                activation.ended.set()
 
     # -- remembered entities ----------------------------------------------------------
 
