@@ -92,11 +92,12 @@ async def remind(
 ) -> None:
     """``context.remind``: delegated to the region that hosts the entity."""
     region = _sharding().ShardRegion.hosting(context.self_ref)
-    await region.remind(context.self_ref, name, message, after=after, at=at, every=every)
+    entity_id = region.entity_id_of(context.self_ref)
+    await region.reminders.remind(entity_id, name, message, after=after, at=at, every=every)
 
 
 async def cancel_reminder(context: ActorContext, name: str) -> bool:
     """``context.cancel_reminder``: delegated to the region that hosts the entity."""
     region = _sharding().ShardRegion.hosting(context.self_ref)
-    cancelled: bool = await region.cancel_reminder(context.self_ref, name)
+    cancelled: bool = await region.reminders.cancel(region.entity_id_of(context.self_ref), name)
     return cancelled

@@ -12,14 +12,12 @@ one thread, and each step is free of awaits, so no lock is needed.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-from weakref import WeakKeyDictionary
 
 import anyio
-from attrs import define, frozen
+from attrs import define
 
 from actors import (
     Actor,
@@ -29,41 +27,23 @@ from actors import (
     ActorSystemClosed,
     DeadLetter,
     MailboxFull,
-    Terminated,
 )
 
+from ._directory import claim, region_hosting, region_of, release
 from ._entity_class import entity_class_for
 from ._entity_ref import EntityRef
 from ._events import EntityActivated, EntityPassivated
 from ._hash import shard_of
-from ._reminders import Due, Reminders
+from ._options import check_options, check_timeout
+from ._region_actor import SWEEP, Forward, RegionActor
+from ._remembered import RememberedEntities
+from ._reminders import Reminders
 from ._store import RecordStore
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from actors import ActorContext
 
 logger = logging.getLogger(__name__)
-
-#: The regions of each system, by type name.
-_REGIONS: WeakKeyDictionary[ActorSystem, dict[str, ShardRegion]] = WeakKeyDictionary()
-
-
-@frozen
-class _Sweep:
-    """To the region actor: look for idle activations."""
-
-
-@frozen
-class _Forward:
-    """To the region actor: a message that found no activation context (region restarting)."""
-
-    entity_id: str
-    message: object
-
-
-_SWEEP = _Sweep()
 
 
 @define(eq=False)
@@ -74,30 +54,6 @@ class _Activation:
     touched: bool = True
     idle_sweeps: int = 0
     ended: anyio.Event | None = None
-
-
-class _RegionActor(Actor):
-    """The parent of a region's activations."""
-
-    def __init__(self, region: ShardRegion) -> None:
-        self._region = region
-
-    def on_start(self) -> None:
-        self._region._attached(self.context)
-
-    def on_stop(self) -> None:
-        self._region._detached()
-
-    def receive(self, message: Any) -> None:
-        region = self._region
-        if isinstance(message, Terminated):
-            region._terminated(message.ref)
-        elif message is _SWEEP:
-            region._sweep(self.context)
-        elif isinstance(message, Due):
-            region.reminders.receive(self.context, message)
-        elif isinstance(message, _Forward):
-            region.deliver(message.entity_id, message.message)
 
 
 def _child_name(entity_id: str) -> str:
@@ -165,9 +121,11 @@ class ShardRegion:
         self._started: anyio.Event | None = None
         self._activations: dict[str, _Activation] = {}
         self._ids: dict[ActorRef, str] = {}
-        self._remembered: dict[int, set[str]] = {}
-        self._dirty: set[int] = set()
-        self._flushing = False
+        self._remembered = (
+            None
+            if not remember_entities or self.store is None
+            else RememberedEntities(system, self.store, type_name)
+        )
         self._activated = 0
         self._passivated = 0
 
@@ -186,41 +144,11 @@ class ShardRegion:
         kwargs: Mapping[str, Any] | None = None,
     ) -> ShardRegion:
         """What ``system.start_sharding`` does (see it for the arguments and errors)."""
-        if not isinstance(system, ActorSystem):
-            raise TypeError(f"start_sharding needs an ActorSystem (got {system!r})")
-        if not isinstance(type_name, str) or not type_name or "/" in type_name:
-            raise ValueError(
-                f"the entity type name must be a non-empty string without '/' (got {type_name!r})"
-            )
-        if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
-            raise ValueError(f"shards must be a whole number >= 1 (got {shards!r})")
-        if passivate_after is not None and (
-            isinstance(passivate_after, bool)
-            or not isinstance(passivate_after, int | float)
-            or not math.isfinite(passivate_after)
-            or passivate_after <= 0
-        ):
-            raise ValueError(
-                f"passivate_after must be > 0 seconds, or None to never passivate "
-                f"(got {passivate_after!r})"
-            )
-        if not isinstance(remember_entities, bool):
-            raise TypeError(f"remember_entities must be a bool (got {remember_entities!r})")
+        passivate_seconds = check_options(
+            system, type_name, shards, passivate_after, remember_entities
+        )
         keywords: Mapping[str, Any] = {} if kwargs is None else dict(kwargs)
         spawned_class = entity_class_for(system, type_name, entity_class, args, keywords)
-        regions = _REGIONS.setdefault(system, {})
-        if type_name in regions:
-            raise ValueError(
-                f"entity type {type_name!r} is already hosted by this actor system; "
-                f"start its sharding once and reach it with system.entity({type_name!r}, id)"
-            )
-        if remember_entities and system.journal is None:
-            from ._errors import ShardingError  # noqa: PLC0415 - only for this refusal
-
-            raise ShardingError(
-                f"remember_entities=True keeps the live entity ids in the journal, and actor "
-                f"system {system.name!r} has none; create it with ActorSystem(..., journal=...)"
-            )
         region = cls(
             system,
             type_name,
@@ -228,20 +156,20 @@ class ShardRegion:
             tuple(args),
             keywords,
             shards=shards,
-            passivate_after=None if passivate_after is None else float(passivate_after),
+            passivate_after=passivate_seconds,
             remember_entities=remember_entities,
         )
-        regions[type_name] = region
+        claim(system, region)
         try:
             await region.reminders.load()
-            remembered = await region._load_remembered()
+            remembered = [] if region._remembered is None else await region._remembered.load(shards)
             region._started = anyio.Event()
             region.region_ref = system.spawn(
-                _RegionActor, region, name=f"sharding:{type_name}", restart="permanent"
+                RegionActor, region, name=f"sharding:{type_name}", restart="permanent"
             )
             await region._started.wait()
         except BaseException:
-            del regions[type_name]
+            release(system, region)
             raise
         for entity_id in remembered:
             region._activate(entity_id)
@@ -254,14 +182,7 @@ class ShardRegion:
         Raises:
             LookupError: no region of that type was started there.
         """
-        region = _REGIONS.get(system, {}).get(type_name)
-        if region is None:
-            raise LookupError(
-                f"no sharding region for entity type {type_name!r} in actor system "
-                f"{system.name!r}; start it first with "
-                f"`await system.start_sharding({type_name!r}, EntityClass)`"
-            )
-        return region
+        return region_of(system, type_name)
 
     @classmethod
     def hosting(cls, ref: ActorRef) -> ShardRegion:
@@ -270,14 +191,11 @@ class ShardRegion:
         Raises:
             TypeError: ``ref`` is not a live activation of any region.
         """
-        for regions in _REGIONS.values():
-            for region in regions.values():
-                if ref in region._ids:
-                    return region
-        raise TypeError(
-            f"reminders are for sharded entities, and {ref.path} is not one (or has stopped); "
-            "use self.context.schedule_once for a timer that ends with the actor"
-        )
+        return region_hosting(ref)
+
+    def hosts(self, ref: ActorRef) -> bool:
+        """Whether ``ref`` is a live activation of this region."""
+        return ref in self._ids
 
     def entity(self, entity_id: str) -> EntityRef:
         """The :class:`EntityRef` of ``entity_id``.
@@ -329,7 +247,7 @@ class ShardRegion:
         if activation is None:
             activation = self._activate(entity_id)
             if activation is None:
-                self.region_ref.tell(_Forward(entity_id, message))  # a dead letter if stopped
+                self.region_ref.tell(Forward(entity_id, message))  # a dead letter if stopped
                 return
         buffer = activation.buffer
         if buffer is None:
@@ -350,15 +268,7 @@ class ShardRegion:
 
     async def ask(self, entity_id: str, message: object, timeout: float | None) -> Any:
         """``EntityRef.ask``: waits out a passivation under way, then asks the activation."""
-        if timeout is not None and (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or math.isnan(timeout)
-            or timeout <= 0
-        ):
-            raise ValueError(
-                f"timeout must be > 0 seconds, or None to wait without limit (got {timeout!r})"
-            )
+        check_timeout(timeout)
         with anyio.fail_after(timeout):
             while True:
                 activation = self._activations.get(entity_id) or self._activate(entity_id)
@@ -399,8 +309,8 @@ class ShardRegion:
         self.system.event_stream.publish(
             EntityActivated(type_name=self.type_name, entity_id=entity_id, shard=shard)
         )
-        if self.remember_entities:
-            self._remember(entity_id, shard, present=True)
+        if self._remembered is not None:
+            self._remembered.change(entity_id, shard, present=True)
         return activation
 
     def _sweep(self, context: ActorContext) -> None:
@@ -439,13 +349,13 @@ class ShardRegion:
                 reason="idle" if passivated else "stopped",
             )
         )
-        if self.remember_entities:
-            self._remember(entity_id, shard, present=False)
+        if self._remembered is not None:
+            self._remembered.change(entity_id, shard, present=False)
         if activation.buffer:
             successor = self._activate(entity_id)
             for message in activation.buffer:
                 if successor is None:
-                    self.region_ref.tell(_Forward(entity_id, message))
+                    self.region_ref.tell(Forward(entity_id, message))
                     continue
                 try:
                     successor.ref.tell(message)
@@ -459,7 +369,7 @@ class ShardRegion:
     def _attached(self, context: ActorContext) -> None:
         self._context = context
         if self.passivate_after is not None:
-            context.schedule_repeatedly(self.passivate_after / 2, _SWEEP)
+            context.schedule_repeatedly(self.passivate_after / 2, SWEEP)
         self.reminders.schedule_all(context)
         if self._started is not None:
             self._started.set()
@@ -473,76 +383,13 @@ class ShardRegion:
         for entity_id, activation in held:
             for message in activation.buffer or ():
                 # After a restart the region forwards them; after a stop they are dead letters.
-                self.region_ref.tell(_Forward(entity_id, message))
+                self.region_ref.tell(Forward(entity_id, message))
             if activation.ended is not None:
                 activation.ended.set()
 
-    # -- remembered entities ----------------------------------------------------------
-
-    async def _load_remembered(self) -> list[str]:
-        store = self.store
-        if not self.remember_entities or store is None:
-            return []
-        found: list[str] = []
-        for shard in range(self.shards):
-            ids = await store.read(store.record_id("entities", shard))
-            if ids:
-                known = {entity_id for entity_id in ids if isinstance(entity_id, str) and entity_id}
-                self._remembered[shard] = known
-                found.extend(sorted(known))
-        return found
-
-    def _remember(self, entity_id: str, shard: int, *, present: bool) -> None:
-        ids = self._remembered.setdefault(shard, set())
-        if (entity_id in ids) == present:
-            return
-        if present:
-            ids.add(entity_id)
-        else:
-            ids.discard(entity_id)
-        self._dirty.add(shard)
-        if not self._flushing:
-            self._flushing = True
-            try:
-                self.system.start_soon(self._flush, name="anyactors remembered entities")
-            except ActorSystemClosed:
-                self._flushing = False
-
-    async def _flush(self) -> None:
-        store = self.store
-        assert store is not None
-        try:
-            while self._dirty:
-                shard = self._dirty.pop()
-                record_id = store.record_id("entities", shard)
-                async with store.lock(record_id):
-                    await store.write(record_id, sorted(self._remembered.get(shard, ())))
-        except Exception as error:
-            logger.warning(
-                "sharding: storing the remembered entities of %r failed: %r", self.type_name, error
-            )
-        finally:
-            self._flushing = False
-
-    # -- reminders --------------------------------------------------------------------
-
-    async def remind(
-        self,
-        ref: ActorRef,
-        name: str,
-        message: object,
-        *,
-        after: float | None,
-        at: datetime | None,
-        every: float | None,
-    ) -> None:
-        """``context.remind`` of the activation ``ref``."""
-        entity_id = self._ids[ref]
-        await self.reminders.remind(entity_id, name, message, after=after, at=at, every=every)
-
-    async def cancel_reminder(self, ref: ActorRef, name: str) -> bool:
-        """``context.cancel_reminder`` of the activation ``ref``."""
-        return await self.reminders.cancel(self._ids[ref], name)
+    def entity_id_of(self, ref: ActorRef) -> str:
+        """The entity id of the live activation ``ref`` (for its ``context.remind``)."""
+        return self._ids[ref]
 
     def __repr__(self) -> str:
         return f"<ShardRegion {self.type_name!r} {len(self._activations)} active>"

@@ -239,9 +239,11 @@ class Reminders:
         try:
             await region.entity(reminder.entity_id).ask(reminder.message)
         except ActorStopped:
-            if region.closed:
-                reminder.firing = False
-                return  # still stored: it fires when the region next starts
+            # Not handled: the activation stopped first, or the region did.
+            reminder.firing = False
+            if not region.closed:
+                region.region_ref.tell(Due(reminder.entity_id, reminder.name, reminder.generation))
+            return  # still stored: it fires again (at once, or when the region next starts)
         except Exception:
             # The entity's failure is the runtime's to report; the reminder was handled.
             logger.debug(

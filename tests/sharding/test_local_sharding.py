@@ -48,9 +48,14 @@ async def test_entity_refs_are_values_that_travel_inside_messages() -> None:
     async with ActorSystem() as system:
         region = await system.start_sharding("counter", Counter, inbox)
         ada = system.entity("counter", "ada")
-        assert ada == region.entity("ada") and hash(ada) == hash(system.entity("counter", "ada"))
+        assert ada == region.entity("ada")
+        assert hash(ada) == hash(system.entity("counter", "ada"))
         assert ada != system.entity("counter", "bob")
-        assert (ada.type_name, ada.entity_id, ada.path) == ("counter", "ada", "/sharding/counter/ada")
+        assert (ada.type_name, ada.entity_id, ada.path) == (
+            "counter",
+            "ada",
+            "/sharding/counter/ada",
+        )
         assert ada.statistics().state == "passivated"
 
         class Forwarder(Actor):
@@ -94,7 +99,7 @@ async def test_an_activation_that_stops_itself_is_replaced_on_the_next_message()
         assert await ada.ask("one") == 1
         await ada.ask("stop yourself")
         [event] = await events.wait_for(1)
-        assert event.reason == "stopped" and event.entity_id == "ada"
+        assert (event.reason, event.entity_id) == ("stopped", "ada")
         assert await ada.ask("two") == 1  # a fresh activation
         assert region.activations == 2
 
@@ -135,7 +140,8 @@ def test_idle_entities_are_passivated_and_state_survives_in_the_journal(
             await anyio.sleep(59.0)
             assert region.active_entities == {"ada"}  # not idle long enough yet
             await anyio.sleep(61.0)
-            assert region.active_entities == frozenset() and region.passivations == 1
+            assert region.active_entities == frozenset()
+            assert region.passivations == 1
             assert await ada.ask(2) == 7  # recovered under "total/ada"
             assert region.activation_of("ada") is not first
         assert (await journal.load_state("total/ada")).state == 7  # type: ignore[union-attr]
@@ -173,7 +179,9 @@ async def test_bad_input_is_refused_where_it_is_made() -> None:
             await system.start_sharding("x", Counter, Inbox(), passivate_after=-1)
         with pytest.raises(ValueError, match=r"^the entity type name must be"):
             await system.start_sharding("a/b", Counter, Inbox())
-        with pytest.raises(TypeError, match=r"^NoInit has no __init__, but an entity's constructor"):
+        with pytest.raises(
+            TypeError, match=r"^NoInit has no __init__, but an entity's constructor"
+        ):
             await system.start_sharding("x", NoInit)
         with pytest.raises(TypeError, match=r"^entity_class must be an Actor subclass"):
             await system.start_sharding("x", object)  # type: ignore[arg-type]
