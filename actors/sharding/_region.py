@@ -76,10 +76,11 @@ class ShardRegion:
       next activation, started as soon as the old one has stopped: no
       message is lost to passivation. A persistent entity recovers its state
       there (``persistence_id`` defaults to ``"<type>/<id>"``).
-    - Failure: an activation is supervised by the default strategy (restart,
-      keeping its mailbox; ``PersistenceConflict`` stops it). When one stops
-      itself or is stopped, messages still queued for it become dead
-      letters, and the next message starts a fresh activation.
+    - Failure: an exception goes to the asker and the activation is resumed
+      (state and mailbox kept; see ``entity_decider``); a persistence error
+      stops it. When an activation stops itself or is stopped, messages
+      still queued for it become dead letters, and the next message starts
+      a fresh activation.
     - Reminders: see ``ActorContext.remind``; kept in the system's journal.
     - Remembered entities: with ``remember_entities=True`` the ids of live
       activations are kept in the journal, and activated again when the
@@ -375,7 +376,7 @@ class ShardRegion:
             self._started.set()
 
     def _detached(self) -> None:
-        # The region actor stops (or restarts) after its children: none is live now.
+        # The region actor stops, or restarts (its children are stopped next).
         self._context = None
         held = list(self._activations.items())
         self._activations.clear()

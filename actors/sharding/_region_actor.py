@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from actors import Actor, Terminated
+from supervision import Directive, OneForOne
 
 from ._reminders import Due
 
@@ -30,8 +31,33 @@ class Forward:
 SWEEP = Sweep()
 
 
+def entity_decider(error: BaseException) -> Directive:
+    """How a region treats a failed activation: as Orleans and Dapr do, not as a plain child.
+
+    An exception goes to the asker and the activation carries on with its
+    state and mailbox (``RESUME``): a failure is one message's, and resuming
+    counts towards no restart intensity, so one entity's failures never stop
+    the region and its other entities. A persistence error stops the
+    activation (the next message activates one that recovers what the
+    journal holds); an error class's own ``default_directive`` wins (so
+    ``PersistenceConflict`` stops it). Anything not an ``Exception`` escalates.
+    """
+    preferred = getattr(type(error), "default_directive", None)
+    if isinstance(preferred, Directive):
+        return preferred
+    if not isinstance(error, Exception):
+        return Directive.ESCALATE
+    try:
+        from actors.persistence import PersistenceError  # noqa: PLC0415 - an optional extra
+    except ImportError:  # pragma: no cover - the persistence extra is not installed
+        return Directive.RESUME
+    return Directive.STOP if isinstance(error, PersistenceError) else Directive.RESUME
+
+
 class RegionActor(Actor):
     """The parent of a region's activations (``/user/sharding:<type>``)."""
+
+    strategy = OneForOne(decider=entity_decider)
 
     def __init__(self, region: ShardRegion) -> None:
         self._region = region

@@ -104,7 +104,7 @@ async def test_an_activation_that_stops_itself_is_replaced_on_the_next_message()
         assert region.activations == 2
 
 
-async def test_a_failing_entity_raises_to_its_asker_and_keeps_serving() -> None:
+async def test_a_failing_entity_raises_to_its_asker_and_keeps_its_state() -> None:
     class Fragile(Actor):
         def __init__(self, entity_id: str) -> None:
             self.handled = 0
@@ -120,7 +120,7 @@ async def test_a_failing_entity_raises_to_its_asker_and_keeps_serving() -> None:
         ref = system.entity("fragile", "x")
         with pytest.raises(ValueError, match="boom"):
             await ref.ask("boom")
-        assert await ref.ask("ok") == 1  # restarted by its region, mailbox kept
+        assert await ref.ask("ok") == 1  # resumed by its region
 
 
 @pytest.mark.parametrize(
@@ -214,3 +214,27 @@ async def test_after_shutdown_messages_become_dead_letters_and_asks_fail() -> No
     ada.tell("late")  # never raises: a dead letter
     with pytest.raises(ActorStopped, match=r"sharding region of 'counter' has stopped"):
         await ada.ask("late")
+
+
+async def test_failures_go_to_the_asker_and_never_stop_the_region() -> None:
+    class Doomed(Actor):
+        def __init__(self, entity_id: str) -> None:
+            self.handled = 0
+
+        def receive(self, message: Any) -> Any:
+            self.handled += 1
+            if message == "boom":
+                raise ValueError("boom")
+            return self.handled
+
+    async with ActorSystem() as system:
+        region = await system.start_sharding("doomed", Doomed)
+        bystander = system.entity("doomed", "bystander")
+        assert await bystander.ask("hi") == 1
+        for _ in range(10):  # far past any restart intensity
+            with pytest.raises(ValueError, match="boom"):
+                await system.entity("doomed", "x").ask("boom")
+        # Resumed each time: same activation, state and mailbox kept; the region untouched.
+        assert await system.entity("doomed", "x").ask("hi") == 11
+        assert await bystander.ask("hi") == 2
+        assert region.activations == 2
