@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import anyio
@@ -14,12 +15,13 @@ from tests.actors.probe import Inbox
 
 @frozen
 class Remind:
-    """Ask the entity to set a reminder."""
+    """Ask the entity to set a reminder (``after`` seconds from now, or ``at``)."""
 
     name: str
     message: object
-    after: float
+    after: float | None
     every: float | None = None
+    at: datetime | None = None
 
 
 @frozen
@@ -38,8 +40,8 @@ class Counter(Actor):
 
     async def receive(self, message: Any) -> Any:
         match message:
-            case Remind(name, payload, after, every):
-                await self.context.remind(name, payload, after=after, every=every)
+            case Remind(name, payload, after, every, at):
+                await self.context.remind(name, payload, after=after, at=at, every=every)
                 return "set"
             case Cancel(name):
                 return await self.context.cancel_reminder(name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,20 @@ def test_a_reminder_fires_after_passivation_activating_the_entity(backend: str) 
         record = await journal.load_state(f"$sharding/counter/reminders/{region.shard_of('ada')}")
         assert record is not None
         assert record.state == []
+
+    run_in_virtual_time(backend, scenario)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_reminder_at_a_wall_clock_time_fires(backend: str) -> None:
+    inbox = Inbox()
+
+    async def scenario() -> None:
+        async with ActorSystem(journal=InMemoryJournal(registry=registry())) as system:
+            await system.start_sharding("counter", Counter, inbox)
+            at = datetime.now(UTC) + timedelta(hours=1)
+            await system.entity("counter", "ada").ask(Remind("alarm", "ring", after=None, at=at))
+            assert await inbox.wait_for(1, timeout=LONG) == [("ada", "ring")]
 
     run_in_virtual_time(backend, scenario)
 
@@ -138,11 +152,15 @@ async def test_reminder_mistakes_are_refused_where_they_are_made() -> None:
             await ada.ask(Remind("x", "m", after=1, every=0))
         with pytest.raises(ValueError, match=r"^a reminder name must be a non-empty string"):
             await ada.ask(Remind("", "m", after=1))
+        with pytest.raises(ValueError, match=r"^remind\(\) needs exactly one of after="):
+            await ada.ask(Remind("x", "m", after=1, at=datetime.now(UTC)))
+        with pytest.raises(ValueError, match=r"^remind\(\) needs exactly one of after="):
+            await ada.ask(Remind("x", "m", after=None))
+        with pytest.raises(ValueError, match=r"^at= must be a timezone-aware datetime"):
+            await ada.ask(Remind("x", "m", after=None, at=datetime(2030, 1, 1)))
 
         class Plain(Actor):
             async def receive(self, message: Any) -> Any:
-                if message == "naive":
-                    await self.context.remind("x", "m", at=datetime(2030, 1, 1))
                 await self.context.remind("x", "m", after=1.0)
 
         with pytest.raises(TypeError, match=r"^reminders are for sharded entities, and /user/"):
