@@ -188,7 +188,7 @@ class SqliteStore:
         connection = sqlite3.connect(self.path, isolation_level=None)
         try:
             connection.execute("PRAGMA journal_mode = WAL")
-            from actors.persistence._sqlite import SCHEMA  # noqa: PLC0415
+            from actors.persistence._sqlite_operations import SCHEMA  # noqa: PLC0415
 
             connection.executescript(SCHEMA)
             connection.execute("BEGIN")
