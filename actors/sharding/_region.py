@@ -164,11 +164,11 @@ class ShardRegion:
         try:
             await region.reminders.load()
             remembered = [] if region._remembered is None else await region._remembered.load(shards)
-            region._started = anyio.Event()
+            started = region._started = anyio.Event()
             region.region_ref = system.spawn(
                 RegionActor, region, name=f"sharding:{type_name}", restart="permanent"
             )
-            await region._started.wait()
+            await started.wait()
         except BaseException:
             release(system, region)
             raise
@@ -369,15 +369,19 @@ class ShardRegion:
 
     def _attached(self, context: ActorContext) -> None:
         self._context = context
+        started, self._started = self._started, None
+        if started is None:  # a restart: claim the type again
+            claim(self.system, self)
         if self.passivate_after is not None:
             context.schedule_repeatedly(self.passivate_after / 2, SWEEP)
         self.reminders.schedule_all(context)
-        if self._started is not None:
-            self._started.set()
+        if started is not None:
+            started.set()
 
     def _detached(self) -> None:
         # The region actor stops, or restarts (its children are stopped next).
         self._context = None
+        release(self.system, self)  # the directory would otherwise keep the system alive
         held = list(self._activations.items())
         self._activations.clear()
         self._ids.clear()

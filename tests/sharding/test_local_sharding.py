@@ -251,3 +251,18 @@ def test_the_shard_hash_ignores_the_interpreters_hash_seed() -> None:
             check=True,
         )
         assert done.stdout.strip() == "39"
+
+
+async def test_a_stopped_system_leaves_no_region_behind() -> None:
+    import gc
+    import weakref
+
+    async with ActorSystem() as system:
+        await system.start_sharding("counter", Counter, Inbox())
+        await system.entity("counter", "ada").ask("hi")
+    with pytest.raises(LookupError):
+        system.entity("counter", "ada")
+    gone = weakref.ref(system)
+    del system
+    gc.collect()
+    assert gone() is None
