@@ -1,12 +1,10 @@
 """``ShardRegion``: where the entities of one type live in this system, and how they get there.
 
-One region per entity type per system. Its actor (``/user/sharding:<type>``)
-is the parent of the activations, receives their ``Terminated``, sweeps for
-idle ones and keeps the reminders' timers. Routing itself is not a message
-hop: an :class:`EntityRef` calls the region directly, which hands the message
-to the live activation's mailbox (or starts one, or holds the message while
-an activation is being passivated). Everything here runs on the event loop's
-one thread, and each step is free of awaits, so no lock is needed.
+Its actor (``/user/sharding:<type>``) is the parent of the activations and
+keeps the timers. Routing is no message hop: an :class:`EntityRef` calls the
+region, which hands the message to the live activation's mailbox (or starts
+one, or holds it during a passivation). All of it runs on the event loop's
+thread in steps without awaits, so no lock is needed.
 """
 
 from __future__ import annotations
