@@ -12,10 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import anyio
-from attrs import define
 
 from actors import (
     Actor,
@@ -33,7 +31,7 @@ from ._entity_ref import EntityRef
 from ._events import EntityActivated, EntityPassivated
 from ._hash import shard_of
 from ._options import check_options, check_timeout
-from ._region_actor import SWEEP, Forward, RegionActor
+from ._region_actor import SWEEP, Activation, Forward, RegionActor, child_name
 from ._remembered import RememberedEntities
 from ._reminders import Reminders
 from ._store import RecordStore
@@ -42,20 +40,6 @@ if TYPE_CHECKING:
     from actors import ActorContext
 
 logger = logging.getLogger(__name__)
-
-
-@define(eq=False)
-class _Activation:
-    ref: ActorRef
-    #: Messages held while the activation is being passivated; ``None`` while it is live.
-    buffer: list[object] | None = None
-    touched: bool = True
-    idle_sweeps: int = 0
-    ended: anyio.Event | None = None
-
-
-def _child_name(entity_id: str) -> str:
-    return quote(entity_id, safe="")  # no '/', and a leading '$' becomes '%24'
 
 
 class ShardRegion:
@@ -118,7 +102,7 @@ class ShardRegion:
         self.region_ref: ActorRef
         self._context: ActorContext | None = None
         self._started: anyio.Event | None = None
-        self._activations: dict[str, _Activation] = {}
+        self._activations: dict[str, Activation] = {}
         self._ids: dict[ActorRef, str] = {}
         self._remembered = (
             None
@@ -278,14 +262,22 @@ class ShardRegion:
                     )
                 if activation.buffer is None:
                     activation.touched = True
-                    return await activation.ref.ask(message)
+                    try:
+                        return await activation.ref.ask(message)
+                    except ActorStopped:
+                        # Unhandled, the activation having stopped: the next one takes it.
+                        # (From a live activation it is its handler's answer.)
+                        if activation.ref.statistics().state not in ("stopping", "stopped"):
+                            raise
+                if self._activations.get(entity_id) is not activation:
+                    continue
                 if activation.ended is None:
                     activation.ended = anyio.Event()
                 await activation.ended.wait()
 
     # -- activations ----------------------------------------------------------------
 
-    def _activate(self, entity_id: str) -> _Activation | None:
+    def _activate(self, entity_id: str) -> Activation | None:
         context = self._context
         if context is None:
             return None
@@ -294,13 +286,13 @@ class ShardRegion:
                 self.entity_class,
                 entity_id,
                 *self._args,
-                name=_child_name(entity_id),
+                name=child_name(entity_id),
                 kwargs=self._kwargs,
             )
         except (ActorStopped, ActorSystemClosed):
             return None
         context.watch(ref)
-        activation = _Activation(ref)
+        activation = Activation(ref)
         self._activations[entity_id] = activation
         self._ids[ref] = entity_id
         self._activated += 1

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from attrs import frozen
+import anyio
+from attrs import define, frozen
 
-from actors import Actor, Terminated
+from actors import Actor, ActorRef, Terminated
 from supervision import Directive, OneForOne
 
 from ._reminders import Due
@@ -29,6 +31,23 @@ class Forward:
 
 
 SWEEP = Sweep()
+
+
+@define(eq=False)
+class Activation:
+    """The region's record of one live activation."""
+
+    ref: ActorRef
+    #: Messages held while the activation is being passivated; ``None`` while it is live.
+    buffer: list[object] | None = None
+    touched: bool = True
+    idle_sweeps: int = 0
+    ended: anyio.Event | None = None
+
+
+def child_name(entity_id: str) -> str:
+    """The actor name of an activation: its id, percent-encoded."""
+    return quote(entity_id, safe="")  # no '/', and a leading '$' becomes '%24'
 
 
 def entity_decider(error: BaseException) -> Directive:

@@ -266,3 +266,56 @@ async def test_a_stopped_system_leaves_no_region_behind() -> None:
     del system
     gc.collect()
     assert gone() is None
+
+
+async def test_a_stale_writer_is_fenced_by_the_journal_and_its_successor_recovers() -> None:
+    """Two systems host "total/ada" on one journal: the stale one's write conflicts and stops."""
+    journal = InMemoryJournal(registry=registry())
+    async with ActorSystem("one", journal=journal) as first:
+        await first.start_sharding("total", Total)
+        async with ActorSystem("two", journal=journal) as second:
+            await second.start_sharding("total", Total)
+            stale, current = first.entity("total", "ada"), second.entity("total", "ada")
+            assert await stale.ask(1) == 1  # both activations now hold revision 1
+            assert await current.ask("show") == 1
+            assert await current.ask(10) == 11
+            from actors.persistence import PersistenceConflict
+
+            with pytest.raises(PersistenceConflict):
+                await stale.ask(100)  # nothing stored, the stale activation stopped
+            assert await stale.ask(5) == 16  # a fresh activation recovered 11 first
+    record = await journal.load_state("total/ada")
+    assert record is not None
+    assert record.state == 16
+
+
+async def test_send_waits_for_room_in_a_bounded_entity_mailbox() -> None:
+    from actors import MailboxConfig, Overflow
+
+    release = anyio.Event()
+
+    class Slow(Actor):
+        mailbox = MailboxConfig(capacity=2, overflow=Overflow.BACKPRESSURE)
+
+        def __init__(self, entity_id: str, inbox: Inbox) -> None:
+            self.inbox = inbox
+
+        async def receive(self, message: Any) -> Any:
+            await release.wait()
+            self.inbox.record(message)
+
+    inbox = Inbox()
+    async with ActorSystem() as system:
+        await system.start_sharding("slow", Slow, inbox)
+        ref = system.entity("slow", "x")
+        async with anyio.create_task_group() as group:
+
+            async def producer() -> None:
+                for number in range(6):
+                    await ref.send(number)
+
+            group.start_soon(producer)
+            await anyio.wait_all_tasks_blocked()
+            assert ref.statistics().mailbox_depth == 2  # the producer waits for room
+            release.set()
+        assert await inbox.wait_for(6) == list(range(6))
