@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any, overload
 
 from supervision import RestartType
 
+from . import _sharding_seam
 from ._behaviour import become, stash, unbecome, unstash_all
 from ._timers import Timer, check_delay
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ._actor import Actor
     from ._cell import ActorCell
     from ._mailbox import MailboxConfig
@@ -198,3 +201,37 @@ class ActorContext:
         return self._cell.start_timer(
             interval, partial(self.self_ref._tell_quietly, message), interval=interval
         )
+
+    async def remind(
+        self,
+        name: str,
+        message: object,
+        *,
+        after: float | None = None,
+        at: datetime | None = None,
+        every: float | None = None,
+    ) -> None:
+        """Send ``message`` to this sharded entity later, durably (a reminder).
+
+        For entities of ``actors.sharding`` only. Give ``after`` (seconds from
+        now) or ``at`` (an aware ``datetime``); with ``every`` the reminder
+        repeats at that interval until cancelled. A reminder of the same name
+        replaces this entity's earlier one. It returns once the reminder is
+        stored in the system's journal: it then fires even if the entity was
+        passivated meanwhile (activating it) or the program restarted, at
+        least once, and never twice at the same time for one entity.
+
+        Raises:
+            TypeError: this actor is not a sharded entity.
+            ValueError: bad timing arguments.
+            actors.sharding.ShardingError: the system has no journal.
+        """
+        await _sharding_seam.remind(self, name, message, after=after, at=at, every=every)
+
+    async def cancel_reminder(self, name: str) -> bool:
+        """Cancel this entity's reminder ``name``; ``False`` if it had none of that name.
+
+        Returns once the cancellation is stored. A firing already under way
+        still completes.
+        """
+        return await _sharding_seam.cancel_reminder(self, name)

@@ -29,6 +29,7 @@ from ._promise import promise_factory
 from ._ref import ActorRef, LocalActorRef
 from ._runtime_tasks import RuntimeTasks
 from ._scheduler import Scheduler
+from ._sharding_seam import ShardingMethods
 from ._shutdown import shut_down, terminate
 from ._spawn import spawn_child
 from ._timers import TimerService
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class ActorSystem(SystemInspection, SystemUpgrade):
+class ActorSystem(SystemInspection, SystemUpgrade, ShardingMethods):
     """A tree of actors with its scheduler, timers and event stream.
 
     Use it as an async context manager; it runs inside the task that enters it::

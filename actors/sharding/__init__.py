@@ -1,0 +1,29 @@
+"""Sharding: virtual actors addressed by type and id, activated on demand, passivated when idle.
+
+Start a type on a system, then reach any entity of it by id::
+
+    region = await system.start_sharding("account", Account, shards=64, passivate_after=120.0)
+    await system.entity("account", "ada").ask(Deposit(10))
+
+The entity class is an ``Actor`` (or an ``EventSourcedActor``/``DurableStateActor``)
+whose constructor takes the entity id first. An :class:`EntityRef` stays valid
+across passivation and restarts; entities set durable reminders with
+``await self.context.remind(...)``. Without a cluster every entity of a type
+lives in the one process. See ``docs/sharding.md``.
+"""
+
+from ._entity_ref import EntityRef as EntityRef
+from ._errors import ShardingError as ShardingError
+from ._events import EntityActivated as EntityActivated
+from ._events import EntityPassivated as EntityPassivated
+from ._hash import shard_of as shard_of
+from ._region import ShardRegion as ShardRegion
+
+__all__ = [
+    "EntityActivated",
+    "EntityPassivated",
+    "EntityRef",
+    "ShardRegion",
+    "ShardingError",
+    "shard_of",
+]
