@@ -6,6 +6,8 @@ cluster-wide names and the nodes' leases. Needs the ``nats`` extra
 ``docs/distribution.md``.
 """
 
+from actors.serialization import MessageRegistry as MessageRegistry
+
 from ._cluster import NatsCluster as NatsCluster
 from ._cluster import attach_cluster as attach_cluster
 from ._durable import DurableRef as DurableRef
@@ -18,7 +20,6 @@ from ._names import Address as Address
 from ._node import NatsNode as NatsNode
 from ._pool import PoolRef as PoolRef
 from ._ref import RemoteActorRef as RemoteActorRef
-from ._wire import MessageRegistry as MessageRegistry
 from ._wire import RawMessage as RawMessage
 
 __all__ = [

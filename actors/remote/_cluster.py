@@ -14,10 +14,11 @@ import nats
 import nats.errors
 from attrs import field, frozen
 
+from actors.serialization import MessageRegistry
+
 from ._errors import RemoteUnavailable
 from ._names import check_plain
 from ._node import NatsNode
-from ._wire import MessageRegistry
 
 if TYPE_CHECKING:
     import ssl

@@ -1,0 +1,230 @@
+"""Values to bytes and back: msgspec MessagePack, registered types tagged at any depth.
+
+A registered attrs instance becomes a MessagePack extension (code
+:data:`VALUE_EXT`) holding ``[tag, {field: value}]`` (and the class version
+when it is above 1), so it arrives as its class wherever it sits: a field, a
+list, a dict, a tuple. Anything else that is not a plain value is refused when
+encoding, with the path to it. Nothing is ever pickled, and no input can make
+decoding raise anything but :class:`UndecodableValue`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import msgspec
+
+from ._errors import UndecodableValue, UnregisteredType
+from ._registry import MessageRegistry, Registration, qualified_name
+
+#: MessagePack extension code of a registered value: ``[tag, fields]`` or
+#: ``[tag, fields, version]``. (Code 1 is the remote layer's actor ref.)
+VALUE_EXT = 2
+
+_SCALARS = frozenset({type(None), bool, int, float, str, bytes})
+_PLAIN = "None, bool, int, float, str, bytes, list, tuple or dict"
+
+
+class _Misplaced(Exception):
+    """Raised inside the encoding walk; gathers the path while it unwinds."""
+
+    def __init__(self, value: object, registrable: bool) -> None:
+        super().__init__()
+        self.value = value
+        self.registrable = registrable
+        self.segments: list[str] = []
+
+
+def _pass_through(wanted: type, value: object) -> object:
+    if isinstance(value, wanted):
+        return value
+    raise TypeError(f"expected {wanted.__name__}, got {type(value).__name__}")
+
+
+class ValueCodec:
+    """Encodes values to bytes and decodes them back through one :class:`MessageRegistry`.
+
+    Used by the NATS wire format (``actors.remote``) and by the journals of
+    ``actors.persistence``; one instance serves one registry and may be shared.
+
+    Args:
+        registry: the types allowed.
+        extension_of: optional: for a value of another type, a MessagePack
+            ``Ext`` to write instead, or ``None`` to refuse it (the remote
+            layer writes actor refs this way).
+        from_extension: optional: the value of a MessagePack extension other
+            than :data:`VALUE_EXT`; raise :class:`UndecodableValue` to refuse it.
+    """
+
+    def __init__(
+        self,
+        registry: MessageRegistry,
+        *,
+        extension_of: Callable[[object], msgspec.msgpack.Ext | None] | None = None,
+        from_extension: Callable[[int, memoryview], object] | None = None,
+    ) -> None:
+        self.registry = registry
+        self._extension_of = extension_of
+        self._from_extension = from_extension
+        self._encoder = msgspec.msgpack.Encoder()
+        self._decoder: msgspec.msgpack.Decoder[Any] = msgspec.msgpack.Decoder(
+            ext_hook=self._ext_hook
+        )
+
+    # -- encoding ---------------------------------------------------------
+
+    def encode(self, value: object) -> bytes:
+        """The bytes of ``value``.
+
+        Raises:
+            UnregisteredType: ``value`` holds, anywhere, an instance of a type
+                that is neither registered nor a plain value; the message names
+                the type and its place, such as ``Echo.payload[2]``.
+        """
+        try:
+            return self._encoder.encode(self.to_plain(value))
+        except _Misplaced as error:
+            raise self._refusal(value, error) from None
+        except RecursionError:
+            raise UnregisteredType(
+                f"a {type(value).__qualname__} is nested too deeply to encode; flatten it"
+            ) from None
+
+    def to_plain(self, value: object) -> object:
+        """``value`` as msgspec-encodable builtins, registered instances as extensions.
+
+        Raises:
+            _Misplaced: internal; :meth:`encode` turns it into UnregisteredType.
+        """
+        kind = type(value)
+        if kind in _SCALARS:
+            return value
+        if kind is list or kind is tuple:
+            items: list[object] = []
+            sequence: list[object] | tuple[object, ...] = value  # type: ignore[assignment]
+            for index, item in enumerate(sequence):
+                try:
+                    items.append(self.to_plain(item))
+                except _Misplaced as error:
+                    error.segments.append(f"[{index}]")
+                    raise
+            return items
+        if kind is dict:
+            mapping: dict[object, object] = {}
+            source: dict[object, object] = value  # type: ignore[assignment]
+            for key, item in source.items():
+                if type(key) not in _SCALARS:
+                    raise _Misplaced(key, registrable=False)
+                try:
+                    mapping[key] = self.to_plain(item)
+                except _Misplaced as error:
+                    error.segments.append(f"[{key!r}]")
+                    raise
+            return mapping
+        registration = self.registry.registration_of(kind)
+        if registration is not None:
+            return msgspec.msgpack.Ext(VALUE_EXT, self._encode_registered(value, registration))
+        if self._extension_of is not None:
+            extension = self._extension_of(value)
+            if extension is not None:
+                return extension
+        raise _Misplaced(value, registrable=attrs.has(kind) or isinstance(value, msgspec.Struct))
+
+    def _encode_registered(self, value: object, registration: Registration) -> bytes:
+        fields: dict[str, object] = {}
+        for name in registration.fields:
+            try:
+                fields[name] = self.to_plain(getattr(value, name))
+            except _Misplaced as error:
+                error.segments.append(f".{name}")
+                raise
+        if registration.version == 1:
+            return self._encoder.encode((registration.tag, fields))
+        return self._encoder.encode((registration.tag, fields, registration.version))
+
+    def _refusal(self, value: object, error: _Misplaced) -> UnregisteredType:
+        top = type(value).__qualname__ if attrs.has(type(value)) else "value"
+        where = top + "".join(reversed(error.segments))
+        cls = type(error.value)
+        if error.registrable:
+            return UnregisteredType(
+                f"{qualified_name(cls)} at {where} is not registered in the MessageRegistry; "
+                f"add it with registry.register({cls.__qualname__})"
+            )
+        return UnregisteredType(
+            f"{qualified_name(cls)} at {where} is neither a registered attrs class nor a "
+            f"plain value ({_PLAIN}); convert it, or wrap it in a registered attrs class"
+        )
+
+    # -- decoding ---------------------------------------------------------
+
+    def decode(self, data: bytes | memoryview) -> object:
+        """The value encoded in ``data``.
+
+        Registered values come back as their classes (upcast from older
+        versions); tuples come back as lists unless a field's annotation says
+        ``tuple``.
+
+        Raises:
+            UndecodableValue: for any input that is not a value this registry
+                can rebuild: malformed or truncated MessagePack, nesting too
+                deep, an unknown tag or extension, fields that do not fit.
+        """
+        try:
+            return self._decoder.decode(data)
+        except UndecodableValue:
+            raise
+        except RecursionError:
+            raise UndecodableValue("malformed value: nested too deeply") from None
+        except msgspec.DecodeError as error:
+            raise UndecodableValue(f"malformed value: {error}") from None
+        except Exception as error:  # a hostile input must never escape as anything else
+            raise UndecodableValue(f"malformed value: {type(error).__name__}: {error}") from None
+
+    def _ext_hook(self, code: int, data: memoryview) -> object:
+        if code != VALUE_EXT:
+            if self._from_extension is None:
+                raise UndecodableValue(f"unknown MessagePack extension {code}")
+            return self._from_extension(code, data)
+        body = self._decoder.decode(data)
+        if not (
+            isinstance(body, list)
+            and len(body) in (2, 3)
+            and isinstance(body[0], str)
+            and isinstance(body[1], dict)
+        ):
+            raise UndecodableValue("malformed registered value: expected [tag, fields]")
+        tag: str = body[0]
+        fields: dict[str, Any] = body[1]
+        registration = self.registry.registration_at(tag)
+        if registration is None:
+            raise UndecodableValue(f"unknown type tag {tag!r}")
+        version = body[2] if len(body) == 3 else 1
+        if version != registration.version:
+            fields = _upcast(registration, version, fields)
+        try:
+            return msgspec.convert(fields, registration.cls, dec_hook=_pass_through)
+        except (msgspec.ValidationError, TypeError, ValueError) as error:
+            raise UndecodableValue(f"malformed {tag!r} value: {error}") from None
+
+
+def _upcast(registration: Registration, version: object, fields: dict[str, Any]) -> dict[str, Any]:
+    tag = registration.tag
+    if type(version) is not int or version < 1:
+        raise UndecodableValue(f"malformed {tag!r} value: version {version!r}")
+    if version > registration.version:
+        raise UndecodableValue(
+            f"{tag!r} was stored at version {version}, newer than this class's version "
+            f"{registration.version}; run the newer code, or register version={version}"
+        )
+    for step in range(version, registration.version):
+        try:
+            fields = registration.upcasters[step](fields)
+        except Exception as error:
+            raise UndecodableValue(
+                f"the upcaster of {tag!r} from version {step} raised "
+                f"{type(error).__name__}: {error}"
+            ) from None
+    return fields
