@@ -11,11 +11,12 @@ from ._errors import ActorInitializationError
 from ._mailbox import MailboxConfig
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from supervision import ChildSpec, Strategy
 
     from ._context import ActorContext
+    from ._system import ActorSystem
 
 _STRATEGY_TYPES = (OneForOne, OneForAll, RestForOne)
 
@@ -57,6 +58,9 @@ class Actor:
     _receive_is_async: ClassVar[bool] = False
     # Whether spawning must also create declared children (see Supervisor).
     _declares_children: ClassVar[bool] = False
+    # Called by spawn with the system: raises if the class cannot live there
+    # (persistent actors need the system's journal=).
+    _spawn_check: ClassVar[Callable[[ActorSystem], None] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -62,6 +62,8 @@ def spawn_child(
         system._check_running()  # raises, naming why
     if parent.state >= states.STOPPING:
         raise ActorStopped(f"{parent.path} is stopping, so it cannot spawn children")
+    if actor_class._spawn_check is not None:
+        actor_class._spawn_check(system)
     restart_type = restart if isinstance(restart, RestartType) else RestartType.parse(restart)
     if mailbox is None:
         mailbox = actor_class.mailbox or UNBOUNDED

@@ -21,6 +21,7 @@ from ._errors import ActorSystemClosed
 from ._event_stream import EventStream
 from ._guardian import Guardian
 from ._inspection import SystemInspection
+from ._journal_seam import close_journal, positive_int
 from ._lifecycle import force_terminate
 from ._mailbox import UNBOUNDED
 from ._messages import DeadLetter
@@ -39,12 +40,6 @@ if TYPE_CHECKING:
     from ._mailbox import MailboxConfig
 
 logger = logging.getLogger(__name__)
-
-
-def _positive_int(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{what} must be a whole number >= 1 (got {value!r})")
-    return value
 
 
 class ActorSystem(SystemInspection):
@@ -81,6 +76,8 @@ class ActorSystem(SystemInspection):
             ``actors.remote.NatsCluster``): named top-level actors become
             reachable from other processes, and :meth:`find` resolves names
             cluster-wide.
+        journal: the store of persistent actors (an ``actors.persistence``
+            journal such as ``SqliteJournal``); closed when the system exits.
     """
 
     def __init__(
@@ -94,12 +91,13 @@ class ActorSystem(SystemInspection):
         seed: int | None = None,
         instrumentation: Instrumentation | None = None,
         cluster: Cluster | None = None,
+        journal: Any = None,
     ) -> None:
         if not isinstance(name, str) or not name or "/" in name:
             raise ValueError(f"system name must be a non-empty string without '/' (got {name!r})")
         self.name = name
-        self._throughput = _positive_int(throughput, "throughput")
-        self._yield_interval = _positive_int(yield_interval, "yield_interval")
+        self._throughput = positive_int(throughput, "throughput")
+        self._yield_interval = positive_int(yield_interval, "yield_interval")
         if (
             isinstance(shutdown_timeout, bool)
             or not isinstance(shutdown_timeout, int | float)
@@ -122,6 +120,8 @@ class ActorSystem(SystemInspection):
             raise TypeError(f"cluster must provide attach(system) (got {cluster!r})")
         self._cluster = cluster
         self._cluster_node: ClusterNode | None = None
+        #: The journal given as ``journal=``, or ``None`` (see ``actors.persistence``).
+        self.journal = journal
         #: Publish/subscribe between actors; the runtime publishes
         #: ``DeadLetter`` and ``ActorFailed`` here.
         self.event_stream = EventStream()
@@ -242,6 +242,7 @@ class ActorSystem(SystemInspection):
         if node is not None:
             with anyio.move_on_after(self._shutdown_timeout, shield=True):
                 await node.detach()
+        await close_journal(self.journal, self._shutdown_timeout)
 
     def _check_running(self) -> None:
         if not self._running:

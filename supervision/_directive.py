@@ -34,6 +34,9 @@ def default_decider(error: BaseException) -> Directive:
 
     Errors that are not `Exception` (`KeyboardInterrupt`, `SystemExit`,
     cancellation) are never handled by restarting a child; they escalate.
+    An exception class may name its own default with a class attribute
+    `default_directive` (a `Directive`): `actors.persistence.PersistenceConflict`
+    says `STOP`, since a restart would only conflict again.
 
     Args:
         error: The exception the child failed with.
@@ -41,6 +44,9 @@ def default_decider(error: BaseException) -> Directive:
     Returns:
         `Directive.RESTART` if `error` is an `Exception`, else `Directive.ESCALATE`.
     """
+    preferred = getattr(type(error), "default_directive", None)
+    if isinstance(preferred, Directive):
+        return preferred
     if isinstance(error, Exception):
         return Directive.RESTART
     return Directive.ESCALATE

@@ -146,15 +146,15 @@ class ValueCodec:
 
     def _refusal(self, value: object, error: _Misplaced) -> UnregisteredType:
         top = type(value).__qualname__ if attrs.has(type(value)) else "value"
-        where = top + "".join(reversed(error.segments))
+        where = f" at {top}{''.join(reversed(error.segments))}" if error.segments else ""
         cls = type(error.value)
         if error.registrable:
             return UnregisteredType(
-                f"{qualified_name(cls)} at {where} is not registered in the MessageRegistry; "
+                f"{qualified_name(cls)}{where} is not registered in the MessageRegistry; "
                 f"add it with registry.register({cls.__qualname__})"
             )
         return UnregisteredType(
-            f"{qualified_name(cls)} at {where} is neither a registered attrs class nor a "
+            f"{qualified_name(cls)}{where} is neither a registered attrs class nor a "
             f"plain value ({_PLAIN}); convert it, or wrap it in a registered attrs class"
         )
 

@@ -1,5 +1,53 @@
-"""Persistence test fixtures: the session's real PostgreSQL server and a fresh database per test."""
+"""The journals the persistence tests run against, in one place.
 
-from tests.persistence.postgres_server import postgres_conninfo, postgres_server
+Each entry of :data:`JOURNALS` builds a :data:`JournalFactory` for one test:
+called again with a registry, the factory opens the same store again (a
+process restart). Add a journal here (PostgreSQL, say) and the conformance
+suite and the actor tests run against it too.
+"""
 
-__all__ = ["postgres_conninfo", "postgres_server"]
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from actors.persistence import InMemoryJournal, Journal, MessageRegistry, SqliteJournal
+
+#: Opens the test's store (the same one at every call) with the given registry.
+JournalFactory = Callable[[MessageRegistry], Journal]
+
+
+def memory_journals(request: pytest.FixtureRequest) -> JournalFactory:
+    journal: InMemoryJournal | None = None
+
+    def make(registry: MessageRegistry) -> Journal:
+        nonlocal journal
+        if journal is None:
+            journal = InMemoryJournal(registry=registry)
+        return journal
+
+    return make
+
+
+def sqlite_journals(request: pytest.FixtureRequest) -> JournalFactory:
+    path: Path = request.getfixturevalue("tmp_path") / "journal.db"
+
+    def make(registry: MessageRegistry) -> Journal:
+        return SqliteJournal(path, registry=registry, synchronous="NORMAL")
+
+    return make
+
+
+#: Every journal the suite runs against, by name.
+JOURNALS: dict[str, Callable[[pytest.FixtureRequest], JournalFactory]] = {
+    "memory": memory_journals,
+    "sqlite": sqlite_journals,
+}
+
+
+@pytest.fixture(params=sorted(JOURNALS))
+def journal_factory(request: pytest.FixtureRequest) -> JournalFactory:
+    """Parametrizes a test over every journal in :data:`JOURNALS`."""
+    return JOURNALS[request.param](request)

@@ -98,7 +98,6 @@ def _lists_for_untyped_tuples(value: object) -> object:
         (Echo({"k": (Unregistered(3),)}), "Echo.payload['k'][0]"),
         (Echo(Echo([Unregistered(1)])), "Echo.payload.payload[0]"),
         ([Inner(1), Unregistered(1)], "value[1]"),
-        (Unregistered(1), "Unregistered"),
     ],
 )
 def test_an_unregistered_type_anywhere_is_refused_with_its_place(value: object, where: str) -> None:
@@ -108,6 +107,12 @@ def test_an_unregistered_type_anywhere_is_refused_with_its_place(value: object, 
     )
     with pytest.raises(UnregisteredType, match=f"^{message}"):
         codec().encode(value)
+
+
+def test_an_unregistered_value_itself_is_named_without_a_place() -> None:
+    message = rf"^{re.escape(_tag(Unregistered))} is not registered in the MessageRegistry; "
+    with pytest.raises(UnregisteredType, match=message):
+        codec().encode(Unregistered(1))
 
 
 def test_msgspec_structs_and_other_types_are_refused_too() -> None:

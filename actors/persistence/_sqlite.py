@@ -1,0 +1,400 @@
+"""``SqliteJournal``: the embedded journal, stdlib ``sqlite3`` in one dedicated thread."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import AsyncGenerator, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+from actors.serialization import MessageRegistry, UndecodableValue, ValueCodec
+
+from ._errors import JournalError, PersistenceConflict
+from ._records import (
+    EventRecord,
+    JournalStatistics,
+    SnapshotRecord,
+    StateRecord,
+    check_id,
+    check_number,
+)
+from ._thread import StoreThread
+
+Synchronous = Literal["FULL", "NORMAL", "OFF"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS anyactors_streams (
+    persistence_id TEXT PRIMARY KEY,
+    highest_sequence_number INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS anyactors_events (
+    persistence_id TEXT NOT NULL,
+    sequence_number INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (persistence_id, sequence_number)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS anyactors_snapshots (
+    persistence_id TEXT NOT NULL,
+    sequence_number INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    PRIMARY KEY (persistence_id, sequence_number)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS anyactors_states (
+    persistence_id TEXT PRIMARY KEY,
+    revision INTEGER NOT NULL,
+    payload BLOB NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+class _SqliteStore:
+    """How the dedicated thread opens the file and runs transactions."""
+
+    def __init__(self, path: str, synchronous: Synchronous) -> None:
+        self.path = path
+        self.synchronous = synchronous
+
+    def connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA busy_timeout = 10000")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute(f"PRAGMA synchronous = {self.synchronous}")
+            connection.executescript(SCHEMA)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def begin(self, connection: sqlite3.Connection) -> None:
+        connection.execute("BEGIN IMMEDIATE")
+
+    def commit(self, connection: sqlite3.Connection) -> None:
+        connection.execute("COMMIT")
+
+    def rollback(self, connection: sqlite3.Connection) -> None:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+
+    def close(self, connection: sqlite3.Connection) -> None:
+        connection.close()
+
+
+class SqliteJournal:
+    """The embedded journal: one SQLite file, in WAL mode, written by one dedicated thread.
+
+    ::
+
+        registry = MessageRegistry()
+        registry.register(Deposited, Withdrawn, tag=...)
+        async with ActorSystem("bank", journal=SqliteJournal("bank.db", registry=registry)):
+            ...
+
+    The thread starts on first use and stops when the system using the
+    journal exits (:meth:`close`); a later call starts it again. Concurrent
+    writes from many actors share one transaction (group commit: one sync per
+    batch), and each ``persist`` returns only after its batch has committed.
+    The single-writer rule is kept by the store: ``PRIMARY KEY
+    (persistence_id, sequence_number)`` and a compare-and-set of each id's
+    highest sequence number, in one ``BEGIN IMMEDIATE`` transaction, so it
+    holds between processes sharing the file too.
+
+    Durability (``synchronous``, SQLite's setting of that name, in WAL mode):
+
+    * ``"FULL"`` (the default): every commit is synced to disk before
+      ``persist`` returns; neither a process kill nor a machine crash loses
+      an acknowledged event.
+    * ``"NORMAL"``: commits reach the operating system, not the disk; a
+      process kill loses nothing acknowledged, a machine crash can lose the
+      last commits (the file stays consistent).
+    * ``"OFF"``: no syncs at all; a process kill loses nothing acknowledged,
+      a machine crash can corrupt the file. For tests and scratch data.
+
+    Args:
+        path: the database file (created if missing).
+        registry: the types that events, snapshots and states may hold.
+        synchronous: ``"FULL"``, ``"NORMAL"`` or ``"OFF"`` (see above).
+        max_batch: the most requests one transaction takes.
+        replay_chunk: how many events one read of a replay fetches.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        registry: MessageRegistry,
+        synchronous: Synchronous = "FULL",
+        max_batch: int = 1000,
+        replay_chunk: int = 10_000,
+    ) -> None:
+        if not isinstance(path, str | os.PathLike) or not str(path):
+            raise TypeError(f"path must be a file path such as 'bank.db' (got {path!r})")
+        if not isinstance(registry, MessageRegistry):
+            raise TypeError(
+                f"registry must be an actors.persistence.MessageRegistry (got {registry!r}); "
+                "register the event, snapshot and state classes in one"
+            )
+        if synchronous not in ("FULL", "NORMAL", "OFF"):
+            raise ValueError(f"synchronous must be 'FULL', 'NORMAL' or 'OFF' (got {synchronous!r})")
+        for value, what in ((max_batch, "max_batch"), (replay_chunk, "replay_chunk")):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{what} must be a whole number >= 1 (got {value!r})")
+        self.path = Path(path)
+        self.synchronous: Synchronous = synchronous
+        self._codec = ValueCodec(registry)
+        self._store = _SqliteStore(str(path), synchronous)
+        self._max_batch = max_batch
+        self._replay_chunk = replay_chunk
+        self._thread: StoreThread[sqlite3.Connection] | None = None
+
+    def __repr__(self) -> str:
+        return f"<SqliteJournal {str(self.path)!r} synchronous={self.synchronous}>"
+
+    async def _call(self, operation: Any, *, write: bool) -> Any:
+        thread = self._thread
+        if thread is None:
+            thread = self._thread = StoreThread(
+                self._store, name=f"anyactors journal {self.path.name}", max_batch=self._max_batch
+            )
+        return await thread.call(operation, write=write)
+
+    def statistics(self) -> JournalStatistics:
+        """Transactions committed and the writes they held, since the thread last started."""
+        thread = self._thread
+        if thread is None:
+            return JournalStatistics(transactions=0, writes=0)
+        return JournalStatistics(transactions=thread.transactions, writes=thread.writes)
+
+    async def close(self) -> None:
+        """Finish the queued calls, close the file and end the thread (a later call reopens)."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            await thread.stop()
+
+    # -- events -------------------------------------------------------------------
+
+    async def append(
+        self, persistence_id: str, events: Sequence[object], *, expected_sequence_number: int
+    ) -> None:
+        """See :meth:`Journal.append`."""
+        check_id(persistence_id)
+        check_number(expected_sequence_number, "expected_sequence_number", 0)
+        if not events:
+            return
+        payloads = [self._codec.encode(event) for event in events]
+        await self._call(
+            partial(_append, persistence_id, payloads, expected_sequence_number), write=True
+        )
+
+    async def replay(
+        self, persistence_id: str, *, from_sequence_number: int = 1
+    ) -> AsyncGenerator[EventRecord, None]:
+        """See :meth:`Journal.replay`. Reads ``replay_chunk`` events at a time."""
+        check_id(persistence_id)
+        check_number(from_sequence_number, "from_sequence_number", 1)
+        start = from_sequence_number
+        while True:
+            chunk: list[EventRecord] = await self._call(
+                partial(self._read_events, persistence_id, start), write=False
+            )
+            for record in chunk:
+                yield record
+            if len(chunk) < self._replay_chunk:
+                return
+            start = chunk[-1].sequence_number + 1
+
+    def _read_events(
+        self, persistence_id: str, start: int, connection: sqlite3.Connection
+    ) -> list[EventRecord]:
+        rows = connection.execute(
+            "SELECT sequence_number, payload FROM anyactors_events "
+            "WHERE persistence_id = ? AND sequence_number >= ? "
+            "ORDER BY sequence_number LIMIT ?",
+            (persistence_id, start, self._replay_chunk),
+        ).fetchall()
+        decode = self._codec.decode
+        records = []
+        for number, payload in rows:
+            try:
+                event = decode(payload)
+            except UndecodableValue as error:
+                raise _corrupt(self.path, persistence_id, f"event {number}", error) from None
+            records.append(EventRecord(persistence_id, number, event))
+        return records
+
+    async def highest_sequence_number(self, persistence_id: str) -> int:
+        """See :meth:`Journal.highest_sequence_number`."""
+        check_id(persistence_id)
+        return int(await self._call(partial(_highest, persistence_id), write=False))
+
+    async def delete_events(self, persistence_id: str, *, to_sequence_number: int) -> None:
+        """See :meth:`Journal.delete_events`."""
+        check_id(persistence_id)
+        check_number(to_sequence_number, "to_sequence_number", 0)
+        await self._call(
+            partial(
+                _execute,
+                "DELETE FROM anyactors_events WHERE persistence_id = ? AND sequence_number <= ?",
+                (persistence_id, to_sequence_number),
+            ),
+            write=True,
+        )
+
+    # -- snapshots ----------------------------------------------------------------
+
+    async def save_snapshot(
+        self, persistence_id: str, sequence_number: int, snapshot: object, *, keep: int
+    ) -> None:
+        """See :meth:`Journal.save_snapshot`."""
+        check_id(persistence_id)
+        check_number(sequence_number, "sequence_number", 0)
+        check_number(keep, "keep", 1)
+        payload = self._codec.encode(snapshot)
+        await self._call(
+            partial(_save_snapshot, persistence_id, sequence_number, payload, keep), write=True
+        )
+
+    async def load_snapshot(
+        self, persistence_id: str, *, max_sequence_number: int | None = None
+    ) -> SnapshotRecord | None:
+        """See :meth:`Journal.load_snapshot`."""
+        check_id(persistence_id)
+        limit = (1 << 62) if max_sequence_number is None else max_sequence_number
+        row = await self._call(
+            partial(
+                _fetch_one,
+                "SELECT sequence_number, payload FROM anyactors_snapshots "
+                "WHERE persistence_id = ? AND sequence_number <= ? "
+                "ORDER BY sequence_number DESC LIMIT 1",
+                (persistence_id, limit),
+            ),
+            write=False,
+        )
+        if row is None:
+            return None
+        number, payload = row
+        try:
+            snapshot = self._codec.decode(payload)
+        except UndecodableValue as error:
+            raise _corrupt(self.path, persistence_id, f"snapshot {number}", error) from None
+        return SnapshotRecord(persistence_id, number, snapshot)
+
+    # -- durable state ------------------------------------------------------------
+
+    async def load_state(self, persistence_id: str) -> StateRecord | None:
+        """See :meth:`Journal.load_state`."""
+        check_id(persistence_id)
+        row = await self._call(
+            partial(
+                _fetch_one,
+                "SELECT revision, payload FROM anyactors_states WHERE persistence_id = ?",
+                (persistence_id,),
+            ),
+            write=False,
+        )
+        if row is None:
+            return None
+        revision, payload = row
+        try:
+            state = self._codec.decode(payload)
+        except UndecodableValue as error:
+            raise _corrupt(self.path, persistence_id, f"state revision {revision}", error) from None
+        return StateRecord(persistence_id, revision, state)
+
+    async def upsert_state(self, persistence_id: str, revision: int, state: object) -> None:
+        """See :meth:`Journal.upsert_state`."""
+        check_id(persistence_id)
+        check_number(revision, "revision", 1)
+        payload = self._codec.encode(state)
+        await self._call(partial(_upsert_state, persistence_id, revision, payload), write=True)
+
+
+# -- in the thread ------------------------------------------------------------------
+
+
+def _append(
+    persistence_id: str, payloads: list[bytes], expected: int, connection: sqlite3.Connection
+) -> None:
+    highest = expected + len(payloads)
+    if expected == 0:
+        cursor = connection.execute(
+            "INSERT OR IGNORE INTO anyactors_streams VALUES (?, ?)", (persistence_id, highest)
+        )
+    else:
+        cursor = connection.execute(
+            "UPDATE anyactors_streams SET highest_sequence_number = ? "
+            "WHERE persistence_id = ? AND highest_sequence_number = ?",
+            (highest, persistence_id, expected),
+        )
+    if cursor.rowcount != 1:
+        raise PersistenceConflict(
+            persistence_id, expected, _highest(persistence_id, connection), "an append"
+        )
+    connection.executemany(
+        "INSERT INTO anyactors_events VALUES (?, ?, ?)",
+        [(persistence_id, expected + n, payload) for n, payload in enumerate(payloads, 1)],
+    )
+
+
+def _highest(persistence_id: str, connection: sqlite3.Connection) -> int:
+    row = connection.execute(
+        "SELECT highest_sequence_number FROM anyactors_streams WHERE persistence_id = ?",
+        (persistence_id,),
+    ).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def _save_snapshot(
+    persistence_id: str, number: int, payload: bytes, keep: int, connection: sqlite3.Connection
+) -> None:
+    connection.execute(
+        "INSERT OR REPLACE INTO anyactors_snapshots VALUES (?, ?, ?)",
+        (persistence_id, number, payload),
+    )
+    connection.execute(
+        "DELETE FROM anyactors_snapshots WHERE persistence_id = ? AND sequence_number NOT IN "
+        "(SELECT sequence_number FROM anyactors_snapshots WHERE persistence_id = ? "
+        "ORDER BY sequence_number DESC LIMIT ?)",
+        (persistence_id, persistence_id, keep),
+    )
+
+
+def _upsert_state(
+    persistence_id: str, revision: int, payload: bytes, connection: sqlite3.Connection
+) -> None:
+    if revision == 1:
+        cursor = connection.execute(
+            "INSERT OR IGNORE INTO anyactors_states VALUES (?, 1, ?)", (persistence_id, payload)
+        )
+    else:
+        cursor = connection.execute(
+            "UPDATE anyactors_states SET revision = ?, payload = ? "
+            "WHERE persistence_id = ? AND revision = ?",
+            (revision, payload, persistence_id, revision - 1),
+        )
+    if cursor.rowcount != 1:
+        row = connection.execute(
+            "SELECT revision FROM anyactors_states WHERE persistence_id = ?", (persistence_id,)
+        ).fetchone()
+        actual = 0 if row is None else int(row[0])
+        raise PersistenceConflict(persistence_id, revision - 1, actual, "a state save")
+
+
+def _execute(sql: str, parameters: tuple[object, ...], connection: sqlite3.Connection) -> None:
+    connection.execute(sql, parameters)
+
+
+def _fetch_one(
+    sql: str, parameters: tuple[object, ...], connection: sqlite3.Connection
+) -> tuple[Any, ...] | None:
+    row: tuple[Any, ...] | None = connection.execute(sql, parameters).fetchone()
+    return row
+
+
+def _corrupt(path: Path, persistence_id: str, what: str, error: Exception) -> JournalError:
+    return JournalError(
+        f"the stored {what} of {persistence_id!r} in {str(path)!r} cannot be decoded ({error}); "
+        "restore the file from a backup, or register the type and upcaster it was written with"
+    )

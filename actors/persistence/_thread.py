@@ -1,0 +1,211 @@
+"""One dedicated thread for a blocking store, batching concurrent writes into one transaction.
+
+Callers on any anyio backend submit a request and wait on an ``anyio.Event``;
+the thread takes every request queued at that moment (up to a batch size),
+runs the writes in one transaction (group commit: one sync for the batch),
+then the reads, and wakes the waiters of each event loop with one call. A
+write that raises inside the batch is rolled back with the batch, and then the
+batch is retried one write per transaction, so one bad write never fails the
+others.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
+
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+import anyio.to_thread
+
+from ._errors import JournalError, PersistenceError
+
+logger = logging.getLogger(__name__)
+
+Connection = TypeVar("Connection")
+
+
+class Store(Protocol[Connection]):
+    """What the thread needs of a blocking store: connect, and transactions."""
+
+    def connect(self) -> Connection:
+        """Open a connection (in the thread)."""
+        ...
+
+    def begin(self, connection: Connection) -> None:
+        """Begin a write transaction."""
+        ...
+
+    def commit(self, connection: Connection) -> None:
+        """Commit it (durably, at the store's setting)."""
+        ...
+
+    def rollback(self, connection: Connection) -> None:
+        """Roll it back."""
+        ...
+
+    def close(self, connection: Connection) -> None:
+        """Close the connection."""
+        ...
+
+
+class Request(Generic[Connection]):
+    """One operation waiting for the thread."""
+
+    __slots__ = ("done", "error", "operation", "result", "token", "write")
+
+    def __init__(self, operation: Callable[[Connection], Any], *, write: bool) -> None:
+        self.operation = operation
+        self.write = write
+        self.token = anyio.lowlevel.current_token()
+        self.done = anyio.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+_STOP: Any = object()
+
+
+class StoreThread(Generic[Connection]):
+    """The dedicated thread of one store (started on first use; see the module docstring)."""
+
+    def __init__(self, store: Store[Connection], *, name: str, max_batch: int) -> None:
+        self._store = store
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[Request[Connection]] = queue.SimpleQueue()
+        #: Transactions committed, and the writes they held (group commit: fewer of the first).
+        self.transactions = 0
+        self.writes = 0
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    async def call(self, operation: Callable[[Connection], Any], *, write: bool) -> Any:
+        """Run ``operation(connection)`` in the thread; return its result or raise its error.
+
+        A write returns only after the transaction holding it has committed.
+        Cancelled while waiting, the operation still runs (or has run).
+        """
+        request: Request[Connection] = Request(operation, write=write)
+        self._queue.put(request)
+        await request.done.wait()
+        if request.error is not None:
+            raise request.error
+        return request.result
+
+    async def stop(self) -> None:
+        """Finish every request queued so far, close the connection, end the thread."""
+        self._queue.put(_STOP)
+        await anyio.to_thread.run_sync(self._thread.join)
+
+    # -- in the thread ----------------------------------------------------------
+
+    def _run(self) -> None:
+        connection: Connection | None = None
+        opening_error: JournalError | None = None
+        try:
+            connection = self._store.connect()
+        except Exception as error:
+            opening_error = JournalError(f"cannot open the journal: {error}")
+        try:
+            while True:
+                batch = self._take()
+                stop = batch and batch[-1] is _STOP
+                if stop:
+                    batch.pop()
+                if batch:
+                    if connection is None:
+                        for request in batch:
+                            request.error = opening_error
+                    else:
+                        self._serve(connection, batch)
+                    self._wake(batch)
+                if stop:
+                    return
+        finally:
+            if connection is not None:
+                self._store.close(connection)
+
+    def _take(self) -> list[Request[Connection]]:
+        batch = [self._queue.get()]
+        while len(batch) < self._max_batch and batch[-1] is not _STOP:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def _serve(self, connection: Connection, batch: list[Request[Connection]]) -> None:
+        writes = [request for request in batch if request.write]
+        if writes and not self._transaction(connection, writes) and len(writes) > 1:
+            for request in writes:  # isolate the write that failed the batch
+                self._transaction(connection, [request])
+        for request in batch:
+            if not request.write:
+                try:
+                    request.result = request.operation(connection)
+                except Exception as error:
+                    request.error = _journal_error(error)
+
+    def _transaction(self, connection: Connection, writes: list[Request[Connection]]) -> bool:
+        """Run ``writes`` in one transaction; ``False`` if it was rolled back."""
+        try:
+            self._store.begin(connection)
+        except Exception as error:
+            for request in writes:
+                request.error = _journal_error(error)
+            return True
+        for request in writes:
+            request.error = None
+            try:
+                request.result = request.operation(connection)
+            except PersistenceError as error:  # refused before writing anything
+                request.error = error
+            except Exception as error:
+                request.error = _journal_error(error)
+                self._rollback(connection)
+                return False
+        try:
+            self._store.commit(connection)
+        except Exception as error:
+            self._rollback(connection)
+            for request in writes:
+                request.error = _journal_error(error)
+        else:
+            self.transactions += 1
+            self.writes += len(writes)
+        return True
+
+    def _rollback(self, connection: Connection) -> None:
+        try:
+            self._store.rollback(connection)
+        except Exception:
+            logger.exception("rolling back a journal transaction failed")
+
+    @staticmethod
+    def _wake(batch: list[Request[Connection]]) -> None:
+        by_loop: defaultdict[object, list[anyio.Event]] = defaultdict(list)
+        for request in batch:
+            by_loop[request.token].append(request.done)
+        for token, events in by_loop.items():
+            try:
+                anyio.from_thread.run_sync(_set_all, events, token=token)  # type: ignore[arg-type]
+            except Exception:  # that event loop has ended: nobody waits any more
+                logger.debug("a journal caller's event loop has ended", exc_info=True)
+
+
+def _set_all(events: list[anyio.Event]) -> None:
+    for event in events:
+        event.set()
+
+
+def _journal_error(error: Exception) -> BaseException:
+    if isinstance(error, PersistenceError | TypeError | ValueError) and not isinstance(
+        error, OSError
+    ):
+        return error
+    return JournalError(f"the journal failed: {type(error).__name__}: {error}")

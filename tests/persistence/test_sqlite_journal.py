@@ -1,0 +1,126 @@
+"""What only the SQLite journal has: group commit, its file, corrupt rows, bad settings."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import aclosing
+from pathlib import Path
+
+import anyio
+import anyio.lowlevel
+import anyio.to_thread
+import pytest
+
+from actors.persistence import JournalError, SqliteJournal
+from tests.persistence.events import Added, Total, registry
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_concurrent_appends_share_one_transaction(tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "j.db", registry=registry())
+    try:
+        await journal.append("warm", [Added(0)], expected_sequence_number=0)
+        entered = threading.Event()
+        gate = threading.Event()
+
+        def hold(connection: object) -> None:
+            entered.set()
+            gate.wait(10)
+
+        before = journal.statistics()
+        async with anyio.create_task_group() as group:
+            group.start_soon(lambda: journal._call(hold, write=False))
+            await anyio.to_thread.run_sync(entered.wait, 10)  # the thread is held at the gate
+            queued = [anyio.Event() for _ in range(200)]
+            for index in range(200):
+                group.start_soon(_append, journal, f"id-{index}", index, queued[index])
+            for event in queued:
+                await event.wait()
+            gate.set()
+        after = journal.statistics()
+        assert after.writes - before.writes == 200
+        assert after.transactions - before.transactions == 1
+        assert await journal.highest_sequence_number("id-199") == 1
+    finally:
+        await journal.close()
+
+
+async def _append(
+    journal: SqliteJournal, persistence_id: str, value: int, started: anyio.Event
+) -> None:
+    started.set()  # append() queues its request before its first await
+    await journal.append(persistence_id, [Added(value)], expected_sequence_number=0)
+
+
+async def test_a_corrupt_row_is_an_error_naming_the_id_and_the_sequence_number(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "j.db"
+    journal = SqliteJournal(path, registry=registry())
+    try:
+        await journal.append("ada", [Added(1), Added(2)], expected_sequence_number=0)
+        await journal.upsert_state("bob", 1, Total(1))
+        await journal.close()
+        with sqlite3.connect(path) as raw:
+            raw.execute("UPDATE anyactors_events SET payload = x'c1' WHERE sequence_number = 2")
+            raw.execute("UPDATE anyactors_states SET payload = x'92' WHERE persistence_id = 'bob'")
+        raw.close()
+        with pytest.raises(
+            JournalError,
+            match=r"^the stored event 2 of 'ada' in '.*j\.db' cannot be decoded \(malformed value: .*\); restore the file",
+        ):
+            await _replay_all(journal, "ada")
+        with pytest.raises(
+            JournalError,
+            match=r"^the stored state revision 1 of 'bob' in '.*j\.db' cannot be decoded",
+        ):
+            await journal.load_state("bob")
+    finally:
+        await journal.close()
+
+
+async def _replay_all(journal: SqliteJournal, persistence_id: str) -> None:
+    async with aclosing(journal.replay(persistence_id)) as records:
+        async for _ in records:
+            pass
+
+
+async def test_an_unopenable_file_fails_every_call_with_a_journal_error(tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "missing-directory" / "j.db", registry=registry())
+    try:
+        with pytest.raises(
+            JournalError, match=r"^cannot open the journal: unable to open database file$"
+        ):
+            await journal.highest_sequence_number("a")
+    finally:
+        await journal.close()
+
+
+def test_bad_settings_are_refused_where_they_are_made(tmp_path: Path) -> None:
+    with pytest.raises(
+        ValueError, match=r"^synchronous must be 'FULL', 'NORMAL' or 'OFF' \(got 'SOMETIMES'\)$"
+    ):
+        SqliteJournal(tmp_path / "j.db", registry=registry(), synchronous="SOMETIMES")  # type: ignore[arg-type]
+    with pytest.raises(
+        TypeError, match=r"^registry must be an actors\.persistence\.MessageRegistry \(got None\)"
+    ):
+        SqliteJournal(tmp_path / "j.db", registry=None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^max_batch must be a whole number >= 1 \(got 0\)$"):
+        SqliteJournal(tmp_path / "j.db", registry=registry(), max_batch=0)
+
+
+async def test_the_file_is_in_wal_mode_with_the_durability_asked_for(tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "j.db", registry=registry())
+    try:
+        modes = await journal._call(
+            lambda c: (
+                c.execute("PRAGMA journal_mode").fetchone()[0],
+                c.execute("PRAGMA synchronous").fetchone()[0],
+            ),
+            write=False,
+        )
+        assert modes == ("wal", 2)  # 2 is FULL
+    finally:
+        await journal.close()
