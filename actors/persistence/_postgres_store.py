@@ -85,6 +85,9 @@ class PostgresStore:
             open=False,
             timeout=connect_timeout,
             configure=self._configure,
+            # A ping on checkout: after a server restart the first write then
+            # gets a fresh connection instead of failing on a dead one.
+            check=psycopg_pool.ConnectionPool.check_connection,
             kwargs={"connect_timeout": max(1, round(connect_timeout))},
             name="anyactors-journal",
         )
@@ -193,20 +196,20 @@ class PostgresStore:
                     this_round.append((index, write))
             self._insert_round(connection, this_round, outcome)
             pending = later
-        # A write must follow its predecessor: no gap, ever.
-        followers = [
-            (index, write) for index, write in appends if outcome[index] and write.expected > 0
-        ]
+        # The primary key refuses a number taken; this refuses the rest of
+        # "expected is not the highest": a predecessor missing (a gap) or
+        # numbers past ``expected`` stored once and deleted since.
+        followers = [(index, write) for index, write in appends if outcome[index]]
         if not followers:
             return
         missing = connection.execute(
             sql.SQL(
                 "SELECT w.persistence_id, w.expected"
                 " FROM unnest(%s::text[], %s::bigint[]) AS w (persistence_id, expected)"
-                " WHERE NOT EXISTS (SELECT 1 FROM {} e WHERE e.persistence_id ="
-                " w.persistence_id AND e.sequence_number = w.expected)"
-                " AND NOT EXISTS (SELECT 1 FROM {} d WHERE d.persistence_id ="
-                " w.persistence_id AND d.deleted_to >= w.expected)"
+                " LEFT JOIN {1} d ON d.persistence_id = w.persistence_id"
+                " WHERE d.deleted_to > w.expected OR (w.expected > 0"
+                " AND coalesce(d.deleted_to, 0) < w.expected AND NOT EXISTS (SELECT 1 FROM {0} e"
+                " WHERE e.persistence_id = w.persistence_id AND e.sequence_number = w.expected))"
             ).format(self.events, self.deletions),
             (
                 [write.persistence_id for _, write in followers],
@@ -305,17 +308,15 @@ class PostgresStore:
 
     # -- reads and deletes ----------------------------------------------------
 
-    def replay(
-        self, persistence_id: str, from_sequence_number: int, to_sequence_number: int
-    ) -> list[tuple[int, bytes]]:
-        """The rows of ``persistence_id`` in ``from .. to`` (inclusive), in order."""
+    def replay_after(self, persistence_id: str, after: int, limit: int) -> list[tuple[int, bytes]]:
+        """At most ``limit`` rows of ``persistence_id`` numbered above ``after``, in order."""
         with self.pool.connection() as connection:
             rows = connection.execute(
                 sql.SQL(
                     "SELECT sequence_number, payload FROM {} WHERE persistence_id = %s"
-                    " AND sequence_number BETWEEN %s AND %s ORDER BY sequence_number"
+                    " AND sequence_number > %s ORDER BY sequence_number LIMIT %s"
                 ).format(self.events),
-                (persistence_id, from_sequence_number, to_sequence_number),
+                (persistence_id, after, limit),
                 binary=True,
             ).fetchall()
         return [(_int(sequence), _bytes(payload)) for sequence, payload in rows]
@@ -352,15 +353,15 @@ class PostgresStore:
                 (persistence_id, sequence_number),
             )
 
-    def load_snapshot(self, persistence_id: str) -> tuple[int, bytes] | None:
-        """The latest snapshot of ``persistence_id`` as ``(sequence_number, payload)``."""
+    def load_snapshot(self, persistence_id: str, limit: int) -> tuple[int, bytes] | None:
+        """The latest snapshot at or below ``limit`` as ``(sequence_number, payload)``."""
         with self.pool.connection() as connection:
             row = connection.execute(
                 sql.SQL(
                     "SELECT sequence_number, payload FROM {} WHERE persistence_id = %s"
-                    " ORDER BY sequence_number DESC LIMIT 1"
+                    " AND sequence_number <= %s ORDER BY sequence_number DESC LIMIT 1"
                 ).format(self.snapshots),
-                (persistence_id,),
+                (persistence_id, limit),
             ).fetchone()
         return None if row is None else (_int(row[0]), _bytes(row[1]))
 

@@ -44,9 +44,9 @@ def test_a_losing_write_in_a_batch_leaves_no_row_and_the_others_commit(
         ]
     )
     assert outcome == [True, False, False, False, True]
-    assert store.replay("a", 1, 100) == [(1, b"a1"), (2, b"a2"), (3, b"a3")]
-    assert store.replay("b", 1, 100) == [(1, b"b1")]
-    assert store.replay("c", 1, 100) == []
+    assert store.replay_after("a", 0, 100) == [(1, b"a1"), (2, b"a2"), (3, b"a3")]
+    assert store.replay_after("b", 0, 100) == [(1, b"b1")]
+    assert store.replay_after("c", 0, 100) == []
 
 
 def test_concurrent_batches_from_many_threads_have_one_winner_per_key(
@@ -64,7 +64,7 @@ def test_concurrent_batches_from_many_threads_have_one_winner_per_key(
         outcomes = list(pool.map(contend, range(16)))
     assert sum(map(sum, outcomes)) == 10  # exactly one winner for each id
     for number in range(10):
-        rows = store.replay(f"id-{number}", 1, 100)
+        rows = store.replay_after(f"id-{number}", 0, 100)
         assert [sequence for sequence, _ in rows] == [1, 2]
         assert rows[1][1] == b"second"
 
