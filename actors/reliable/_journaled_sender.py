@@ -15,6 +15,7 @@ protocol).
 from __future__ import annotations
 
 import logging
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 from actors import ActorRef
@@ -75,6 +76,7 @@ class JournaledSender(ReliableSender):
 
     async def _recover(self) -> None:
         """Rebuild the outbox from the journal: every unconfirmed payload waits, in order."""
+        from actors.persistence import PersistenceError  # noqa: PLC0415
         accepted = confirmed = 0
         queued: dict[int, Any] = {}
         start = 1
@@ -85,15 +87,23 @@ class JournaledSender(ReliableSender):
             queued = {confirmed + 1 + index: p for index, p in enumerate(folded.unconfirmed)}
             start = self.snapshot_seq = snapshot.sequence_number
             start += 1
-        async for record in self.journal.replay(self.persistence_id, from_sequence_number=start):
-            match record.event:
-                case MessageQueued(seq, payload):
-                    accepted = seq
-                    queued[seq] = payload
-                case MessagesConfirmed(seq):
-                    for done in range(confirmed + 1, seq + 1):
-                        queued.pop(done, None)
-                    confirmed = max(confirmed, seq)
+        records = self.journal.replay(self.persistence_id, from_sequence_number=start)
+        async with aclosing(records):
+            async for record in records:
+                match record.event:
+                    case MessageQueued(seq, payload):
+                        accepted = seq
+                        queued[seq] = payload
+                    case MessagesConfirmed(seq):
+                        for done in range(confirmed + 1, seq + 1):
+                            queued.pop(done, None)
+                        confirmed = max(confirmed, seq)
+                    case other:
+                        raise PersistenceError(
+                            f"{self.persistence_id!r} #{record.sequence_number} holds a "
+                            f"{type(other).__name__}, not a sender's record; give each "
+                            "producer_id to one sender only"
+                        )
         self.journal_seq = await self.journal.highest_sequence_number(self.persistence_id)
         self.accepted = accepted
         self.stored_confirmed = confirmed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
@@ -227,9 +228,7 @@ class IdempotentReceiver(Actor):
 
     async def _recover(self) -> None:
         """Rebuild the window (and, through ``apply``, the state) from the journal."""
-        from actors.persistence import PersistenceError  # noqa: PLC0415
-
-        from ._records import DedupSnapshot, DeliveryHandled  # noqa: PLC0415
+        from ._records import DedupSnapshot  # noqa: PLC0415
 
         window = self.dedup
         journal, persistence_id = window.journal, window.persistence_id
@@ -244,27 +243,36 @@ class IdempotentReceiver(Actor):
             self.restore(folded.state)
             start = found.sequence_number + 1
             self._snapshot_seq = found.sequence_number
-        async for record in journal.replay(persistence_id, from_sequence_number=start):
-            mark = record.event
-            if not isinstance(mark, DeliveryHandled):
-                raise PersistenceError(
-                    f"{persistence_id!r} #{record.sequence_number} holds a "
-                    f"{type(mark).__name__}, not a DeliveryHandled mark; give the DedupWindow "
-                    "a persistence_id of its own"
-                )
-            window.last[mark.producer_id] = max(window.last.get(mark.producer_id, 0), mark.seq)
-            for event in mark.events:
-                self._records_events = True
-                try:
-                    self.apply(event)
-                except Exception as error:
-                    raise PersistenceError(
-                        f"{type(self).__name__}.apply raised {type(error).__name__} on an event "
-                        f"of {persistence_id!r} #{record.sequence_number} during recovery; "
-                        "fix apply (nothing is skipped)"
-                    ) from error
+        records = journal.replay(persistence_id, from_sequence_number=start)
+        async with aclosing(records):
+            async for record in records:
+                self._recover_mark(persistence_id, record.sequence_number, record.event)
         self._journal_seq = await journal.highest_sequence_number(persistence_id)
         self._recovered = True
+
+    def _recover_mark(self, persistence_id: str, sequence_number: int, mark: object) -> None:
+        from actors.persistence import PersistenceError  # noqa: PLC0415
+
+        from ._records import DeliveryHandled  # noqa: PLC0415
+
+        window = self.dedup
+        if not isinstance(mark, DeliveryHandled):
+            raise PersistenceError(
+                f"{persistence_id!r} #{sequence_number} holds a "
+                f"{type(mark).__name__}, not a DeliveryHandled mark; give the DedupWindow "
+                "a persistence_id of its own"
+            )
+        window.last[mark.producer_id] = max(window.last.get(mark.producer_id, 0), mark.seq)
+        for event in mark.events:
+            self._records_events = True
+            try:
+                self.apply(event)
+            except Exception as error:
+                raise PersistenceError(
+                    f"{type(self).__name__}.apply raised {type(error).__name__} on an event "
+                    f"of {persistence_id!r} #{sequence_number} during recovery; "
+                    "fix apply (nothing is skipped)"
+                ) from error
 
     async def _snapshot(self) -> None:
         from actors.persistence import PersistenceError  # noqa: PLC0415

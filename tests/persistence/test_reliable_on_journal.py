@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from contextlib import aclosing
+from pathlib import Path
 
 import pytest
 
@@ -47,11 +48,18 @@ async def _run_to_the_end(anyio_backend: str, journal: list[str]) -> tuple[int, 
     return recovered, booked
 
 
-async def test_a_killed_process_loses_nothing_and_books_each_order_once_on_postgres(
-    anyio_backend: str, postgres_conninfo: str
+@pytest.fixture(params=["postgres", "sqlite"])
+def journal_arguments(request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
+    """The child's journal: a fresh PostgreSQL database, or a SQLite file."""
+    if request.param == "postgres":
+        return ["--postgres", request.getfixturevalue("postgres_conninfo")]
+    return ["--sqlite", str(tmp_path / "journal.db")]
+
+
+async def test_a_killed_process_loses_nothing_and_books_each_order_once(
+    anyio_backend: str, journal_arguments: list[str]
 ) -> None:
-    journal = ["--postgres", postgres_conninfo]
-    acknowledged = await _run_and_kill(anyio_backend, journal)
-    recovered, booked = await _run_to_the_end(anyio_backend, journal)
+    acknowledged = await _run_and_kill(anyio_backend, journal_arguments)
+    recovered, booked = await _run_to_the_end(anyio_backend, journal_arguments)
     assert recovered >= acknowledged  # every acknowledged order was in the journal
     assert booked == list(range(1, COUNT + 1))
