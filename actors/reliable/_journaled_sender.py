@@ -77,6 +77,7 @@ class JournaledSender(ReliableSender):
     async def _recover(self) -> None:
         """Rebuild the outbox from the journal: every unconfirmed payload waits, in order."""
         from actors.persistence import PersistenceError  # noqa: PLC0415
+
         accepted = confirmed = 0
         queued: dict[int, Any] = {}
         start = 1
