@@ -1,18 +1,23 @@
-"""A bank as a supervision tree: the anyactors showcase (``make demo``).
+"""A bank as a supervision tree with persistent accounts: the anyactors showcase (``make demo``).
 
 ``Bank`` is a ``Supervisor`` that declares two accounts and an auditor as its
 children. Money moves only by message: deposits, withdrawals, and transfers in
-which one account tells the other to credit the amount. The bank's
-``OneForOne`` strategy has a ``decider``:
+which one account tells the other to credit the amount. Accounts are
+event-sourced (``actors.persistence``): each posting is persisted to a SQLite
+journal before it is acknowledged, and an account recovers its balance from
+the journal whenever it starts. The bank's ``OneForOne`` strategy has a
+``decider``:
 
 * ``InsufficientFunds`` is a business error: ``RESUME`` keeps the account's
   state, and the caller of ``ask`` still gets the exception;
-* anything else is a crash: ``RESTART`` builds a fresh account (its balance
-  back to the opening balance) under the same ref, while the other accounts
+* anything else is a crash: ``RESTART`` builds a fresh account under the same
+  ref, which recovers its balance from the journal, while the other accounts
   keep going.
 
 The auditor counts every posting through ``system.event_stream``, and a
 dead-letter listener counts the money sent to an account after it was closed.
+At the end the bank closes (the whole actor system exits) and reopens on the
+same journal file, and every account is back with what it held.
 
 Run it with ``python examples/bank.py [--backend trio]``. With ``--observer``
 (``make demo OBSERVER=1``) it serves the live observer page (``actors.observer``,
@@ -25,13 +30,16 @@ with Ctrl+C.
 from __future__ import annotations
 
 import argparse
+import tempfile
 from collections.abc import Sequence
 from functools import partial
+from pathlib import Path
 
 import anyio
 from attrs import frozen
 
 from actors import Actor, ActorRef, ActorSystem, DeadLetter, Supervisor
+from actors.persistence import EventSourcedActor, MessageRegistry, SqliteJournal
 from supervision import Directive, OneForOne, child
 
 
@@ -58,11 +66,18 @@ class Report:
 
 @frozen(kw_only=True)
 class Posted:
-    """Event: an account's balance changed by ``amount``."""
+    """Event: an account's balance changed by ``amount``; stored, then published."""
 
     account: str
     amount: int
     balance: int
+
+
+def bank_registry() -> MessageRegistry:
+    """The types the journal stores, under stable names (a class may be renamed later)."""
+    registry = MessageRegistry()
+    registry.register(Posted, tag="bank.Posted")
+    return registry
 
 
 class InsufficientFundsError(Exception):
@@ -76,26 +91,38 @@ def bank_decider(error: BaseException) -> Directive:
     return Directive.RESTART if isinstance(error, Exception) else Directive.ESCALATE
 
 
-class Account(Actor):
+class Account(EventSourcedActor):
+    """An account whose balance is the sum of its persisted postings.
+
+    Its persistence id is its path (``/user/bank/ada``), so the account of
+    that name finds its postings after a restart, and in the next run.
+    """
+
     def __init__(self, opening_balance: int) -> None:
         self.balance = opening_balance
 
-    def _post(self, amount: int) -> int:
+    def apply(self, event: object) -> None:
+        if isinstance(event, Posted):
+            self.balance = event.balance
+
+    async def _post(self, amount: int) -> int:
         if self.balance + amount < 0:
             raise InsufficientFundsError(
                 f"{self.context.self_ref.name} has {self.balance}, cannot pay {-amount}"
             )
-        self.balance += amount
-        event = Posted(account=self.context.self_ref.name, amount=amount, balance=self.balance)
+        event = Posted(
+            account=self.context.self_ref.name, amount=amount, balance=self.balance + amount
+        )
+        await self.persist(event)  # stored before anyone hears of it
         self.context.system.event_stream.publish(event)
         return self.balance
 
-    def receive(self, message: object) -> int:
+    async def receive(self, message: object) -> int:
         match message:
             case Deposit(amount):
-                return self._post(amount)
+                return await self._post(amount)
             case Transfer(amount, to):
-                balance = self._post(-amount)
+                balance = await self._post(-amount)
                 to.tell(Deposit(amount))
                 return balance
             case Report():
@@ -148,7 +175,14 @@ class DeadLetterCounter(Actor):
 
 async def main(*, observer_port: int | None = None) -> None:
     """Tell the bank's story; with ``observer_port``, serve the observer and keep going."""
-    async with ActorSystem("bank") as system:
+    with tempfile.TemporaryDirectory() as directory:
+        await tell_the_story(Path(directory) / "bank.db", observer_port=observer_port)
+
+
+async def tell_the_story(path: Path, *, observer_port: int | None) -> None:
+    """The story, on a fresh journal file at ``path``."""
+    journal = SqliteJournal(path, registry=bank_registry())
+    async with ActorSystem("bank", journal=journal) as system:
         if observer_port is not None:
             await start_observer(system, port=observer_port)
         bank = system.spawn(Bank, name="bank")
@@ -179,7 +213,7 @@ async def main(*, observer_port: int | None = None) -> None:
             print(f"ada crashed ({error}); the bank restarts her alone")
         await bob.ask(Deposit(5))  # bob keeps going meanwhile
         assert system.lookup("bank/ada") == ada  # a restart keeps the ref
-        await balances("after the restart (ada back to her opening balance, bob untouched)")
+        await balances("after ada's restart (her balance recovered) and bob's deposit of 5")
 
         await system.stop(bob)
         print("bob's account is closed")
@@ -190,6 +224,16 @@ async def main(*, observer_port: int | None = None) -> None:
         print(f"dead letters by type: {by_type}")
         if observer_port is not None:
             await keep_busy(ada)
+    print(f"the bank closes; its journal {path.name} keeps every posting")
+
+    reopened = SqliteJournal(path, registry=bank_registry())
+    async with ActorSystem("bank", journal=reopened) as system:
+        accounts = await system.spawn(Bank, name="bank").ask(Report())
+        ada, bob = accounts["ada"], accounts["bob"]
+        print(
+            f"the bank reopens from {path.name}: "
+            f"ada={await ada.ask(Report())} bob={await bob.ask(Report())}"
+        )
 
 
 async def start_observer(system: ActorSystem, *, port: int) -> None:
