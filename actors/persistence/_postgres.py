@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import anyio
@@ -166,6 +167,8 @@ class PostgresJournal:
         self._replay_chunk = replay_chunk
         self._codec = ValueCodec(registry)
         self._store: PostgresStore | None = None
+        #: Reads the next chunk of a replay while the current one is decoded.
+        self._reader: ThreadPoolExecutor | None = None
         self._writes: GroupCommit[Write, bool] | None = None
         self._open_lock: anyio.Lock | None = None
 
@@ -207,6 +210,7 @@ class PostgresJournal:
         self._writes = GroupCommit(
             store.commit_batch, max_batch=self._max_batch, translate=_journal_error
         )
+        self._reader = ThreadPoolExecutor(self._pool_size, thread_name_prefix="anyactors-replay")
         self._store = store
 
     async def _call(self, function: Callable[..., _ResultT], *args: object) -> _ResultT:
@@ -225,9 +229,12 @@ class PostgresJournal:
     async def close(self) -> None:
         """Close the connection pool; a later call opens a new one. Idempotent; shielded."""
         store, self._store, self._writes = self._store, None, None
+        reader, self._reader = self._reader, None
         self._open_lock = None  # the next open may be on another event loop
-        if store is not None:
-            with anyio.CancelScope(shield=True):
+        with anyio.CancelScope(shield=True):
+            if reader is not None:
+                await anyio.to_thread.run_sync(reader.shutdown)  # waits for a prefetch
+            if store is not None:
                 await anyio.to_thread.run_sync(store.close)
 
     # -- events ---------------------------------------------------------------
@@ -252,20 +259,32 @@ class PostgresJournal:
     async def replay(
         self, persistence_id: str, *, from_sequence_number: int = 1
     ) -> AsyncGenerator[EventRecord, None]:
-        """See :meth:`Journal.replay`. Reads ``replay_chunk`` events at a time."""
+        """See :meth:`Journal.replay`. Reads ``replay_chunk`` events at a time.
+
+        The next chunk is read in a worker thread while this one is decoded
+        and handed out, so a long recovery waits on the server only once.
+        """
         check_id(persistence_id)
         check_number(from_sequence_number, "from_sequence_number", 1)
         store, _ = await self._ready()
-        after = from_sequence_number - 1
+        reader = self._reader
+        assert reader is not None
         chunk = self._replay_chunk
-        while True:
-            rows = await self._call(store.replay_after, persistence_id, after, chunk)
+        decode = self._codec.decode
+        pending: Future[list[tuple[int, bytes]]] | None = reader.submit(
+            store.replay_after, persistence_id, from_sequence_number - 1, chunk
+        )
+        while pending is not None:
+            rows = await self._call(pending.result)
+            pending = None
+            if len(rows) == chunk:
+                pending = reader.submit(store.replay_after, persistence_id, rows[-1][0], chunk)
             for sequence_number, payload in rows:
-                event = self._decode(payload, persistence_id, f"event {sequence_number}")
+                try:
+                    event = decode(payload)
+                except UndecodableValue as error:
+                    raise self._corrupt(persistence_id, f"event {sequence_number}", error) from None
                 yield EventRecord(persistence_id, sequence_number, event)
-            if len(rows) < chunk:
-                return
-            after = rows[-1][0]
 
     async def highest_sequence_number(self, persistence_id: str) -> int:
         """See :meth:`Journal.highest_sequence_number`."""
@@ -284,11 +303,14 @@ class PostgresJournal:
         try:
             return self._codec.decode(payload)
         except UndecodableValue as error:
-            raise JournalError(
-                f"the stored {what} of {persistence_id!r} in PostgreSQL "
-                f"({self._table_prefix}* tables) cannot be decoded ({error}); restore it from "
-                "a backup, or register the type and upcaster it was written with"
-            ) from None
+            raise self._corrupt(persistence_id, what, error) from None
+
+    def _corrupt(self, persistence_id: str, what: str, error: Exception) -> JournalError:
+        return JournalError(
+            f"the stored {what} of {persistence_id!r} in PostgreSQL "
+            f"({self._table_prefix}* tables) cannot be decoded ({error}); restore it from "
+            "a backup, or register the type and upcaster it was written with"
+        )
 
     # -- snapshots ------------------------------------------------------------
 
