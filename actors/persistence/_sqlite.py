@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 from actors.serialization import MessageRegistry, UndecodableValue, ValueCodec
 
-from ._errors import JournalError, PersistenceConflict
 from ._records import (
     EventRecord,
     JournalStatistics,
@@ -20,33 +19,19 @@ from ._records import (
     check_id,
     check_number,
 )
+from ._sqlite_operations import (
+    SCHEMA,
+    append_events,
+    corrupt,
+    execute,
+    fetch_one,
+    highest,
+    save_snapshot,
+    upsert_state,
+)
 from ._thread import StoreThread
 
 Synchronous = Literal["FULL", "NORMAL", "OFF"]
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS anyactors_streams (
-    persistence_id TEXT PRIMARY KEY,
-    highest_sequence_number INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS anyactors_events (
-    persistence_id TEXT NOT NULL,
-    sequence_number INTEGER NOT NULL,
-    payload BLOB NOT NULL,
-    PRIMARY KEY (persistence_id, sequence_number)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS anyactors_snapshots (
-    persistence_id TEXT NOT NULL,
-    sequence_number INTEGER NOT NULL,
-    payload BLOB NOT NULL,
-    PRIMARY KEY (persistence_id, sequence_number)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS anyactors_states (
-    persistence_id TEXT PRIMARY KEY,
-    revision INTEGER NOT NULL,
-    payload BLOB NOT NULL
-) WITHOUT ROWID;
-"""
 
 
 class _SqliteStore:
@@ -152,13 +137,16 @@ class SqliteJournal:
     def __repr__(self) -> str:
         return f"<SqliteJournal {str(self.path)!r} synchronous={self.synchronous}>"
 
-    async def _call(self, operation: Any, *, write: bool) -> Any:
+    def _running_thread(self) -> StoreThread[sqlite3.Connection]:
         thread = self._thread
         if thread is None:
             thread = self._thread = StoreThread(
                 self._store, name=f"anyactors journal {self.path.name}", max_batch=self._max_batch
             )
-        return await thread.call(operation, write=write)
+        return thread
+
+    async def _call(self, operation: Any, *, write: bool) -> Any:
+        return await self._running_thread().call(operation, write=write)
 
     def statistics(self) -> JournalStatistics:
         """Transactions committed and the writes they held, since the thread last started."""
@@ -185,7 +173,7 @@ class SqliteJournal:
             return
         payloads = [self._codec.encode(event) for event in events]
         await self._call(
-            partial(_append, persistence_id, payloads, expected_sequence_number), write=True
+            partial(append_events, persistence_id, payloads, expected_sequence_number), write=True
         )
 
     async def replay(
@@ -194,16 +182,22 @@ class SqliteJournal:
         """See :meth:`Journal.replay`. Reads ``replay_chunk`` events at a time."""
         check_id(persistence_id)
         check_number(from_sequence_number, "from_sequence_number", 1)
-        start = from_sequence_number
+        thread = self._running_thread()
+        pending = thread.submit(
+            partial(self._read_events, persistence_id, from_sequence_number), write=False
+        )
         while True:
-            chunk: list[EventRecord] = await self._call(
-                partial(self._read_events, persistence_id, start), write=False
-            )
+            chunk: list[EventRecord] = await thread.result(pending)
+            full = len(chunk) == self._replay_chunk
+            if full:  # read the next chunk while this one is applied
+                start = chunk[-1].sequence_number + 1
+                pending = thread.submit(
+                    partial(self._read_events, persistence_id, start), write=False
+                )
             for record in chunk:
                 yield record
-            if len(chunk) < self._replay_chunk:
+            if not full:
                 return
-            start = chunk[-1].sequence_number + 1
 
     def _read_events(
         self, persistence_id: str, start: int, connection: sqlite3.Connection
@@ -220,14 +214,14 @@ class SqliteJournal:
             try:
                 event = decode(payload)
             except UndecodableValue as error:
-                raise _corrupt(self.path, persistence_id, f"event {number}", error) from None
+                raise corrupt(self.path, persistence_id, f"event {number}", error) from None
             records.append(EventRecord(persistence_id, number, event))
         return records
 
     async def highest_sequence_number(self, persistence_id: str) -> int:
         """See :meth:`Journal.highest_sequence_number`."""
         check_id(persistence_id)
-        return int(await self._call(partial(_highest, persistence_id), write=False))
+        return int(await self._call(partial(highest, persistence_id), write=False))
 
     async def delete_events(self, persistence_id: str, *, to_sequence_number: int) -> None:
         """See :meth:`Journal.delete_events`."""
@@ -235,7 +229,7 @@ class SqliteJournal:
         check_number(to_sequence_number, "to_sequence_number", 0)
         await self._call(
             partial(
-                _execute,
+                execute,
                 "DELETE FROM anyactors_events WHERE persistence_id = ? AND sequence_number <= ?",
                 (persistence_id, to_sequence_number),
             ),
@@ -253,7 +247,7 @@ class SqliteJournal:
         check_number(keep, "keep", 1)
         payload = self._codec.encode(snapshot)
         await self._call(
-            partial(_save_snapshot, persistence_id, sequence_number, payload, keep), write=True
+            partial(save_snapshot, persistence_id, sequence_number, payload, keep), write=True
         )
 
     async def load_snapshot(
@@ -264,7 +258,7 @@ class SqliteJournal:
         limit = (1 << 62) if max_sequence_number is None else max_sequence_number
         row = await self._call(
             partial(
-                _fetch_one,
+                fetch_one,
                 "SELECT sequence_number, payload FROM anyactors_snapshots "
                 "WHERE persistence_id = ? AND sequence_number <= ? "
                 "ORDER BY sequence_number DESC LIMIT 1",
@@ -278,7 +272,7 @@ class SqliteJournal:
         try:
             snapshot = self._codec.decode(payload)
         except UndecodableValue as error:
-            raise _corrupt(self.path, persistence_id, f"snapshot {number}", error) from None
+            raise corrupt(self.path, persistence_id, f"snapshot {number}", error) from None
         return SnapshotRecord(persistence_id, number, snapshot)
 
     # -- durable state ------------------------------------------------------------
@@ -288,7 +282,7 @@ class SqliteJournal:
         check_id(persistence_id)
         row = await self._call(
             partial(
-                _fetch_one,
+                fetch_one,
                 "SELECT revision, payload FROM anyactors_states WHERE persistence_id = ?",
                 (persistence_id,),
             ),
@@ -300,7 +294,7 @@ class SqliteJournal:
         try:
             state = self._codec.decode(payload)
         except UndecodableValue as error:
-            raise _corrupt(self.path, persistence_id, f"state revision {revision}", error) from None
+            raise corrupt(self.path, persistence_id, f"state revision {revision}", error) from None
         return StateRecord(persistence_id, revision, state)
 
     async def upsert_state(self, persistence_id: str, revision: int, state: object) -> None:
@@ -308,93 +302,4 @@ class SqliteJournal:
         check_id(persistence_id)
         check_number(revision, "revision", 1)
         payload = self._codec.encode(state)
-        await self._call(partial(_upsert_state, persistence_id, revision, payload), write=True)
-
-
-# -- in the thread ------------------------------------------------------------------
-
-
-def _append(
-    persistence_id: str, payloads: list[bytes], expected: int, connection: sqlite3.Connection
-) -> None:
-    highest = expected + len(payloads)
-    if expected == 0:
-        cursor = connection.execute(
-            "INSERT OR IGNORE INTO anyactors_streams VALUES (?, ?)", (persistence_id, highest)
-        )
-    else:
-        cursor = connection.execute(
-            "UPDATE anyactors_streams SET highest_sequence_number = ? "
-            "WHERE persistence_id = ? AND highest_sequence_number = ?",
-            (highest, persistence_id, expected),
-        )
-    if cursor.rowcount != 1:
-        raise PersistenceConflict(
-            persistence_id, expected, _highest(persistence_id, connection), "an append"
-        )
-    connection.executemany(
-        "INSERT INTO anyactors_events VALUES (?, ?, ?)",
-        [(persistence_id, expected + n, payload) for n, payload in enumerate(payloads, 1)],
-    )
-
-
-def _highest(persistence_id: str, connection: sqlite3.Connection) -> int:
-    row = connection.execute(
-        "SELECT highest_sequence_number FROM anyactors_streams WHERE persistence_id = ?",
-        (persistence_id,),
-    ).fetchone()
-    return 0 if row is None else int(row[0])
-
-
-def _save_snapshot(
-    persistence_id: str, number: int, payload: bytes, keep: int, connection: sqlite3.Connection
-) -> None:
-    connection.execute(
-        "INSERT OR REPLACE INTO anyactors_snapshots VALUES (?, ?, ?)",
-        (persistence_id, number, payload),
-    )
-    connection.execute(
-        "DELETE FROM anyactors_snapshots WHERE persistence_id = ? AND sequence_number NOT IN "
-        "(SELECT sequence_number FROM anyactors_snapshots WHERE persistence_id = ? "
-        "ORDER BY sequence_number DESC LIMIT ?)",
-        (persistence_id, persistence_id, keep),
-    )
-
-
-def _upsert_state(
-    persistence_id: str, revision: int, payload: bytes, connection: sqlite3.Connection
-) -> None:
-    if revision == 1:
-        cursor = connection.execute(
-            "INSERT OR IGNORE INTO anyactors_states VALUES (?, 1, ?)", (persistence_id, payload)
-        )
-    else:
-        cursor = connection.execute(
-            "UPDATE anyactors_states SET revision = ?, payload = ? "
-            "WHERE persistence_id = ? AND revision = ?",
-            (revision, payload, persistence_id, revision - 1),
-        )
-    if cursor.rowcount != 1:
-        row = connection.execute(
-            "SELECT revision FROM anyactors_states WHERE persistence_id = ?", (persistence_id,)
-        ).fetchone()
-        actual = 0 if row is None else int(row[0])
-        raise PersistenceConflict(persistence_id, revision - 1, actual, "a state save")
-
-
-def _execute(sql: str, parameters: tuple[object, ...], connection: sqlite3.Connection) -> None:
-    connection.execute(sql, parameters)
-
-
-def _fetch_one(
-    sql: str, parameters: tuple[object, ...], connection: sqlite3.Connection
-) -> tuple[Any, ...] | None:
-    row: tuple[Any, ...] | None = connection.execute(sql, parameters).fetchone()
-    return row
-
-
-def _corrupt(path: Path, persistence_id: str, what: str, error: Exception) -> JournalError:
-    return JournalError(
-        f"the stored {what} of {persistence_id!r} in {str(path)!r} cannot be decoded ({error}); "
-        "restore the file from a backup, or register the type and upcaster it was written with"
-    )
+        await self._call(partial(upsert_state, persistence_id, revision, payload), write=True)

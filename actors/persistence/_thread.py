@@ -90,8 +90,17 @@ class StoreThread(Generic[Connection]):
         A write returns only after the transaction holding it has committed.
         Cancelled while waiting, the operation still runs (or has run).
         """
+        return await self.result(self.submit(operation, write=write))
+
+    def submit(self, operation: Callable[[Connection], Any], *, write: bool) -> Request[Connection]:
+        """Queue ``operation`` now (to prefetch); :meth:`result` waits for it."""
         request: Request[Connection] = Request(operation, write=write)
         self._queue.put(request)
+        return request
+
+    @staticmethod
+    async def result(request: Request[Connection]) -> Any:
+        """Wait for a submitted request; return its result or raise its error."""
         await request.done.wait()
         if request.error is not None:
             raise request.error
@@ -192,8 +201,17 @@ class StoreThread(Generic[Connection]):
         for request in batch:
             by_loop[request.token].append(request.done)
         for token, events in by_loop.items():
+            # Schedule the wake-up without waiting for it (the thread goes on to
+            # the next batch at once): asyncio's call_soon_threadsafe or trio's
+            # run_sync_soon, through anyio's token; other backends block briefly.
+            native = getattr(token, "native_token", None)
             try:
-                anyio.from_thread.run_sync(_set_all, events, token=token)  # type: ignore[arg-type]
+                if hasattr(native, "call_soon_threadsafe"):
+                    native.call_soon_threadsafe(_set_all, events)  # type: ignore[union-attr]
+                elif hasattr(native, "run_sync_soon"):
+                    native.run_sync_soon(_set_all, events)  # type: ignore[union-attr]
+                else:
+                    anyio.from_thread.run_sync(_set_all, events, token=token)  # type: ignore[arg-type]
             except Exception:  # that event loop has ended: nobody waits any more
                 logger.debug("a journal caller's event loop has ended", exc_info=True)
 

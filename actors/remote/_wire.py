@@ -18,7 +18,6 @@ from attrs import frozen
 
 from actors import ActorRef
 from actors.serialization import MessageRegistry, UndecodableValue, ValueCodec
-from actors.serialization._registry import qualified_name
 
 from ._errors import ActorNotFound, RemoteError
 from ._names import Address
@@ -70,6 +69,11 @@ class UndecodableError(ValueError):
 
 _PLAIN_TYPES = (type(None), bool, int, float, str, bytes, list, tuple, dict)
 _PLAIN_TAG = "$plain"
+
+
+def _qualified(cls: type) -> str:
+    module = cls.__module__
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
 
 
 class Codec:
@@ -134,7 +138,7 @@ class Codec:
         if tag is None:
             if not isinstance(value, _PLAIN_TYPES) and not isinstance(value, ActorRef):
                 raise TypeError(
-                    f"{qualified_name(cls)} is not registered for the wire; "
+                    f"{_qualified(cls)} is not registered for the wire; "
                     f"add it with registry.register({cls.__qualname__})"
                 )
             tag = _PLAIN_TAG
@@ -155,7 +159,7 @@ class Codec:
             raw = msgspec.Raw(self._encoder.encode(body))
             return self._encoder.encode(Frame(ERROR, error.type_name, raw))
         cls = type(error)
-        tag = self.registry.error_tag_of(cls) or qualified_name(cls)
+        tag = self.registry.error_tag_of(cls) or _qualified(cls)
         try:
             args = msgspec.Raw(self.values.encode(list(error.args)))
         except TypeError:

@@ -20,7 +20,6 @@ from ._errors import UndecodableValue as UndecodableValue
 from ._errors import UnregisteredType as UnregisteredType
 from ._registry import MessageRegistry as MessageRegistry
 from ._registry import Registration as Registration
-from ._registry import Upcaster as Upcaster
 
 __all__ = [
     "VALUE_EXT",
@@ -29,6 +28,5 @@ __all__ = [
     "SerializationError",
     "UndecodableValue",
     "UnregisteredType",
-    "Upcaster",
     "ValueCodec",
 ]

@@ -10,6 +10,7 @@ decoding raise anything but :class:`UndecodableValue`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -72,6 +73,9 @@ class ValueCodec:
         self._decoder: msgspec.msgpack.Decoder[Any] = msgspec.msgpack.Decoder(
             ext_hook=self._ext_hook
         )
+        #: Typed decoders by (array header, tag bytes): ``None`` where none fits.
+        self._typed: dict[tuple[int, bytes], msgspec.msgpack.Decoder[Any] | None] = {}
+        self._versions: dict[tuple[int, bytes], int] = {}
 
     # -- encoding ---------------------------------------------------------
 
@@ -188,6 +192,59 @@ class ValueCodec:
             if self._from_extension is None:
                 raise UndecodableValue(f"unknown MessagePack extension {code}")
             return self._from_extension(code, data)
+        # The fast path: read the tag from the body's head and decode the body
+        # with a typed decoder that builds the class at once. Anything it does
+        # not fit (an older version, a registered value in a typed field, a
+        # malformed body) takes the general path below, which says why.
+        size = len(data)
+        if size > 2:
+            arity = data[0]
+            head = data[1]
+            if 0xA0 <= head <= 0xBF:
+                start, end = 2, 2 + (head & 0x1F)
+            elif head == 0xD9 and size > 3:
+                start, end = 3, 3 + data[2]
+            else:
+                start = end = 0
+            if end:
+                key = (arity, bytes(data[start:end]))
+                typed = self._typed.get(key)
+                if typed is None and key not in self._typed:
+                    typed = self._typed_decoder(key)
+                if typed is not None:
+                    try:
+                        decoded = typed.decode(data)
+                    except msgspec.ValidationError:
+                        pass
+                    else:
+                        if arity == 0x92 or decoded[2] == self._versions[key]:
+                            return decoded[1]
+        return self._general(data)
+
+    def _typed_decoder(self, key: tuple[int, bytes]) -> msgspec.msgpack.Decoder[Any] | None:
+        arity, tag = key
+        registration = None
+        with contextlib.suppress(UnicodeDecodeError):
+            registration = self.registry.registration_at(tag.decode())
+        decoder: msgspec.msgpack.Decoder[Any] | None = None
+        if registration is not None and (arity == 0x93 or registration.version == 1):
+            body: Any = (
+                tuple[str, registration.cls]  # type: ignore[name-defined]
+                if arity == 0x92
+                else tuple[str, registration.cls, int]  # type: ignore[name-defined]
+            )
+            try:
+                decoder = msgspec.msgpack.Decoder(
+                    body, ext_hook=self._ext_hook, dec_hook=_pass_through
+                )
+            except (TypeError, NameError):  # annotations msgspec cannot resolve
+                decoder = None
+            self._versions[key] = registration.version
+        if len(self._typed) < 4096:  # hostile tags must not grow the cache without bound
+            self._typed[key] = decoder
+        return decoder
+
+    def _general(self, data: memoryview) -> object:
         body = self._decoder.decode(data)
         if not (
             isinstance(body, list)

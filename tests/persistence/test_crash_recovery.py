@@ -5,12 +5,13 @@ from __future__ import annotations
 from contextlib import aclosing
 from pathlib import Path
 
+import anyio
 import pytest
 
 from actors.persistence import SqliteJournal
 from tests.persistence.crash_writer import ACCOUNTS
 from tests.persistence.events import Added, Renamed, registry
-from tests.remote.processes import kill, python_process, wait_for_line
+from tests.remote.processes import LINE_TIMEOUT, kill, python_process, wait_for_line
 
 pytestmark = pytest.mark.anyio
 
@@ -34,6 +35,13 @@ async def test_a_sigkill_loses_no_acknowledged_command_and_leaves_no_half_comman
                 acked[int(account_text)] = int(number_text)
                 total += 1
             await kill(process)
+            # Acks the child printed before it died but this test had not read yet.
+            with anyio.fail_after(LINE_TIMEOUT):
+                async for line in lines:
+                    if line.startswith("ack "):
+                        _, account_text, number_text = line.split()
+                        assert int(number_text) == acked[int(account_text)] + 1
+                        acked[int(account_text)] = int(number_text)
         finally:
             await lines.aclose()  # type: ignore[attr-defined]
     assert process.returncode == -9
