@@ -206,7 +206,7 @@ class PostgresStore:
         missing = connection.execute(
             sql.SQL(
                 "SELECT w.persistence_id, w.expected"
-                " FROM unnest(%s::text[], %s::bigint[]) AS w (persistence_id, expected)"
+                " FROM unnest(%b::text[], %b::bigint[]) AS w (persistence_id, expected)"
                 " LEFT JOIN {1} d ON d.persistence_id = w.persistence_id"
                 " WHERE d.deleted_to > w.expected OR (w.expected > 0"
                 " AND coalesce(d.deleted_to, 0) < w.expected AND NOT EXISTS (SELECT 1 FROM {0} e"
@@ -240,7 +240,7 @@ class PostgresStore:
         inserted = connection.execute(
             sql.SQL(
                 "INSERT INTO {} (persistence_id, sequence_number, payload)"
-                " SELECT * FROM unnest(%s::text[], %s::bigint[], %s::bytea[])"
+                " SELECT * FROM unnest(%b::text[], %b::bigint[], %b::bytea[])"
                 " AS row (persistence_id, sequence_number, payload)"
                 " ORDER BY persistence_id, sequence_number"
                 " ON CONFLICT DO NOTHING RETURNING persistence_id, sequence_number"
@@ -263,7 +263,7 @@ class PostgresStore:
             connection.execute(
                 sql.SQL(
                     "DELETE FROM {} WHERE (persistence_id, sequence_number) IN"
-                    " (SELECT * FROM unnest(%s::text[], %s::bigint[]))"
+                    " (SELECT * FROM unnest(%b::text[], %b::bigint[]))"
                 ).format(self.events),
                 ([key[0] for key in keys], [key[1] for key in keys]),
             )
