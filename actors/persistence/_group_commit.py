@@ -104,8 +104,18 @@ class GroupCommit(Generic[WriteT, OutcomeT]):
                     self.writes += len(batch)
                 for waiter in batch:
                     waiter.done = True
+                if leader.done:
+                    # The next leader first: its batch (what arrived during this
+                    # commit) goes to the database while the loop runs this
+                    # batch's writers on.
+                    self._pass_lead()
+                for waiter in batch:
                     waiter.woken.set()
         finally:
-            self._leader = self._queue[0] if self._queue else None
-            if self._leader is not None:
-                self._leader.woken.set()
+            if self._leader is leader:
+                self._pass_lead()
+
+    def _pass_lead(self) -> None:
+        self._leader = self._queue[0] if self._queue else None
+        if self._leader is not None:
+            self._leader.woken.set()
