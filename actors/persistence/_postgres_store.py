@@ -6,27 +6,35 @@ registries: rows are ``(persistence_id, sequence_number, payload bytes)``.
 
 The single-writer rule lives in the tables: ``PRIMARY KEY (persistence_id,
 sequence_number)`` on the events, and a revision compare-and-set on the
-durable states. A batch of appends from many writers is one transaction; a
-write that loses its key (or whose predecessor is missing: a gap) is undone
-inside that transaction and reported as a conflict, while the other writes
-of the batch commit.
+durable states. A batch of writes from many actors is one transaction, sent
+in pipeline mode (``BEGIN`` with the first statement, ``COMMIT`` at the end:
+two round trips for a batch of appends). A write that loses a number, or
+whose expected number is not the highest, leaves no row and is reported as
+a conflict, while the other writes of the batch commit.
+
+Round trips matter twice here: each costs the server's latency, and each
+return to this thread waits for the GIL while the event loop runs actors.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import TypeVar, cast
 
 import psycopg
 import psycopg_pool
 from attrs import frozen
-from psycopg import sql
+
+from ._postgres_sql import Statements
 
 logger = logging.getLogger(__name__)
 
 #: Tried again once when PostgreSQL picks a batch as a deadlock victim.
 _RETRIED = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+
+_ResultT = TypeVar("_ResultT")
+_Connection = psycopg.Connection[tuple[object, ...]]
 
 
 @frozen
@@ -60,6 +68,10 @@ class SnapshotSave:
 Write = Append | StateSave | SnapshotSave
 
 
+class _NotSent(Exception):
+    """The connection failed before the transaction's COMMIT was sent: safe to retry."""
+
+
 class PostgresStore:
     """Tables, transactions and a connection pool; every method blocks."""
 
@@ -72,11 +84,7 @@ class PostgresStore:
         connect_timeout: float,
         synchronous_commit: str | None,
     ) -> None:
-        self.events = sql.Identifier(f"{table_prefix}events")
-        self.deletions = sql.Identifier(f"{table_prefix}event_deletions")
-        self.snapshots = sql.Identifier(f"{table_prefix}snapshots")
-        self.states = sql.Identifier(f"{table_prefix}states")
-        self.lock_key = f"{table_prefix}schema"
+        self.sql = Statements(table_prefix)
         self.synchronous_commit = synchronous_commit
         self.connect_timeout = connect_timeout
         self.pool = psycopg_pool.ConnectionPool(
@@ -86,14 +94,11 @@ class PostgresStore:
             open=False,
             timeout=connect_timeout,
             configure=self._configure,
-            # A ping on checkout: after a server restart the first write then
-            # gets a fresh connection instead of failing on a dead one.
-            check=psycopg_pool.ConnectionPool.check_connection,
             kwargs={"connect_timeout": max(1, round(connect_timeout))},
             name="anyactors-journal",
         )
 
-    def _configure(self, connection: psycopg.Connection[tuple[object, ...]]) -> None:
+    def _configure(self, connection: _Connection) -> None:
         if self.synchronous_commit is not None:
             connection.execute(
                 "SELECT set_config('synchronous_commit', %s, false)", (self.synchronous_commit,)
@@ -107,79 +112,80 @@ class PostgresStore:
         self.pool.open(wait=True, timeout=self.connect_timeout)
         with self.pool.connection() as connection, connection.transaction():
             # Two processes creating the tables at once would race on the catalogs.
-            connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.lock_key,))
-            for statement in self._schema():
+            connection.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.sql.lock_key,))
+            for statement in self.sql.schema:
                 connection.execute(statement)
-
-    def _schema(self) -> list[sql.Composed]:
-        return [
-            sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} ("
-                " persistence_id text NOT NULL,"
-                " sequence_number bigint NOT NULL CHECK (sequence_number > 0),"
-                " payload bytea NOT NULL,"
-                " PRIMARY KEY (persistence_id, sequence_number))"
-            ).format(self.events),
-            sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} ("
-                " persistence_id text PRIMARY KEY,"
-                " deleted_to bigint NOT NULL)"
-            ).format(self.deletions),
-            sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} ("
-                " persistence_id text NOT NULL,"
-                " sequence_number bigint NOT NULL,"
-                " payload bytea NOT NULL,"
-                " PRIMARY KEY (persistence_id, sequence_number))"
-            ).format(self.snapshots),
-            sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} ("
-                " persistence_id text PRIMARY KEY,"
-                " revision bigint NOT NULL CHECK (revision > 0),"
-                " payload bytea NOT NULL)"
-            ).format(self.states),
-        ]
 
     def close(self) -> None:
         """Close every connection of the pool."""
         self.pool.close()
+
+    def _read(self, read: Callable[[_Connection], _ResultT]) -> _ResultT:
+        """``read`` on a pooled connection, once more on a fresh one if the first was dead.
+
+        The pool does not ping a connection it lends (a round trip each
+        time); one that died while idle (a server restart) fails at its first
+        use, and a read is safe to repeat.
+        """
+        try:
+            with self.pool.connection() as connection:
+                return read(connection)
+        except psycopg.OperationalError as error:
+            if isinstance(error, psycopg_pool.PoolTimeout):
+                raise
+            logger.info("journal read retried on a fresh connection after %s", error)
+            with self.pool.connection() as connection:
+                return read(connection)
 
     # -- the group-commit batch -----------------------------------------------
 
     def commit_batch(self, writes: Sequence[Write]) -> list[bool]:
         """Run ``writes`` in one transaction; for each, ``True`` if it took effect.
 
-        ``False`` means a conflict: an append whose sequence numbers are taken
-        or whose predecessor is missing, a state save whose revision is not
-        exactly one more than the stored one. Conflicting writes leave no row.
+        ``False`` means a conflict: an append whose numbers are taken or whose
+        expected number is not the highest, a state save whose revision is
+        not exactly one more than the stored one. Conflicting writes leave no
+        row. A batch is tried again once if PostgreSQL chose it as a deadlock
+        victim, or if its connection was dead before ``COMMIT`` was sent
+        (nothing of it can have been stored then).
         """
         try:
             return self._commit_batch(writes)
         except _RETRIED as error:
             logger.info("journal batch retried after %s", type(error).__name__)
-            return self._commit_batch(writes)
+        except _NotSent as error:
+            logger.info("journal batch retried on a fresh connection after %s", error.__cause__)
+        return self._commit_batch(writes)
 
     def _commit_batch(self, writes: Sequence[Write]) -> list[bool]:
         outcome = [True] * len(writes)
-        with self.pool.connection() as connection, connection.transaction():
-            appends = [
-                (index, write) for index, write in enumerate(writes) if isinstance(write, Append)
-            ]
-            if appends:
-                self._append(connection, appends, outcome)
-            with connection.cursor() as cursor:
-                for index, write in enumerate(writes):
-                    if isinstance(write, StateSave):
-                        outcome[index] = self._save_state(cursor, write)
-                    elif isinstance(write, SnapshotSave):
-                        self._save_snapshot(cursor, write)
+        committing = False
+        try:
+            with (
+                self.pool.connection() as connection,
+                connection.pipeline(),
+                connection.transaction(),
+            ):
+                appends = [
+                    (i, write) for i, write in enumerate(writes) if isinstance(write, Append)
+                ]
+                if appends:
+                    self._append(connection, appends, outcome)
+                with connection.cursor() as cursor:
+                    for index, write in enumerate(writes):
+                        if isinstance(write, StateSave):
+                            outcome[index] = self._save_state(cursor, write)
+                        elif isinstance(write, SnapshotSave):
+                            self._save_snapshot(cursor, write)
+                committing = True
+        except psycopg.OperationalError as error:
+            if committing or isinstance(error, psycopg_pool.PoolTimeout):
+                raise  # a COMMIT whose answer was lost: stored or not, nobody knows
+            raise _NotSent(str(error)) from error
         return outcome
 
     def _append(
-        self,
-        connection: psycopg.Connection[tuple[object, ...]],
-        appends: list[tuple[int, Append]],
-        outcome: list[bool],
+        self, connection: _Connection, appends: list[tuple[int, Append]], outcome: list[bool]
     ) -> None:
         # Writes of one key in one batch (two live writers of one id) go in
         # successive rounds, so each round's outcome is unambiguous.
@@ -195,187 +201,110 @@ class PostgresStore:
                 else:
                     claimed |= keys
                     this_round.append((index, write))
-            self._insert_round(connection, this_round, outcome)
+            self._append_round(connection, this_round, outcome)
             pending = later
-        # The primary key refuses a number taken; this refuses the rest of
-        # "expected is not the highest": a predecessor missing (a gap) or
-        # numbers past ``expected`` stored once and deleted since.
-        followers = [(index, write) for index, write in appends if outcome[index]]
-        if not followers:
-            return
-        missing = connection.execute(
-            sql.SQL(
-                "SELECT w.persistence_id, w.expected"
-                " FROM unnest(%b::text[], %b::bigint[]) AS w (persistence_id, expected)"
-                " LEFT JOIN {1} d ON d.persistence_id = w.persistence_id"
-                " WHERE d.deleted_to > w.expected OR (w.expected > 0"
-                " AND coalesce(d.deleted_to, 0) < w.expected AND NOT EXISTS (SELECT 1 FROM {0} e"
-                " WHERE e.persistence_id = w.persistence_id AND e.sequence_number = w.expected))"
-            ).format(self.events, self.deletions),
-            (
-                [write.persistence_id for _, write in followers],
-                [write.expected for _, write in followers],
-            ),
-        ).fetchall()
-        gaps = {(str(pid), _int(expected)) for pid, expected in missing}
-        undo: list[tuple[str, int]] = []
-        for index, write in followers:
-            if (write.persistence_id, write.expected) in gaps:
-                outcome[index] = False
-                undo.extend((write.persistence_id, sequence) for sequence in _numbers(write))
-        self._delete_keys(connection, undo)
 
-    def _insert_round(
-        self,
-        connection: psycopg.Connection[tuple[object, ...]],
-        appends: list[tuple[int, Append]],
-        outcome: list[bool],
+    def _append_round(
+        self, connection: _Connection, appends: list[tuple[int, Append]], outcome: list[bool]
     ) -> None:
-        rows = sorted(
-            (write.persistence_id, sequence, payload)
-            for _, write in appends
-            for sequence, payload in zip(_numbers(write), write.payloads, strict=True)
-        )
-        # Rows go in key order, so that two batches never wait on each other in a cycle.
-        inserted = connection.execute(
-            sql.SQL(
-                "INSERT INTO {} (persistence_id, sequence_number, payload)"
-                " SELECT * FROM unnest(%b::text[], %b::bigint[], %b::bytea[])"
-                " AS row (persistence_id, sequence_number, payload)"
-                " ORDER BY persistence_id, sequence_number"
-                " ON CONFLICT DO NOTHING RETURNING persistence_id, sequence_number"
-            ).format(self.events),
-            ([row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows]),
+        persistence_ids: list[str] = []
+        numbers: list[int] = []
+        payloads: list[bytes] = []
+        expected: list[int] = []
+        for _, write in appends:
+            first = write.expected + 1
+            for offset, payload in enumerate(write.payloads):
+                persistence_ids.append(write.persistence_id)
+                numbers.append(first + offset)
+                payloads.append(payload)
+                expected.append(write.expected)
+        rows = connection.execute(
+            self.sql.append, (persistence_ids, numbers, payloads, expected)
         ).fetchall()
-        taken = {(str(pid), _int(sequence)) for pid, sequence in inserted}
+        taken: set[tuple[str, int]] = set()
+        refused: set[tuple[str, int]] = set()
+        for kind, persistence_id, number in rows:
+            key = (cast("str", persistence_id), cast("int", number))
+            (taken if kind == "i" else refused).add(key)
         undo: list[tuple[str, int]] = []
         for index, write in appends:
+            if (write.persistence_id, write.expected) in refused:
+                outcome[index] = False
+                continue
             keys = [(write.persistence_id, sequence) for sequence in _numbers(write)]
             if not all(key in taken for key in keys):
                 outcome[index] = False  # all or nothing: undo the part that went in
                 undo.extend(key for key in keys if key in taken)
-        self._delete_keys(connection, undo)
-
-    def _delete_keys(
-        self, connection: psycopg.Connection[tuple[object, ...]], keys: list[tuple[str, int]]
-    ) -> None:
-        if keys:
+        if undo:
             connection.execute(
-                sql.SQL(
-                    "DELETE FROM {} WHERE (persistence_id, sequence_number) IN"
-                    " (SELECT * FROM unnest(%b::text[], %b::bigint[]))"
-                ).format(self.events),
-                ([key[0] for key in keys], [key[1] for key in keys]),
+                self.sql.delete_keys, ([key[0] for key in undo], [key[1] for key in undo])
             )
 
     def _save_state(self, cursor: psycopg.Cursor[tuple[object, ...]], write: StateSave) -> bool:
         if write.revision == 1:
-            cursor.execute(
-                sql.SQL(
-                    "INSERT INTO {} (persistence_id, revision, payload) VALUES (%s, 1, %s)"
-                    " ON CONFLICT DO NOTHING"
-                ).format(self.states),
-                (write.persistence_id, write.payload),
-            )
+            cursor.execute(self.sql.insert_first_state, (write.persistence_id, write.payload))
         else:
             cursor.execute(
-                sql.SQL(
-                    "UPDATE {} SET revision = %s, payload = %s"
-                    " WHERE persistence_id = %s AND revision = %s"
-                ).format(self.states),
+                self.sql.update_state,
                 (write.revision, write.payload, write.persistence_id, write.revision - 1),
             )
-        return cursor.rowcount == 1
+        return cursor.fetchone() is not None
 
     def _save_snapshot(
         self, cursor: psycopg.Cursor[tuple[object, ...]], write: SnapshotSave
     ) -> None:
         cursor.execute(
-            sql.SQL(
-                "INSERT INTO {} (persistence_id, sequence_number, payload) VALUES (%s, %s, %s)"
-                " ON CONFLICT (persistence_id, sequence_number)"
-                " DO UPDATE SET payload = excluded.payload"
-            ).format(self.snapshots),
-            (write.persistence_id, write.sequence_number, write.payload),
+            self.sql.save_snapshot, (write.persistence_id, write.sequence_number, write.payload)
         )
         cursor.execute(
-            sql.SQL(
-                "DELETE FROM {0} WHERE persistence_id = %s AND sequence_number < ("
-                " SELECT min(sequence_number) FROM (SELECT sequence_number FROM {0}"
-                " WHERE persistence_id = %s ORDER BY sequence_number DESC LIMIT %s) AS kept)"
-            ).format(self.snapshots),
-            (write.persistence_id, write.persistence_id, write.keep),
+            self.sql.trim_snapshots, (write.persistence_id, write.persistence_id, write.keep)
         )
 
     # -- reads and deletes ----------------------------------------------------
 
     def replay_after(self, persistence_id: str, after: int, limit: int) -> list[tuple[int, bytes]]:
         """At most ``limit`` rows of ``persistence_id`` numbered above ``after``, in order."""
-        with self.pool.connection() as connection:
-            rows = connection.execute(
-                sql.SQL(
-                    "SELECT sequence_number, payload FROM {} WHERE persistence_id = %s"
-                    " AND sequence_number > %s ORDER BY sequence_number LIMIT %s"
-                ).format(self.events),
-                (persistence_id, after, limit),
-                binary=True,
-            ).fetchall()
+
+        def read(connection: _Connection) -> list[tuple[object, ...]]:
+            query = self.sql.replay_after
+            arguments = (persistence_id, after, limit)
+            return connection.execute(query, arguments, binary=True).fetchall()
+
         # Binary rows are (int, bytes) already: no conversion per row on a long replay.
-        return cast("list[tuple[int, bytes]]", rows)
+        return cast("list[tuple[int, bytes]]", self._read(read))
 
     def highest_sequence_number(self, persistence_id: str) -> int:
         """The highest sequence number ever written for ``persistence_id`` (0 if none)."""
-        with self.pool.connection() as connection:
-            row = connection.execute(
-                sql.SQL(
-                    "SELECT greatest("
-                    " (SELECT max(sequence_number) FROM {} WHERE persistence_id = %s),"
-                    " (SELECT deleted_to FROM {} WHERE persistence_id = %s), 0)"
-                ).format(self.events, self.deletions),
-                (persistence_id, persistence_id),
-            ).fetchone()
+
+        def read(connection: _Connection) -> tuple[object, ...] | None:
+            return connection.execute(self.sql.highest, (persistence_id, persistence_id)).fetchone()
+
+        row = self._read(read)
         assert row is not None
         return _int(row[0])
 
     def delete_up_to(self, persistence_id: str, sequence_number: int) -> None:
         """Delete the events ``1 .. sequence_number``; the highest number stays known."""
         with self.pool.connection() as connection, connection.transaction():
-            connection.execute(
-                sql.SQL(
-                    "DELETE FROM {} WHERE persistence_id = %s AND sequence_number <= %s"
-                ).format(self.events),
-                (persistence_id, sequence_number),
-            )
-            connection.execute(
-                sql.SQL(
-                    "INSERT INTO {} (persistence_id, deleted_to) VALUES (%s, %s)"
-                    " ON CONFLICT (persistence_id) DO UPDATE"
-                    " SET deleted_to = greatest(excluded.deleted_to, {}.deleted_to)"
-                ).format(self.deletions, self.deletions),
-                (persistence_id, sequence_number),
-            )
+            connection.execute(self.sql.delete_events, (persistence_id, sequence_number))
+            connection.execute(self.sql.record_deletion, (persistence_id, sequence_number))
 
     def load_snapshot(self, persistence_id: str, limit: int) -> tuple[int, bytes] | None:
         """The latest snapshot at or below ``limit`` as ``(sequence_number, payload)``."""
-        with self.pool.connection() as connection:
-            row = connection.execute(
-                sql.SQL(
-                    "SELECT sequence_number, payload FROM {} WHERE persistence_id = %s"
-                    " AND sequence_number <= %s ORDER BY sequence_number DESC LIMIT 1"
-                ).format(self.snapshots),
-                (persistence_id, limit),
-            ).fetchone()
+
+        def read(connection: _Connection) -> tuple[object, ...] | None:
+            return connection.execute(self.sql.load_snapshot, (persistence_id, limit)).fetchone()
+
+        row = self._read(read)
         return None if row is None else (_int(row[0]), _bytes(row[1]))
 
     def load_state(self, persistence_id: str) -> tuple[int, bytes] | None:
         """The durable state of ``persistence_id`` as ``(revision, payload)``."""
-        with self.pool.connection() as connection:
-            row = connection.execute(
-                sql.SQL("SELECT revision, payload FROM {} WHERE persistence_id = %s").format(
-                    self.states
-                ),
-                (persistence_id,),
-            ).fetchone()
+
+        def read(connection: _Connection) -> tuple[object, ...] | None:
+            return connection.execute(self.sql.load_state, (persistence_id,)).fetchone()
+
+        row = self._read(read)
         return None if row is None else (_int(row[0]), _bytes(row[1]))
 
 
@@ -384,10 +313,12 @@ def _numbers(write: Append) -> range:
 
 
 def _int(value: object) -> int:
-    assert isinstance(value, int), value
+    if not isinstance(value, int):
+        raise TypeError(f"expected an integer from PostgreSQL (got {value!r})")
     return value
 
 
 def _bytes(value: object) -> bytes:
-    assert isinstance(value, bytes | memoryview), type(value)
+    if not isinstance(value, bytes | memoryview):
+        raise TypeError(f"expected bytea from PostgreSQL (got {type(value).__name__})")
     return bytes(value)

@@ -40,7 +40,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         yield server
     finally:
-        server.stop()
+        server.kill()  # an immediate shutdown: no checkpoint of data about to be removed
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -15,10 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ["persistence", "serialization"]
 ALLOWED = set(sys.stdlib_module_names) | {"actors", "supervision", "anyio", "attrs", "msgspec"}
 #: PostgresJournal's driver (the postgres extra): imported by its modules only.
-DRIVERS = {
-    "psycopg": {"_postgres.py", "_postgres_store.py"},
-    "psycopg_pool": {"_postgres.py", "_postgres_store.py"},
-}
+POSTGRES_MODULES = frozenset({"_postgres.py", "_postgres_sql.py", "_postgres_store.py"})
+DRIVERS = {"psycopg": POSTGRES_MODULES, "psycopg_pool": POSTGRES_MODULES}
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -41,7 +41,7 @@ def outage_server() -> Iterator[PostgresServer]:
     try:
         yield server
     finally:
-        server.stop()
+        server.kill()
         shutil.rmtree(folder, ignore_errors=True)
 
 
