@@ -6,14 +6,13 @@ registries: rows are ``(persistence_id, sequence_number, payload bytes)``.
 
 The single-writer rule lives in the tables: ``PRIMARY KEY (persistence_id,
 sequence_number)`` on the events, and a revision compare-and-set on the
-durable states. A batch of writes from many actors is one transaction, sent
-in pipeline mode (``BEGIN`` with the first statement, ``COMMIT`` at the end:
-two round trips for a batch of appends). A write that loses a number, or
-whose expected number is not the highest, leaves no row and is reported as
-a conflict, while the other writes of the batch commit.
-
-Round trips matter twice here: each costs the server's latency, and each
-return to this thread waits for the GIL while the event loop runs actors.
+durable states. A batch of writes from many actors is one transaction:
+``BEGIN``, one statement for all its appends, ``COMMIT``. A write that loses
+a number, or whose expected number is not the highest, leaves no row and is
+reported as a conflict, while the other writes of the batch commit.
+(psycopg's pipeline mode would save the ``BEGIN`` round trip, but on this
+path it cost more CPU than it saved: measured, 0.9 against 0.7 ms a batch
+on loopback.)
 """
 
 from __future__ import annotations
@@ -161,11 +160,7 @@ class PostgresStore:
         outcome = [True] * len(writes)
         committing = False
         try:
-            with (
-                self.pool.connection() as connection,
-                connection.pipeline(),
-                connection.transaction(),
-            ):
+            with self.pool.connection() as connection, connection.transaction():
                 appends = [
                     (i, write) for i, write in enumerate(writes) if isinstance(write, Append)
                 ]
