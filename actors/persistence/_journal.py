@@ -19,7 +19,7 @@ class Journal(Protocol):
     never holds a gap or a duplicate sequence number.
 
     Every implementation passes the conformance suite in
-    ``tests/persistence/journal_conformance.py``. Calls may be made from many
+    ``tests/persistence/test_journal_conformance.py``. Calls may be made from many
     actors at once. A call cancelled while it waits may or may not take
     effect; what the journal holds is what recovery reads.
     """

@@ -21,7 +21,8 @@ from ._records import (
 )
 from ._sqlite_operations import (
     SCHEMA,
-    append_events,
+    AppendEvents,
+    append_all,
     corrupt,
     execute,
     fetch_one,
@@ -29,7 +30,7 @@ from ._sqlite_operations import (
     save_snapshot,
     upsert_state,
 )
-from ._thread import StoreThread
+from ._thread import Request, StoreThread, run_one_by_one
 
 Synchronous = Literal["FULL", "NORMAL", "OFF"]
 
@@ -65,6 +66,15 @@ class _SqliteStore:
 
     def close(self, connection: sqlite3.Connection) -> None:
         connection.close()
+
+    def run_writes(
+        self, connection: sqlite3.Connection, writes: list[Request[sqlite3.Connection]]
+    ) -> None:
+        appends = [r for r in writes if isinstance(r.operation, AppendEvents)]
+        if appends:
+            append_all(connection, appends)
+        if len(appends) < len(writes):
+            run_one_by_one(connection, [r for r in writes if r not in appends])
 
 
 class SqliteJournal:
@@ -173,7 +183,7 @@ class SqliteJournal:
             return
         payloads = [self._codec.encode(event) for event in events]
         await self._call(
-            partial(append_events, persistence_id, payloads, expected_sequence_number), write=True
+            AppendEvents(persistence_id, payloads, expected_sequence_number), write=True
         )
 
     async def replay(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,29 +34,96 @@ CREATE TABLE IF NOT EXISTS anyactors_states (
 """
 
 
-def append_events(
-    persistence_id: str, payloads: list[bytes], expected: int, connection: sqlite3.Connection
+class AppendEvents:
+    """One append, as a write request carries it (the thread combines a batch of them)."""
+
+    __slots__ = ("expected", "payloads", "persistence_id")
+
+    def __init__(self, persistence_id: str, payloads: list[bytes], expected: int) -> None:
+        self.persistence_id = persistence_id
+        self.payloads = payloads
+        self.expected = expected
+
+    def __call__(self, connection: sqlite3.Connection) -> None:
+        """Run this append alone."""
+        alone = _Alone(self)
+        append_all(connection, [alone])
+        if alone.error is not None:
+            raise alone.error
+
+
+class _Alone:
+    __slots__ = ("error", "operation", "result")
+
+    def __init__(self, operation: AppendEvents) -> None:
+        self.operation = operation
+        self.error: BaseException | None = None
+        self.result: Any = None
+
+
+def append_all(connection: sqlite3.Connection, requests: Sequence[Any]) -> None:
+    """Run the appends of one transaction in three statements, whatever their number.
+
+    Inside the thread's ``BEGIN IMMEDIATE`` (the database's write lock) it
+    reads the highest sequence numbers of the ids involved, refuses each
+    append whose expected number is not the current one (in order, so of two
+    appends to one id in one batch only the first can win), then writes the
+    new highest numbers and all the events. The primary key
+    ``(persistence_id, sequence_number)`` backs the check: a duplicate fails
+    the batch, which the thread then retries one append at a time.
+    """
+    ids = list({request.operation.persistence_id for request in requests})
+    current: dict[str, int] = {}
+    for index in range(0, len(ids), 500):  # SQLite's limit on parameters
+        chunk = ids[index : index + 500]
+        marks = ",".join("?" * len(chunk))
+        current.update(
+            connection.execute(
+                "SELECT persistence_id, highest_sequence_number FROM anyactors_streams "
+                f"WHERE persistence_id IN ({marks})",
+                chunk,
+            ).fetchall()
+        )
+    streams: dict[str, int] = {}
+    rows: list[tuple[str, int, bytes]] = []
+    for request in requests:
+        append: AppendEvents = request.operation
+        persistence_id, expected = append.persistence_id, append.expected
+        actual = current.get(persistence_id, 0)
+        if actual != expected:
+            request.error = PersistenceConflict(persistence_id, expected, actual, "an append")
+            continue
+        rows.extend(
+            (persistence_id, expected + n, payload) for n, payload in enumerate(append.payloads, 1)
+        )
+        current[persistence_id] = streams[persistence_id] = expected + len(append.payloads)
+    if rows:
+        # Multi-row VALUES rather than executemany: executemany releases and
+        # retakes the GIL for every row, and each retake waits for the busy
+        # event-loop thread; one statement waits once.
+        insert_rows(
+            connection,
+            "INSERT INTO anyactors_streams VALUES {} ON CONFLICT (persistence_id) "
+            "DO UPDATE SET highest_sequence_number = excluded.highest_sequence_number",
+            list(streams.items()),
+        )
+        insert_rows(connection, "INSERT INTO anyactors_events VALUES {}", rows)
+
+
+#: Rows one multi-row INSERT takes (SQLite allows 32,766 parameters a statement).
+ROWS_PER_STATEMENT = 8000
+
+
+def insert_rows(
+    connection: sqlite3.Connection, sql: str, rows: Sequence[tuple[object, ...]]
 ) -> None:
-    """Compare-and-set the id's highest number, then insert the events; or a conflict."""
-    new_highest = expected + len(payloads)
-    if expected == 0:
-        cursor = connection.execute(
-            "INSERT OR IGNORE INTO anyactors_streams VALUES (?, ?)", (persistence_id, new_highest)
-        )
-    else:
-        cursor = connection.execute(
-            "UPDATE anyactors_streams SET highest_sequence_number = ? "
-            "WHERE persistence_id = ? AND highest_sequence_number = ?",
-            (new_highest, persistence_id, expected),
-        )
-    if cursor.rowcount != 1:
-        raise PersistenceConflict(
-            persistence_id, expected, highest(persistence_id, connection), "an append"
-        )
-    connection.executemany(
-        "INSERT INTO anyactors_events VALUES (?, ?, ?)",
-        [(persistence_id, expected + n, payload) for n, payload in enumerate(payloads, 1)],
-    )
+    """Run ``sql`` (with ``{}`` for its VALUES list) over ``rows``, many rows a statement."""
+    width = len(rows[0])
+    row_marks = "(" + ",".join("?" * width) + ")"
+    for index in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[index : index + ROWS_PER_STATEMENT]
+        parameters = [value for row in chunk for value in row]
+        connection.execute(sql.format(",".join([row_marks] * len(chunk))), parameters)
 
 
 def highest(persistence_id: str, connection: sqlite3.Connection) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
@@ -53,6 +54,26 @@ class Store(Protocol[Connection]):
         """Close the connection."""
         ...
 
+    def run_writes(self, connection: Connection, writes: list[Request[Connection]]) -> None:
+        """Run the writes of one transaction, setting each request's result or error.
+
+        A store may combine them (fewer statements: each one releases and
+        retakes the GIL, which is slow while the event loop is busy). A write
+        refused without writing anything gets its ``PersistenceError``; any
+        other exception escapes, and the thread rolls the batch back and
+        retries it one write per transaction.
+        """
+        ...
+
+
+def run_one_by_one(connection: Any, writes: list[Request[Any]]) -> None:
+    """The plain :meth:`Store.run_writes`: each write's operation, in order."""
+    for request in writes:
+        try:
+            request.result = request.operation(connection)
+        except PersistenceError as error:  # refused before writing anything
+            request.error = error
+
 
 class Request(Generic[Connection]):
     """One operation waiting for the thread."""
@@ -70,6 +91,11 @@ class Request(Generic[Connection]):
 
 _STOP: Any = object()
 
+#: Seconds the thread waits for more writes when the last batch had several...
+LINGER = 0.0005
+#: ...as long as more keep coming, up to this many seconds.
+LINGER_LIMIT = 0.02
+
 
 class StoreThread(Generic[Connection]):
     """The dedicated thread of one store (started on first use; see the module docstring)."""
@@ -81,6 +107,7 @@ class StoreThread(Generic[Connection]):
         #: Transactions committed, and the writes they held (group commit: fewer of the first).
         self.transactions = 0
         self.writes = 0
+        self._last_batch = 0
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -141,12 +168,28 @@ class StoreThread(Generic[Connection]):
 
     def _take(self) -> list[Request[Connection]]:
         batch = [self._queue.get()]
+        self._drain(batch)
+        if self._last_batch > 1:
+            # Many writers are active: while the ones just woken keep queueing
+            # their next writes, wait for them (up to LINGER_LIMIT), so that one
+            # transaction takes them all. Each transaction costs the thread
+            # several waits for the GIL held by the busy event loop.
+            deadline = time.monotonic() + LINGER_LIMIT
+            while batch[-1] is not _STOP and len(batch) < self._max_batch:
+                size = len(batch)
+                time.sleep(LINGER)
+                self._drain(batch)
+                if len(batch) == size or time.monotonic() > deadline:
+                    break
+        self._last_batch = len(batch)
+        return batch
+
+    def _drain(self, batch: list[Request[Connection]]) -> None:
         while len(batch) < self._max_batch and batch[-1] is not _STOP:
             try:
                 batch.append(self._queue.get_nowait())
             except queue.Empty:
-                break
-        return batch
+                return
 
     def _serve(self, connection: Connection, batch: list[Request[Connection]]) -> None:
         writes = [request for request in batch if request.write]
@@ -170,14 +213,14 @@ class StoreThread(Generic[Connection]):
             return True
         for request in writes:
             request.error = None
-            try:
-                request.result = request.operation(connection)
-            except PersistenceError as error:  # refused before writing anything
-                request.error = error
-            except Exception as error:
+            request.result = None
+        try:
+            self._store.run_writes(connection, writes)
+        except Exception as error:
+            for request in writes:
                 request.error = _journal_error(error)
-                self._rollback(connection)
-                return False
+            self._rollback(connection)
+            return False
         try:
             self._store.commit(connection)
         except Exception as error:

@@ -277,3 +277,17 @@ def test_attrs_private_fields_round_trip() -> None:
     value = Typed(Inner(1), [], (1, "a"), 42)
     assert attrs.fields(Typed)._secret.alias == "secret"
     assert codec().decode(codec().encode(value)) == value
+
+
+def test_a_field_removed_from_a_class_is_ignored_in_old_records() -> None:
+    @frozen
+    class Wide:
+        amount: int
+        note: str
+
+    old = MessageRegistry()
+    old.register(Wide, tag="bank.Deposited")
+    stored = ValueCodec(old).encode([Wide(5, "gone")])
+    new = MessageRegistry()
+    new.register(Deposited, tag="bank.Deposited")
+    assert ValueCodec(new).decode(stored) == [Deposited(5)]
