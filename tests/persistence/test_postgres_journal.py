@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from typing import ClassVar
 
 import anyio
 import pytest
 from attrs import frozen
 
+from actors import ActorStopped, ActorSystem, Supervisor
 from actors.persistence import JournalError, PersistenceConflict, PostgresJournal
 from actors.persistence.testing import PostgresServer
 from actors.serialization import MessageRegistry
+from supervision import Backoff, OneForOne, child
+from tests.persistence.accounts import Account, Add
+from tests.persistence.events import registry as events_registry
 from tests.persistence.postgres_server import create_database, start_test_server
 
 pytestmark = pytest.mark.anyio
@@ -158,3 +163,38 @@ def test_bad_settings_fail_where_they_are_made() -> None:
         TypeError, match=r"^conninfo must be a libpq connection string such as .* \(got None\)$"
     ):
         PostgresJournal(None, registry=registry)  # type: ignore[arg-type]
+
+
+class _Ledger(Supervisor):
+    strategy = OneForOne(max_restarts=1000, within=60.0, backoff=Backoff(min=0.05, max=0.5))
+    children: ClassVar = [child(Account, name="ada")]
+
+
+async def test_an_actor_rides_out_a_database_outage_under_a_backoff_supervisor(
+    outage_server: PostgresServer,
+) -> None:
+    journal = PostgresJournal(
+        create_database(outage_server), registry=events_registry(), connect_timeout=1.0
+    )
+    async with ActorSystem("bank", journal=journal) as system:
+        system.spawn(_Ledger, name="ledger")
+        ada = system.lookup("/user/ledger/ada")
+        assert ada is not None
+        assert await ada.ask(Add(5)) == 5
+        outage_server.stop()
+        try:
+            with pytest.raises(JournalError, match=r"^the PostgreSQL journal failed"):
+                await ada.ask(Add(1))
+        finally:
+            outage_server.start()
+        # Restarted with backoff, each restart recovering again: once the
+        # database is back, ada has her acknowledged state and takes more.
+        with anyio.fail_after(30):
+            while True:
+                current = system.lookup("/user/ledger/ada")
+                try:
+                    if current is not None and await current.ask("total", timeout=2) == 5:
+                        break
+                except (JournalError, TimeoutError, ActorStopped):
+                    continue  # still restarting, or recovery failed once more
+        assert await current.ask(Add(1)) == 6
