@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import anyio
 import pytest
 from anyio import wait_all_tasks_blocked
+from hypothesis import given
+from hypothesis import strategies as st
 
 from actors.persistence._group_commit import GroupCommit
 
@@ -142,3 +144,50 @@ async def test_a_leader_cancelled_mid_commit_still_hands_the_lead_on() -> None:
         store.release.set()
     assert store.batches == [[0], [2]]
     assert outcomes == [True]
+
+
+@given(
+    writers=st.integers(1, 30),
+    max_batch=st.integers(1, 8),
+    cancelled=st.sets(st.integers(0, 29), max_size=10),
+    failing_batch=st.sampled_from([None, 0, 1, 2]),
+)
+async def test_each_write_is_committed_at_most_once_and_answered_with_its_own_outcome(
+    writers: int, max_batch: int, cancelled: set[int], failing_batch: int | None
+) -> None:
+    batches: list[list[int]] = []
+
+    def commit(writes: Sequence[int]) -> list[int]:
+        batches.append(list(writes))
+        if len(batches) - 1 == failing_batch:
+            raise OSError("lost")
+        return [write * 10 for write in writes]
+
+    group: GroupCommit[int, int] = GroupCommit(commit, max_batch=max_batch, translate=_Translated)
+    answers: dict[int, object] = {}
+
+    async def write(number: int) -> None:
+        with anyio.CancelScope() as scope:
+            if number in cancelled:
+                scope.cancel()  # cancelled before it could wait: dropped, or led anyway
+            try:
+                answers[number] = await group.submit(number)
+            except _Translated:
+                answers[number] = "failed"
+
+    async with anyio.create_task_group() as tasks:
+        for number in range(writers):
+            tasks.start_soon(write, number)
+    committed = [write for batch in batches for write in batch]
+    assert len(committed) == len(set(committed))  # nobody's write went in twice
+    assert all(1 <= len(batch) <= max_batch for batch in batches)
+    # Every writer that was not cancelled got an answer, and it is its own.
+    assert set(range(writers)) - cancelled <= set(answers)
+    failed = (
+        set()
+        if failing_batch is None or failing_batch >= len(batches)
+        else set(batches[failing_batch])
+    )
+    for number, answer in answers.items():
+        assert answer == ("failed" if number in failed else number * 10)
+        assert number in committed  # answered only after its batch ran
