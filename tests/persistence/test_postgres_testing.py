@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from actors.persistence.testing import PostgresServer, postgres_binaries, start_postgres
-from actors.persistence.testing._postgres_server import _check_reachable
+from actors.persistence.testing._postgres_server import _check_reachable, _let_others_enter
 
 
 def test_the_binaries_are_those_of_the_wheel() -> None:
@@ -40,3 +40,16 @@ def test_the_session_server_answers_on_loopback(postgres_server: PostgresServer)
     assert postgres_server.is_running()
     assert f"port={postgres_server.port}" in postgres_server.conninfo
     assert "host=127.0.0.1" in postgres_server.conninfo_for("other")
+
+
+def test_the_folders_above_the_binaries_are_made_enterable_and_no_more() -> None:
+    top = Path(tempfile.mkdtemp(prefix="anyactors-pg-venv-"))  # mode 0700, like /root
+    try:
+        inner = top / "venv" / "bin"
+        inner.mkdir(parents=True)
+        (top / "venv").chmod(0o700)
+        _let_others_enter(inner)
+        for folder in (top, top / "venv"):
+            assert folder.stat().st_mode & 0o777 == 0o701  # x for others, no listing
+    finally:
+        shutil.rmtree(top, ignore_errors=True)

