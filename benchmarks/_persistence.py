@@ -14,9 +14,9 @@ one process (issue 11's targets):
   against a raw ``SELECT`` of the same rows decoded with msgspec into the
   same classes (target >= 0.5x).
 
-A store is a :class:`Store` in :data:`STORES` (SQLite here); adding one
-(PostgreSQL) runs every workload against it. Progress goes to stderr; the
-table (Markdown) goes to stdout.
+A store is a :class:`Store` in :data:`STORES` (SQLite, and PostgreSQL on a
+real server started for the run); adding one runs every workload against it.
+Progress goes to stderr; the table (Markdown) goes to stdout.
 
 Usage::
 
@@ -205,7 +205,14 @@ class SqliteStore:
 
 
 #: The stores the benchmark runs against, by the name ``--store`` takes.
-STORES: dict[str, Callable[[Path], Store]] = {"sqlite": SqliteStore}
+def _postgres(directory: Path) -> Store:
+    """PostgreSQL on a real server started for the run (``_persistence_postgres.py``)."""
+    from ._persistence_postgres import PostgresBench  # noqa: PLC0415 - starts a server
+
+    return PostgresBench(directory, registry)
+
+
+STORES: dict[str, Callable[[Path], Store]] = {"postgres": _postgres, "sqlite": SqliteStore}
 
 
 # -- the workloads: each returns (ours, raw) in events per second ------------------------
@@ -394,7 +401,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as directory:
         stores = [STORES[name](Path(directory)) for name in options.store]
-        print(anyio.run(run, stores, options.repeat, options.quick, backend=options.backend))
+        try:
+            print(anyio.run(run, stores, options.repeat, options.quick, backend=options.backend))
+        finally:
+            for store in stores:
+                close = getattr(store, "close", None)  # a store with a server stops it
+                if close is not None:
+                    close()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ An :class:`EventSourcedActor` stores what happened (events) and rebuilds its
 state from them; a :class:`DurableStateActor` stores its whole state under a
 revision. Both recover before their first message, after every spawn and
 restart. The store is a :class:`Journal`: :class:`SqliteJournal` (embedded),
-``PostgresJournal`` (production) or :class:`InMemoryJournal` (tests), given to
+:class:`PostgresJournal` (production) or :class:`InMemoryJournal` (tests), given to
 the system as ``ActorSystem(name, journal=...)``. What is stored is encoded
 through a :class:`MessageRegistry` (msgspec, never pickle): the same registry
 class as the NATS wire format's. Needs the ``persistence`` extra
@@ -29,6 +29,7 @@ from ._errors import RecoveryFailed as RecoveryFailed
 from ._event_sourced import EventSourcedActor as EventSourcedActor
 from ._journal import Journal as Journal
 from ._memory import InMemoryJournal as InMemoryJournal
+from ._postgres import PostgresJournal as PostgresJournal
 from ._records import EventRecord as EventRecord
 from ._records import JournalStatistics as JournalStatistics
 from ._records import SnapshotRecord as SnapshotRecord
@@ -46,6 +47,7 @@ __all__ = [
     "MessageRegistry",
     "PersistenceConflict",
     "PersistenceError",
+    "PostgresJournal",
     "RecoveryFailed",
     "SnapshotRecord",
     "SqliteJournal",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import define, field, frozen
 
@@ -21,6 +21,9 @@ from ._messages import (
     GetDeliveryStatistics,
     WaitUntilDelivered,
 )
+
+if TYPE_CHECKING:
+    from actors.persistence import Journal
 
 logger = logging.getLogger(__name__)
 
@@ -266,13 +269,59 @@ def spawn_reliable_sender(
     policy: RetryPolicy | None = None,
     name: str | None = None,
     outbox: Outbox | None = None,
+    journal: Journal | None = None,
+    producer_id: str | None = None,
+    snapshot_every: int = 1000,
 ) -> ActorRef:
     """Spawn a :class:`ReliableSender` to ``target``; ``tell`` the returned ref your payloads.
 
     ``spawner`` is ``system`` or ``self.context``. Pass your own ``outbox``
     to keep the outbox beyond the sender's life (for example, owned by its
     supervisor); by default a fresh one is made, with a fresh producer id.
+
+    With ``journal`` (any ``actors.persistence`` journal) the outbox lives in
+    the journal instead (see :class:`JournaledSender`): each payload is
+    stored before it is sent, so a killed process loses nothing; a sender
+    spawned later with the same ``producer_id`` (required, stable across
+    processes) sends every unconfirmed payload again. Register the stored
+    types on the journal's registry with :func:`register_delivery_records`.
+    Every ``snapshot_every`` entries the outbox is folded into a snapshot
+    and older entries are deleted.
+
+    Raises:
+        InvalidSetting: ``journal`` without ``producer_id``, ``journal`` with
+            ``outbox``, or ``snapshot_every`` below 1.
     """
+    if journal is None:
+        if producer_id is not None:
+            outbox = outbox or Outbox(producer_id=producer_id)
+        return spawner.spawn(  # type: ignore[no-any-return]
+            ReliableSender, target, policy or RetryPolicy(), outbox or Outbox(), name=name
+        )
+    from ._journaled_sender import JournaledSender  # noqa: PLC0415 - it subclasses this module's
+
+    if not isinstance(producer_id, str) or not producer_id:
+        raise InvalidSetting(
+            f"a journal-backed sender needs producer_id= (got {producer_id!r}); give a name "
+            "that stays the same across restarts of the process, such as 'orders-to-ledger'"
+        )
+    if outbox is not None:
+        raise InvalidSetting(
+            "a journal-backed sender keeps its outbox in the journal (got outbox= as well); "
+            "pass journal= or outbox=, not both"
+        )
+    if (
+        isinstance(snapshot_every, bool)
+        or not isinstance(snapshot_every, int)
+        or snapshot_every < 1
+    ):
+        raise InvalidSetting(f"snapshot_every must be a whole number >= 1 (got {snapshot_every!r})")
     return spawner.spawn(  # type: ignore[no-any-return]
-        ReliableSender, target, policy or RetryPolicy(), outbox or Outbox(), name=name
+        JournaledSender,
+        target,
+        policy or RetryPolicy(),
+        Outbox(producer_id=producer_id),
+        journal,
+        snapshot_every,
+        name=name,
     )

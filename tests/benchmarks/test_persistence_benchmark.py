@@ -23,3 +23,19 @@ async def test_every_workload_runs_and_reports_rates(tmp_path: Path) -> None:
     )
     assert rendered.count("\n") == 4
     assert "recover 1,000,000 events" in rendered
+
+
+async def test_every_workload_runs_on_postgresql_against_raw_psycopg(tmp_path: Path) -> None:
+    from benchmarks._persistence import registry
+    from benchmarks._persistence_postgres import PostgresBench
+
+    store = PostgresBench(tmp_path, registry)
+    try:
+        results = [
+            await many_actors(store, 5, 3),
+            await one_actor(store, 5),
+            await recovery(store, 50),
+        ]
+    finally:
+        store.close()
+    assert all(ours > 0 and raw > 0 for ours, raw in results)

@@ -17,8 +17,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ["routing", "reliable", "testing", "sharding"]
-#: The other higher layers a package may use, by their public faces (persistent entities).
-USES = {"sharding": {"persistence"}}
+#: The other higher layers a package may use, by their public faces (persistent
+#: entities; journal-backed reliable delivery).
+USES = {"sharding": {"persistence"}, "reliable": {"persistence"}}
 #: Public modules of the test kit besides __init__ (a pytest plugin, hypothesis helpers).
 PUBLIC_MODULES = {"testing": {"pytest_plugin.py", "protocols.py"}}
 # typing_extensions: the TypeVar defaults of the generic refs before Python 3.13.

@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from actors.persistence import InMemoryJournal, Journal, MessageRegistry, SqliteJournal
+from actors.persistence import (
+    InMemoryJournal,
+    Journal,
+    MessageRegistry,
+    PostgresJournal,
+    SqliteJournal,
+)
+from tests.persistence.postgres_server import postgres_conninfo, postgres_server
+
+__all__ = ["JOURNALS", "JournalFactory", "journal_factory", "postgres_conninfo", "postgres_server"]
 
 #: Opens the test's store (the same one at every call) with the given registry.
 JournalFactory = Callable[[MessageRegistry], Journal]
@@ -40,9 +49,20 @@ def sqlite_journals(request: pytest.FixtureRequest) -> JournalFactory:
     return make
 
 
+def postgres_journals(request: pytest.FixtureRequest) -> JournalFactory:
+    # A fresh database on the session's real PostgreSQL server.
+    conninfo: str = request.getfixturevalue("postgres_conninfo")
+
+    def make(registry: MessageRegistry) -> Journal:
+        return PostgresJournal(conninfo, registry=registry)
+
+    return make
+
+
 #: Every journal the suite runs against, by name.
 JOURNALS: dict[str, Callable[[pytest.FixtureRequest], JournalFactory]] = {
     "memory": memory_journals,
+    "postgres": postgres_journals,
     "sqlite": sqlite_journals,
 }
 

@@ -1,6 +1,7 @@
 """A child process for the crash test: 10 accounts take 1,000 commands each, printing each ack.
 
-``python -m tests.persistence.crash_writer DB BACKEND`` prints ``ready``, then
+``python -m tests.persistence.crash_writer DB BACKEND`` (DB: a SQLite file, or a
+PostgreSQL connection string) prints ``ready``, then
 ``ack ACCOUNT N`` once command N of ACCOUNT has been persisted (two events,
 ``Added(N)`` and ``Renamed("N")``, in one atomic persist), and ``done`` at the
 end. The test SIGKILLs it midway.
@@ -14,7 +15,7 @@ from typing import Any
 import anyio
 
 from actors import ActorSystem
-from actors.persistence import EventSourcedActor, SqliteJournal
+from actors.persistence import EventSourcedActor, Journal, PostgresJournal, SqliteJournal
 from tests.persistence.events import Added, Renamed, registry
 
 ACCOUNTS = 10
@@ -33,8 +34,15 @@ class Account(EventSourcedActor):
         return message
 
 
+def open_journal(store: str) -> Journal:
+    """A SQLite file path, or a PostgreSQL connection string (``host=...``)."""
+    if store.startswith("host="):
+        return PostgresJournal(store, registry=registry())
+    return SqliteJournal(store, registry=registry())
+
+
 async def main(path: str) -> None:
-    async with ActorSystem("crash", journal=SqliteJournal(path, registry=registry())) as system:
+    async with ActorSystem("crash", journal=open_journal(path)) as system:
         print("ready", flush=True)
 
         async def drive(index: int) -> None:

@@ -8,20 +8,27 @@ from pathlib import Path
 import anyio
 import pytest
 
-from actors.persistence import SqliteJournal
-from tests.persistence.crash_writer import ACCOUNTS
-from tests.persistence.events import Added, Renamed, registry
+from tests.persistence.crash_writer import ACCOUNTS, open_journal
+from tests.persistence.events import Added, Renamed
 from tests.remote.processes import LINE_TIMEOUT, kill, python_process, wait_for_line
 
 pytestmark = pytest.mark.anyio
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The child's journal: a SQLite file, or a fresh database on the real PostgreSQL."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_conninfo"))
+    return str(tmp_path / "crash.db")
+
+
 async def test_a_sigkill_loses_no_acknowledged_command_and_leaves_no_half_command(
-    tmp_path: Path, anyio_backend: str
+    store: str, anyio_backend: str
 ) -> None:
-    path = tmp_path / "crash.db"
+    path = store
     acked: dict[int, int] = dict.fromkeys(range(ACCOUNTS), 0)
-    async with python_process("-m", "tests.persistence.crash_writer", str(path), anyio_backend) as (
+    async with python_process("-m", "tests.persistence.crash_writer", path, anyio_backend) as (
         process,
         lines,
     ):
@@ -45,7 +52,7 @@ async def test_a_sigkill_loses_no_acknowledged_command_and_leaves_no_half_comman
         finally:
             await lines.aclose()  # type: ignore[attr-defined]
     assert process.returncode == -9
-    journal = SqliteJournal(path, registry=registry())
+    journal = open_journal(path)
     try:
         for account in range(ACCOUNTS):
             persistence_id = f"/user/account-{account}"
