@@ -24,6 +24,7 @@ import pwd
 import socket
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from attrs import frozen
 
@@ -170,9 +171,9 @@ def start_postgres(data_dir: Path, *, port: int | None = None) -> PostgresServer
         ],
         capture_output=True,
         text=True,
-        user=user,
         timeout=SERVER_TIMEOUT,
         check=False,
+        **_as_user(user),
     )
     if initdb.returncode != 0:
         raise RuntimeError(
@@ -232,9 +233,22 @@ def _pg_ctl(server: PostgresServer, *args: str, check: bool) -> subprocess.Compl
         command,
         capture_output=True,
         text=True,
-        user=server.user,
         timeout=SERVER_TIMEOUT,
         check=check,
         # pg_ctl start leaves the server running with our pipes as its output otherwise.
         stdin=subprocess.DEVNULL,
+        **_as_user(server.user),
     )
+
+
+def _as_user(user: str | None) -> dict[str, Any]:
+    """``subprocess`` options that run a child as ``user`` with that user's groups only.
+
+    ``user=`` alone keeps root's supplementary groups, and then a folder of
+    group root without the group's x bit (``mktemp -d`` makes ``drwx-----x``
+    once others may enter) refuses the child although others may enter it.
+    """
+    if user is None:
+        return {}
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
