@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -225,6 +226,20 @@ class SqliteJournal:
         self, persistence_id: str, *, from_sequence_number: int = 1
     ) -> AsyncGenerator[EventRecord, None]:
         """See :meth:`Journal.replay`. Reads ``replay_chunk`` events at a time."""
+        async with aclosing(self._replay_chunks(persistence_id, from_sequence_number)) as chunks:
+            async for rows, events in chunks:
+                for (number, _), event in zip(rows, events, strict=True):
+                    yield EventRecord(persistence_id, number, event)
+
+    async def _replay_chunks(
+        self, persistence_id: str, from_sequence_number: int
+    ) -> AsyncGenerator[tuple[list[tuple[int, bytes]], list[object]], None]:
+        """Replay by chunks: the rows (number, payload) and their decoded events.
+
+        What ``EventSourcedActor`` recovers from when the journal has it: no
+        record object and no generator step per event. The thread reads and
+        decodes the next chunk while the caller applies this one.
+        """
         check_id(persistence_id)
         check_number(from_sequence_number, "from_sequence_number", 1)
         thread = self._running_thread()
@@ -232,36 +247,37 @@ class SqliteJournal:
             partial(self._read_events, persistence_id, from_sequence_number), write=False
         )
         while True:
-            chunk: list[EventRecord] = await thread.result(pending)
-            full = len(chunk) == self._replay_chunk
+            rows, events = await thread.result(pending)
+            full = len(rows) == self._replay_chunk
             if full:  # read the next chunk while this one is applied
-                start = chunk[-1].sequence_number + 1
+                start = rows[-1][0] + 1
                 pending = thread.submit(
                     partial(self._read_events, persistence_id, start), write=False
                 )
-            for record in chunk:
-                yield record
+            if rows:
+                yield rows, events
             if not full:
                 return
 
     def _read_events(
         self, persistence_id: str, start: int, connection: sqlite3.Connection
-    ) -> list[EventRecord]:
-        rows = connection.execute(
+    ) -> tuple[list[tuple[int, bytes]], list[object]]:
+        rows: list[tuple[int, bytes]] = connection.execute(
             "SELECT sequence_number, payload FROM anyactors_events "
             "WHERE persistence_id = ? AND sequence_number >= ? "
             "ORDER BY sequence_number LIMIT ?",
             (persistence_id, start, self._replay_chunk),
         ).fetchall()
-        decode = self._codec.decode
-        records = []
-        for number, payload in rows:
-            try:
-                event = decode(payload)
-            except UndecodableValue as error:
-                raise corrupt(self.path, persistence_id, f"event {number}", error) from None
-            records.append(EventRecord(persistence_id, number, event))
-        return records
+        try:
+            events = self._codec.decode_all([payload for _, payload in rows])
+        except UndecodableValue:
+            for number, payload in rows:  # name the row that fails
+                try:
+                    self._codec.decode(payload)
+                except UndecodableValue as error:
+                    raise corrupt(self.path, persistence_id, f"event {number}", error) from None
+            raise
+        return rows, events
 
     async def highest_sequence_number(self, persistence_id: str) -> int:
         """See :meth:`Journal.highest_sequence_number`."""

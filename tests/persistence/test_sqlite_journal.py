@@ -159,14 +159,16 @@ async def test_ids_with_quotes_and_sql_are_stored_as_they_are(tmp_path: Path) ->
             async with anyio.create_task_group() as group:
                 for persistence_id in hostile:
                     number = await journal.highest_sequence_number(persistence_id)
-                    group.start_soon(
-                        lambda i=persistence_id, n=number: journal.append(
-                            i, [Added(n), Added(n + 1)], expected_sequence_number=n
-                        )
-                    )
+                    group.start_soon(_append_two, journal, persistence_id, number)
         for persistence_id in hostile:
             async with aclosing(journal.replay(persistence_id)) as records:
                 stored = [(r.sequence_number, r.event) async for r in records]
             assert stored == [(1, Added(0)), (2, Added(1)), (3, Added(2)), (4, Added(3))]
     finally:
         await journal.close()
+
+
+async def _append_two(journal: SqliteJournal, persistence_id: str, number: int) -> None:
+    await journal.append(
+        persistence_id, [Added(number), Added(number + 1)], expected_sequence_number=number
+    )
