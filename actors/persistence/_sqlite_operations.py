@@ -299,11 +299,6 @@ def upsert_state(
         raise PersistenceConflict(persistence_id, revision - 1, actual, "a state save")
 
 
-def execute(sql: str, parameters: tuple[object, ...], connection: sqlite3.Connection) -> None:
-    """Run one statement."""
-    connection.execute(sql, parameters)
-
-
 def fetch_one(
     sql: str, parameters: tuple[object, ...], connection: sqlite3.Connection
 ) -> tuple[Any, ...] | None:
