@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import aclosing
+from operator import length_hint
 from typing import Any, ClassVar
 
 from ._errors import RecoveryFailed
@@ -179,18 +180,36 @@ class EventSourcedActor(PersistentActor[M]):
                     "(recovery never skips a stored record)"
                 ) from error
         apply = self.apply
-        async with aclosing(
-            journal.replay(persistence_id, from_sequence_number=number + 1)
-        ) as records:
-            async for event in records:
-                try:
-                    apply(event.event)
-                except Exception as error:
-                    raise RecoveryFailed(
-                        f"{type(self).__name__}.apply raised {type(error).__name__}: {error} on "
-                        f"the event at sequence number {event.sequence_number} of "
-                        f"{persistence_id!r}; fix apply (recovery never skips a stored event)"
-                    ) from error
-                number = event.sequence_number
+        chunks = getattr(journal, "_replay_chunks", None)
+        if chunks is not None:  # the journal replays by chunks: no record per event
+            async with aclosing(chunks(persistence_id, number + 1)) as replay:
+                async for rows, events in replay:
+                    remaining = iter(events)
+                    try:
+                        for event in remaining:
+                            apply(event)
+                    except Exception as error:
+                        failed = rows[len(events) - length_hint(remaining) - 1][0]
+                        raise self._apply_failed(error, failed, persistence_id) from error
+                    number = rows[-1][0]
+        else:
+            async with aclosing(
+                journal.replay(persistence_id, from_sequence_number=number + 1)
+            ) as records:
+                async for stored in records:
+                    try:
+                        apply(stored.event)
+                    except Exception as error:
+                        raise self._apply_failed(
+                            error, stored.sequence_number, persistence_id
+                        ) from error
+                    number = stored.sequence_number
         highest = await journal.highest_sequence_number(persistence_id)
         self.__dict__["_anyactors_sequence_number"] = max(number, highest)
+
+    def _apply_failed(self, error: Exception, number: int, persistence_id: str) -> RecoveryFailed:
+        return RecoveryFailed(
+            f"{type(self).__name__}.apply raised {type(error).__name__}: {error} on "
+            f"the event at sequence number {number} of "
+            f"{persistence_id!r}; fix apply (recovery never skips a stored event)"
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -22,15 +23,17 @@ from ._records import (
 from ._sqlite_operations import (
     SCHEMA,
     AppendEvents,
+    Heads,
     append_all,
+    append_known,
     corrupt,
-    execute,
+    delete_events,
     fetch_one,
     highest,
     save_snapshot,
     upsert_state,
 )
-from ._thread import Request, StoreThread, run_one_by_one
+from ._thread import Request, StoreThread, journal_error, run_one_by_one
 
 Synchronous = Literal["FULL", "NORMAL", "OFF"]
 
@@ -41,6 +44,7 @@ class _SqliteStore:
     def __init__(self, path: str, synchronous: Synchronous) -> None:
         self.path = path
         self.synchronous = synchronous
+        self.heads = Heads()
 
     def connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -49,18 +53,33 @@ class _SqliteStore:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute(f"PRAGMA synchronous = {self.synchronous}")
             connection.executescript(SCHEMA)
+            self.heads = Heads()  # knows nothing yet, so it is exact as of now
+            self.heads.check(connection)
         except BaseException:
             connection.close()
             raise
         return connection
 
     def begin(self, connection: sqlite3.Connection) -> None:
+        # The transaction begins in run_writes: a batch of appends that
+        # append_known can take needs none of its own.
+        pass
+
+    def _begin(self, connection: sqlite3.Connection) -> None:
         connection.execute("BEGIN IMMEDIATE")
+        try:
+            self.heads.check(connection)
+        except BaseException:
+            self.rollback(connection)
+            raise
 
     def commit(self, connection: sqlite3.Connection) -> None:
-        connection.execute("COMMIT")
+        if connection.in_transaction:
+            connection.execute("COMMIT")
+            self.heads.committed()
 
     def rollback(self, connection: sqlite3.Connection) -> None:
+        self.heads.forget()
         if connection.in_transaction:
             connection.execute("ROLLBACK")
 
@@ -71,10 +90,24 @@ class _SqliteStore:
         self, connection: sqlite3.Connection, writes: list[Request[sqlite3.Connection]]
     ) -> None:
         appends = [r for r in writes if isinstance(r.operation, AppendEvents)]
+        if len(appends) == len(writes) and append_known(connection, appends, self.heads):
+            return
+        try:
+            self._begin(connection)
+        except Exception as error:  # busy past the timeout, or the file is gone
+            for request in writes:
+                request.error = journal_error(error)
+            return
         if appends:
-            append_all(connection, appends)
+            append_all(connection, appends, self.heads)
         if len(appends) < len(writes):
             run_one_by_one(connection, [r for r in writes if r not in appends])
+
+    def highest(self, persistence_id: str, connection: sqlite3.Connection) -> int:
+        """The id's highest stored number, remembered for the next append if still exact."""
+        number = highest(persistence_id, connection)
+        self.heads.learn(persistence_id, number, connection)
+        return number
 
 
 class SqliteJournal:
@@ -93,8 +126,11 @@ class SqliteJournal:
     batch), and each ``persist`` returns only after its batch has committed.
     The single-writer rule is kept by the store: ``PRIMARY KEY
     (persistence_id, sequence_number)`` and a compare-and-set of each id's
-    highest sequence number, in one ``BEGIN IMMEDIATE`` transaction, so it
-    holds between processes sharing the file too.
+    highest sequence number under the database's write lock, so it holds
+    between processes sharing the file too. The thread remembers the numbers
+    it wrote, and trusts them only while ``PRAGMA data_version`` shows that
+    no other connection has committed (a batch checks it in the same
+    statement that inserts); otherwise it reads them again.
 
     Durability (``synchronous``, SQLite's setting of that name, in WAL mode):
 
@@ -190,6 +226,20 @@ class SqliteJournal:
         self, persistence_id: str, *, from_sequence_number: int = 1
     ) -> AsyncGenerator[EventRecord, None]:
         """See :meth:`Journal.replay`. Reads ``replay_chunk`` events at a time."""
+        async with aclosing(self._replay_chunks(persistence_id, from_sequence_number)) as chunks:
+            async for rows, events in chunks:
+                for (number, _), event in zip(rows, events, strict=True):
+                    yield EventRecord(persistence_id, number, event)
+
+    async def _replay_chunks(
+        self, persistence_id: str, from_sequence_number: int
+    ) -> AsyncGenerator[tuple[list[tuple[int, bytes]], list[object]], None]:
+        """Replay by chunks: the rows (number, payload) and their decoded events.
+
+        What ``EventSourcedActor`` recovers from when the journal has it: no
+        record object and no generator step per event. The thread reads and
+        decodes the next chunk while the caller applies this one.
+        """
         check_id(persistence_id)
         check_number(from_sequence_number, "from_sequence_number", 1)
         thread = self._running_thread()
@@ -197,54 +247,48 @@ class SqliteJournal:
             partial(self._read_events, persistence_id, from_sequence_number), write=False
         )
         while True:
-            chunk: list[EventRecord] = await thread.result(pending)
-            full = len(chunk) == self._replay_chunk
+            rows, events = await thread.result(pending)
+            full = len(rows) == self._replay_chunk
             if full:  # read the next chunk while this one is applied
-                start = chunk[-1].sequence_number + 1
+                start = rows[-1][0] + 1
                 pending = thread.submit(
                     partial(self._read_events, persistence_id, start), write=False
                 )
-            for record in chunk:
-                yield record
+            if rows:
+                yield rows, events
             if not full:
                 return
 
     def _read_events(
         self, persistence_id: str, start: int, connection: sqlite3.Connection
-    ) -> list[EventRecord]:
-        rows = connection.execute(
+    ) -> tuple[list[tuple[int, bytes]], list[object]]:
+        rows: list[tuple[int, bytes]] = connection.execute(
             "SELECT sequence_number, payload FROM anyactors_events "
             "WHERE persistence_id = ? AND sequence_number >= ? "
             "ORDER BY sequence_number LIMIT ?",
             (persistence_id, start, self._replay_chunk),
         ).fetchall()
-        decode = self._codec.decode
-        records = []
-        for number, payload in rows:
-            try:
-                event = decode(payload)
-            except UndecodableValue as error:
-                raise corrupt(self.path, persistence_id, f"event {number}", error) from None
-            records.append(EventRecord(persistence_id, number, event))
-        return records
+        try:
+            events = self._codec.decode_all([payload for _, payload in rows])
+        except UndecodableValue:
+            for number, payload in rows:  # name the row that fails
+                try:
+                    self._codec.decode(payload)
+                except UndecodableValue as error:
+                    raise corrupt(self.path, persistence_id, f"event {number}", error) from None
+            raise
+        return rows, events
 
     async def highest_sequence_number(self, persistence_id: str) -> int:
         """See :meth:`Journal.highest_sequence_number`."""
         check_id(persistence_id)
-        return int(await self._call(partial(highest, persistence_id), write=False))
+        return int(await self._call(partial(self._store.highest, persistence_id), write=False))
 
     async def delete_events(self, persistence_id: str, *, to_sequence_number: int) -> None:
         """See :meth:`Journal.delete_events`."""
         check_id(persistence_id)
         check_number(to_sequence_number, "to_sequence_number", 0)
-        await self._call(
-            partial(
-                execute,
-                "DELETE FROM anyactors_events WHERE persistence_id = ? AND sequence_number <= ?",
-                (persistence_id, to_sequence_number),
-            ),
-            write=True,
-        )
+        await self._call(partial(delete_events, persistence_id, to_sequence_number), write=True)
 
     # -- snapshots ----------------------------------------------------------------
 

@@ -44,69 +44,179 @@ class AppendEvents:
         self.payloads = payloads
         self.expected = expected
 
-    def __call__(self, connection: sqlite3.Connection) -> None:
-        """Run this append alone."""
-        alone = _Alone(self)
-        append_all(connection, [alone])
-        if alone.error is not None:
-            raise alone.error
 
+class Heads:
+    """Each id's highest sequence number as this connection knows it, kept between batches.
 
-class _Alone:
-    __slots__ = ("error", "operation", "result")
-
-    def __init__(self, operation: AppendEvents) -> None:
-        self.operation = operation
-        self.error: BaseException | None = None
-        self.result: Any = None
-
-
-def append_all(connection: sqlite3.Connection, requests: Sequence[Any]) -> None:
-    """Run the appends of one transaction in three statements, whatever their number.
-
-    Inside the thread's ``BEGIN IMMEDIATE`` (the database's write lock) it
-    reads the highest sequence numbers of the ids involved, refuses each
-    append whose expected number is not the current one (in order, so of two
-    appends to one id in one batch only the first can win), then writes the
-    new highest numbers and all the events. The primary key
-    ``(persistence_id, sequence_number)`` backs the check: a duplicate fails
-    the batch, which the thread then retries one append at a time.
+    ``known`` is exact while no other connection has committed to the file:
+    :meth:`check` (run first in each write transaction, under the write lock)
+    compares ``PRAGMA data_version``, which changes exactly when another
+    connection commits, and forgets everything if it moved. ``pending`` holds
+    the numbers of the transaction under way; :meth:`committed` keeps them,
+    :meth:`forget` drops everything (after a rollback or a failed commit).
+    Reading the numbers once per id rather than once per batch is what keeps
+    the writer thread off the GIL: each row SQLite steps releases and retakes
+    it, and each retake waits for the busy event loop.
     """
-    ids = list({request.operation.persistence_id for request in requests})
-    current: dict[str, int] = {}
+
+    __slots__ = ("known", "pending", "version")
+
+    #: Ids remembered at most; past it the memory starts over (a miss reads the file).
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.known: dict[str, int] = {}
+        self.pending: dict[str, int] = {}
+        self.version: int | None = None
+
+    def check(self, connection: sqlite3.Connection) -> None:
+        """Forget every number if another connection has committed since the last check."""
+        version = connection.execute("PRAGMA data_version").fetchone()[0]
+        if version != self.version or len(self.known) > self.LIMIT:
+            self.known.clear()
+            self.version = version
+        self.pending.clear()
+
+    def committed(self) -> None:
+        """The transaction committed: its numbers are now the stored ones."""
+        self.known.update(self.pending)
+        self.pending.clear()
+
+    def forget(self) -> None:
+        """Know nothing (after a rollback or a failed commit): the next batch reads the file."""
+        self.known.clear()
+        self.pending.clear()
+        self.version = None
+
+    def learn(self, persistence_id: str, number: int, connection: sqlite3.Connection) -> None:
+        """Remember a number read outside a write transaction, if no commit came between."""
+        if self.version is not None and len(self.known) < self.LIMIT:
+            version = connection.execute("PRAGMA data_version").fetchone()[0]
+            if version == self.version:
+                self.known[persistence_id] = number
+
+
+#: The highest number of each id in a VALUES list: the highest event, or the number
+#: recorded before events were deleted, whichever is higher.
+_HEADS = (
+    "WITH ids(id) AS (VALUES {}) SELECT id, max("
+    "coalesce((SELECT max(sequence_number) FROM anyactors_events WHERE persistence_id = id), 0), "
+    "coalesce((SELECT highest_sequence_number FROM anyactors_streams "
+    "WHERE persistence_id = id), 0)) FROM ids"
+)
+
+
+def read_heads(connection: sqlite3.Connection, ids: Sequence[str]) -> dict[str, int]:
+    """The highest sequence numbers of ``ids`` as stored (0 for an id never written)."""
+    found: dict[str, int] = {}
     for index in range(0, len(ids), 500):  # SQLite's limit on parameters
         chunk = ids[index : index + 500]
-        marks = ",".join("?" * len(chunk))
-        current.update(
-            connection.execute(
-                "SELECT persistence_id, highest_sequence_number FROM anyactors_streams "
-                f"WHERE persistence_id IN ({marks})",
-                chunk,
-            ).fetchall()
+        found.update(
+            connection.execute(_HEADS.format(",".join(["(?)"] * len(chunk))), chunk).fetchall()
         )
-    streams: dict[str, int] = {}
+    return found
+
+
+#: The most payload bytes :func:`append_known` writes as SQL text (more: the general path).
+KNOWN_LIMIT = 4_000_000
+
+
+def append_known(connection: sqlite3.Connection, requests: Sequence[Any], heads: Heads) -> bool:
+    """Run a batch of appends as one statement in one call, if ``heads`` knows every id.
+
+    The common case of many actors each appending after its own last event:
+    every id's number is in ``heads.known``, and each append expects it. Then
+    the batch is one autocommitted ``INSERT`` guarded by the file's
+    ``data_version`` (it inserts nothing if another connection has committed
+    since ``heads`` was exact), run by ``executescript``: the writer thread
+    gives up the GIL once for the whole batch, not once per statement or
+    row, and each retake waits for the busy event loop. Its values are
+    literals (each id quoted with its quotes doubled, each payload as hex),
+    because ``executescript`` takes no parameters.
+
+    Returns ``True`` when every event was inserted and committed; ``False``
+    (having written nothing) when the general path must run instead: an
+    unknown id, an expected number that differs (a possible conflict is
+    checked under the write lock), an id SQL text cannot carry, a large
+    batch, another writer, or any error.
+    """
+    known = heads.known
+    version = heads.version
+    if version is None:
+        return False
+    seen: set[str] = set()
+    size = 0
+    values: list[str] = []
+    for request in requests:
+        append: AppendEvents = request.operation
+        persistence_id = append.persistence_id
+        if persistence_id in seen or known.get(persistence_id) != append.expected:
+            return False
+        seen.add(persistence_id)
+        if "\x00" in persistence_id:
+            return False
+        quoted = "'" + persistence_id.replace("'", "''") + "'"
+        number = append.expected
+        for payload in append.payloads:
+            number += 1
+            size += len(payload)
+            values.append(f"({quoted},{number},X'{payload.hex()}')")
+    if size > KNOWN_LIMIT:
+        return False
+    before = connection.total_changes
+    try:
+        connection.executescript(
+            f"INSERT INTO anyactors_events SELECT * FROM (VALUES {','.join(values)}) "
+            f"WHERE (SELECT data_version FROM pragma_data_version) = {int(version)}"
+        )
+    except (sqlite3.Error, ValueError, UnicodeError):
+        return False
+    if connection.total_changes - before != len(values):
+        return False
+    for request in requests:
+        append = request.operation
+        known[append.persistence_id] = append.expected + len(append.payloads)
+    return True
+
+
+def append_all(connection: sqlite3.Connection, requests: Sequence[Any], heads: Heads) -> None:
+    """Run the appends of one transaction in one statement (per 8,000 events).
+
+    Inside the thread's ``BEGIN IMMEDIATE`` (the database's write lock, after
+    :meth:`Heads.check`) it takes each id's highest number from ``heads``
+    (reading the file only for ids it does not know), refuses each append
+    whose expected number is not the current one (in order, so of two appends
+    to one id in one batch only the first can win), then inserts all the
+    events. The primary key ``(persistence_id, sequence_number)`` backs the
+    check: a duplicate fails the batch, which the thread rolls back (and
+    ``heads`` forgets) and retries one append at a time.
+    """
+    known, pending = heads.known, heads.pending
+    missing = list(
+        {
+            request.operation.persistence_id
+            for request in requests
+            if request.operation.persistence_id not in known
+        }
+    )
+    if missing:
+        pending.update(read_heads(connection, missing))
     rows: list[tuple[str, int, bytes]] = []
     for request in requests:
         append: AppendEvents = request.operation
         persistence_id, expected = append.persistence_id, append.expected
-        actual = current.get(persistence_id, 0)
+        actual = pending[persistence_id] if persistence_id in pending else known[persistence_id]
         if actual != expected:
             request.error = PersistenceConflict(persistence_id, expected, actual, "an append")
             continue
         rows.extend(
             (persistence_id, expected + n, payload) for n, payload in enumerate(append.payloads, 1)
         )
-        current[persistence_id] = streams[persistence_id] = expected + len(append.payloads)
+        pending[persistence_id] = expected + len(append.payloads)
     if rows:
         # Multi-row VALUES rather than executemany: executemany releases and
         # retakes the GIL for every row, and each retake waits for the busy
         # event-loop thread; one statement waits once.
-        insert_rows(
-            connection,
-            "INSERT INTO anyactors_streams VALUES {} ON CONFLICT (persistence_id) "
-            "DO UPDATE SET highest_sequence_number = excluded.highest_sequence_number",
-            list(streams.items()),
-        )
         insert_rows(connection, "INSERT INTO anyactors_events VALUES {}", rows)
 
 
@@ -128,11 +238,27 @@ def insert_rows(
 
 def highest(persistence_id: str, connection: sqlite3.Connection) -> int:
     """The id's highest sequence number ever stored (0 if none)."""
-    row = connection.execute(
-        "SELECT highest_sequence_number FROM anyactors_streams WHERE persistence_id = ?",
-        (persistence_id,),
-    ).fetchone()
-    return 0 if row is None else int(row[0])
+    return read_heads(connection, [persistence_id])[persistence_id]
+
+
+def delete_events(persistence_id: str, to_number: int, connection: sqlite3.Connection) -> None:
+    """Delete the id's events up to ``to_number``, first recording its highest number.
+
+    ``anyactors_streams`` holds an id's highest number only once events were
+    deleted (appends need not write it): the highest is the larger of it and
+    the highest stored event, so deleting never lowers it.
+    """
+    connection.execute(
+        "INSERT INTO anyactors_streams SELECT persistence_id, max(sequence_number) "
+        "FROM anyactors_events WHERE persistence_id = ? AND sequence_number <= ? "
+        "GROUP BY persistence_id ON CONFLICT (persistence_id) DO UPDATE SET "
+        "highest_sequence_number = max(highest_sequence_number, excluded.highest_sequence_number)",
+        (persistence_id, to_number),
+    )
+    connection.execute(
+        "DELETE FROM anyactors_events WHERE persistence_id = ? AND sequence_number <= ?",
+        (persistence_id, to_number),
+    )
 
 
 def save_snapshot(
@@ -171,11 +297,6 @@ def upsert_state(
         ).fetchone()
         actual = 0 if row is None else int(row[0])
         raise PersistenceConflict(persistence_id, revision - 1, actual, "a state save")
-
-
-def execute(sql: str, parameters: tuple[object, ...], connection: sqlite3.Connection) -> None:
-    """Run one statement."""
-    connection.execute(sql, parameters)
 
 
 def fetch_one(

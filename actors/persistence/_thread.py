@@ -201,7 +201,7 @@ class StoreThread(Generic[Connection]):
                 try:
                     request.result = request.operation(connection)
                 except Exception as error:
-                    request.error = _journal_error(error)
+                    request.error = journal_error(error)
 
     def _transaction(self, connection: Connection, writes: list[Request[Connection]]) -> bool:
         """Run ``writes`` in one transaction; ``False`` if it was rolled back."""
@@ -209,7 +209,7 @@ class StoreThread(Generic[Connection]):
             self._store.begin(connection)
         except Exception as error:
             for request in writes:
-                request.error = _journal_error(error)
+                request.error = journal_error(error)
             return True
         for request in writes:
             request.error = None
@@ -218,7 +218,7 @@ class StoreThread(Generic[Connection]):
             self._store.run_writes(connection, writes)
         except Exception as error:
             for request in writes:
-                request.error = _journal_error(error)
+                request.error = journal_error(error)
             self._rollback(connection)
             return False
         try:
@@ -226,7 +226,7 @@ class StoreThread(Generic[Connection]):
         except Exception as error:
             self._rollback(connection)
             for request in writes:
-                request.error = _journal_error(error)
+                request.error = journal_error(error)
         else:
             self.transactions += 1
             self.writes += len(writes)
@@ -264,7 +264,8 @@ def _set_all(events: list[anyio.Event]) -> None:
         event.set()
 
 
-def _journal_error(error: Exception) -> BaseException:
+def journal_error(error: Exception) -> BaseException:
+    """``error`` as a caller should see it: a persistence error as is, others as JournalError."""
     if isinstance(error, PersistenceError | TypeError | ValueError) and not isinstance(
         error, OSError
     ):

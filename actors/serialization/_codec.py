@@ -11,7 +11,7 @@ decoding raise anything but :class:`UndecodableValue`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -186,6 +186,53 @@ class ValueCodec:
             raise UndecodableValue(f"malformed value: {error}") from None
         except Exception as error:  # a hostile input must never escape as anything else
             raise UndecodableValue(f"malformed value: {type(error).__name__}: {error}") from None
+
+    def decode_all(self, payloads: Iterable[bytes]) -> list[object]:
+        """The values encoded in ``payloads``, in order: what :meth:`decode` gives for each.
+
+        Faster than a loop of :meth:`decode` for runs of registered values of
+        one class (a journal's events): a payload that is exactly such a value
+        (an ``ext 8`` of :data:`VALUE_EXT` holding ``[tag, fields]``, with the
+        tag of the previous one) goes straight to that class's typed decoder,
+        without the outer decode and its extension hook. Any other payload,
+        and any that the typed decoder refuses, takes :meth:`decode`.
+
+        Raises:
+            UndecodableValue: as :meth:`decode`, for the first payload that fails.
+        """
+        values: list[object] = []
+        append = values.append
+        prefix = b"\x00"  # the body's head (arity, tag) of the last run: none yet
+        typed: msgspec.msgpack.Decoder[Any] | None = None
+        for data in payloads:
+            if (
+                typed is not None
+                and data[0] == 0xC7
+                and data[2] == VALUE_EXT
+                and data.startswith(prefix, 3)
+                and data[1] == len(data) - 3
+            ):
+                try:
+                    append(typed.decode(data[3:])[1])
+                    continue
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    pass
+            append(self.decode(data))
+            typed, prefix = self._run_of(data)
+        return values
+
+    def _run_of(self, data: bytes) -> tuple[msgspec.msgpack.Decoder[Any] | None, bytes]:
+        """The typed decoder and body head for more payloads like ``data`` (or ``None``)."""
+        if len(data) > 5 and data[0] == 0xC7 and data[2] == VALUE_EXT and data[3] == 0x92:
+            head = data[4]
+            if 0xA0 <= head <= 0xBF:
+                end = 5 + (head & 0x1F)
+                key = (0x92, bytes(data[5:end]))
+                typed = self._typed.get(key)
+                if typed is None and key not in self._typed:
+                    typed = self._typed_decoder(key)
+                return typed, bytes(data[3:end])
+        return None, b"\x00"
 
     def _ext_hook(self, code: int, data: memoryview) -> object:
         if code != VALUE_EXT:

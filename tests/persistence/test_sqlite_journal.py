@@ -12,7 +12,7 @@ import anyio.lowlevel
 import anyio.to_thread
 import pytest
 
-from actors.persistence import JournalError, SqliteJournal
+from actors.persistence import JournalError, PersistenceConflict, SqliteJournal
 from tests.persistence.events import Added, Total, registry
 
 pytestmark = pytest.mark.anyio
@@ -124,3 +124,51 @@ async def test_the_file_is_in_wal_mode_with_the_durability_asked_for(tmp_path: P
         assert modes == ("wal", 2)  # 2 is FULL
     finally:
         await journal.close()
+
+
+async def test_two_journals_on_one_file_keep_one_writer_per_id(tmp_path: Path) -> None:
+    # Each journal remembers the highest numbers it wrote; another connection's
+    # commit must make it look again, so that a stale number is a conflict,
+    # never a duplicate or a gap.
+    first = SqliteJournal(tmp_path / "j.db", registry=registry())
+    second = SqliteJournal(tmp_path / "j.db", registry=registry())
+    try:
+        await first.append("acct", [Added(1)], expected_sequence_number=0)
+        await first.append("acct", [Added(2)], expected_sequence_number=1)
+        await second.append("acct", [Added(3)], expected_sequence_number=2)
+        with pytest.raises(PersistenceConflict):
+            await first.append("acct", [Added(9)], expected_sequence_number=2)
+        await first.append("acct", [Added(4)], expected_sequence_number=3)
+        await second.delete_events("acct", to_sequence_number=4)
+        with pytest.raises(PersistenceConflict):
+            await first.append("acct", [Added(9)], expected_sequence_number=0)
+        await first.append("acct", [Added(5)], expected_sequence_number=4)
+        assert await second.highest_sequence_number("acct") == 5
+        async with aclosing(second.replay("acct")) as records:
+            assert [(r.sequence_number, r.event) async for r in records] == [(5, Added(5))]
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_ids_with_quotes_and_sql_are_stored_as_they_are(tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "j.db", registry=registry())
+    hostile = ["it's", "x'); DROP TABLE anyactors_events; --", "nul\x00inside", "\U0001f600", "''"]
+    try:
+        for _ in range(2):  # the second round takes the remembered-numbers path
+            async with anyio.create_task_group() as group:
+                for persistence_id in hostile:
+                    number = await journal.highest_sequence_number(persistence_id)
+                    group.start_soon(_append_two, journal, persistence_id, number)
+        for persistence_id in hostile:
+            async with aclosing(journal.replay(persistence_id)) as records:
+                stored = [(r.sequence_number, r.event) async for r in records]
+            assert stored == [(1, Added(0)), (2, Added(1)), (3, Added(2)), (4, Added(3))]
+    finally:
+        await journal.close()
+
+
+async def _append_two(journal: SqliteJournal, persistence_id: str, number: int) -> None:
+    await journal.append(
+        persistence_id, [Added(number), Added(number + 1)], expected_sequence_number=number
+    )

@@ -291,3 +291,51 @@ def test_a_field_removed_from_a_class_is_ignored_in_old_records() -> None:
     new = MessageRegistry()
     new.register(Deposited, tag="bank.Deposited")
     assert ValueCodec(new).decode(stored) == [Deposited(5)]
+
+
+def _one_by_one(shared: ValueCodec, payloads: list[bytes]) -> list[object] | str:
+    try:
+        return [shared.decode(data) for data in payloads]
+    except UndecodableValue as error:
+        return str(error)
+
+
+def _all_at_once(shared: ValueCodec, payloads: list[bytes]) -> list[object] | str:
+    try:
+        return shared.decode_all(payloads)
+    except UndecodableValue as error:
+        return str(error)
+
+
+_ints = st.integers(-(2**63), 2**63 - 1)
+_valid = st.one_of(
+    st.builds(Inner, _ints),
+    st.builds(Echo, st.one_of(_ints, st.text(max_size=5), st.builds(Inner, _ints))),
+    st.builds(Typed, st.builds(Inner, _ints), st.just([]), st.just((1, "a"))),
+    _ints,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_valid, st.sampled_from(["as is", "cut", "extra", "length", "tag"])), max_size=8
+    )
+)
+def test_decode_all_is_decode_of_each(values: list[tuple[object, str]]) -> None:
+    # decode_all's shortcut for runs of one class must agree with decode on
+    # every payload, the damaged ones included: same values, same refusal.
+    shared = codec()
+    payloads = []
+    for value, damage in values:
+        data = shared.encode(value)
+        if damage == "cut":
+            data = data[:-1]
+        elif damage == "extra":
+            data += b"\x00"
+        elif damage == "length" and len(data) > 2:
+            data = data[:1] + bytes([data[1] ^ 1]) + data[2:]
+        elif damage == "tag":
+            data = data.replace(b"Inner", b"Inneq")
+        payloads.append(data)
+    assert _all_at_once(shared, payloads) == _one_by_one(shared, payloads)
