@@ -26,7 +26,7 @@ from ._errors import (
 )
 from ._extras import CellExtras
 from ._instrumentation import Carried
-from ._mailbox import MailboxConfig, Overflow, create_queue, wake_space_waiters
+from ._mailbox import MailboxConfig, Overflow, close_mailbox, create_queue, unchecked
 from ._messages import ActorFailed, Terminated
 from ._promise import Promise, complete, fail
 from ._ref import ActorRef, LocalActorRef
@@ -76,6 +76,7 @@ class ActorCell(ActorContext):
         "restart_type",
         "run_state",
         "scheduler",
+        "single",
         "started",
         "state",
     )
@@ -106,9 +107,14 @@ class ActorCell(ActorContext):
         self.self_ref = LocalActorRef(self)
         self.state = states.NEW
         self.run_state = states.IDLE
-        # open: the mailbox takes the fast path (queue exists, unbounded, alive).
-        self.open = False
+        # open: tell takes the fast path (unbounded FIFO, no instrumentation,
+        # not stopped): append to the queue, or fill ``single`` if there is none.
+        self.open = unchecked(mailbox) and system._instrumentation is None
         self.queue: deque[tuple[object, Promise | None]] | None = None
+        # The one envelope waiting while there is no queue (a deque costs ~760
+        # bytes): a second one moves it into a new queue (create_queue), so
+        # ``single`` is set only while ``queue`` is None.
+        self.single: tuple[object, Promise | None] | None = None
         # A list, not a deque: control queues hold one or two messages, and an
         # empty deque costs ~600 bytes (every actor gets a Start).
         self.control: list[object] | tuple[object, ...] | None = None
@@ -203,15 +209,6 @@ class ActorCell(ActorContext):
     def dead_letter(self, message: object, reason: str) -> None:
         self.system._dead_letter(message, self.self_ref, reason)
 
-    def close_mailbox(self) -> None:
-        """Refuse further messages and turn the queued ones into dead letters."""
-        self.open = False
-        queue, self.queue = self.queue, None
-        while queue:
-            message, promise = queue.popleft()
-            self.reject(message, promise, "recipient stopped")
-        wake_space_waiters(self)
-
     def send_control(self, message: object) -> None:
         """Queue a control message; it is handled before any user message."""
         control = self.control
@@ -225,7 +222,9 @@ class ActorCell(ActorContext):
             self.scheduler.schedule(self)
 
     def has_work(self) -> bool:
-        return bool(self.control) or (self.state == states.RUNNING and bool(self.queue))
+        return bool(self.control) or (
+            self.state == states.RUNNING and (bool(self.queue) or self.single is not None)
+        )
 
     # -- failure ----------------------------------------------------------
 
@@ -361,7 +360,7 @@ class ActorCell(ActorContext):
         self.state = states.STOPPED
         self.clear_instance()
         drop_stash(self)
-        self.close_mailbox()
+        close_mailbox(self)
         self.cancel_timers()
         control, self.control = self.control, None
         for message in control or ():

@@ -24,6 +24,7 @@ from ._control import (
     ChildExited,
     RunExclusive,
 )
+from ._mailbox import close_mailbox
 from ._spawn import spawn_from_spec
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ async def stop(cell: ActorCell) -> None:
     if cell.state >= states.STOPPING:
         return
     cell.state = states.STOPPING
-    cell.close_mailbox()
+    close_mailbox(cell)
     cell.cancel_timers()
     extras = cell.extras
     if extras is not None and extras.stop_cause is not None:

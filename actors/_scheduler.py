@@ -121,7 +121,9 @@ class Scheduler:
 
     def turn_finished(self, cell: ActorCell) -> None:
         """Release ``cell`` after a turn: back on the queue if it has work, else idle."""
-        if cell.control or (cell.state == states.RUNNING and cell.queue):
+        if cell.control or (
+            cell.state == states.RUNNING and (cell.queue or cell.single is not None)
+        ):
             self.schedule(cell)
             return
         cell.run_state = states.IDLE
@@ -148,7 +150,6 @@ class Scheduler:
             queue = cell.queue
             if queue is not None and not queue and cell.run_state == states.IDLE:
                 cell.queue = None
-                cell.open = False
 
     def _run_batch(self) -> Suspension | None:
         """Give up to ``yield_interval`` turns without yielding to the event loop."""
@@ -188,7 +189,9 @@ class Scheduler:
                 if suspension is not None:
                     return suspension
                 # turn_finished, inlined for the common cases.
-                if cell.control or (cell.state == states.RUNNING and cell.queue):
+                if cell.control or (
+                    cell.state == states.RUNNING and (cell.queue or cell.single is not None)
+                ):
                     cell.run_state = states.QUEUED
                     run_queue.append(cell)
                 elif cell.control is None and cell.queue is not None:

@@ -168,8 +168,17 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
         suspension = _run_control(cell)
         if suspension is not None:
             return suspension
+    if cell.state != states.RUNNING:
+        return None
     queue = cell.queue
-    if cell.state != states.RUNNING or not queue:
+    if queue is None:
+        # No queue: at most one message waits, in ``single`` (see ActorCell).
+        envelope = cell.single
+        if envelope is None:
+            return None
+        cell.single = None
+        return _run_single(cell, envelope)
+    if not queue:
         return None
     receive = cell.receive
     assert receive is not None
@@ -211,6 +220,44 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
         extras = cell.extras
         if extras is not None and extras.space_waiters:
             wake_space_waiters(cell)
+    return None
+
+
+def _run_single(cell: ActorCell, envelope: tuple[object, Promise | None]) -> Suspension | None:
+    """One turn of :func:`run_turn` for the lone message of a cell without a queue.
+
+    The loop body of ``run_turn`` once, kept apart so the loop stays as it
+    is; a message that arrives meanwhile waits for the next turn, which the
+    scheduler gives at once (``single`` counts as work).
+    """
+    receive = cell.receive
+    assert receive is not None
+    # Read before the call: become() in the handler replaces it.
+    is_async = cell.receive_is_async
+    scheduler = cell.scheduler
+    scheduler.envelope = envelope
+    message, promise = envelope
+    cell.messages_handled += 1
+    try:
+        result = receive(cell.receiver, message)
+        if is_async:
+            try:
+                yielded = result.send(None)
+            except StopIteration as stop:
+                result = stop.value
+            else:
+                return Suspension(cell, result, yielded, message, promise, is_receive=True)
+        if result is not None and type(result) is CoroutineType:
+            refuse_coroutine_reply(cell, result, is_async=is_async)
+    except Exception as error:
+        handler_failed(cell, error, message, promise)
+        return None
+    finally:
+        # context.stash() clears it: a stashed request is answered later.
+        stashed = scheduler.envelope is not envelope
+        scheduler.envelope = None
+    if promise is not None and not stashed and not promise.done():
+        promise.set_result(result)
     return None
 
 
@@ -261,6 +308,8 @@ def run_turn_instrumented(
         suspension = _run_control(cell)
         if suspension is not None:
             return suspension
+    # Never a lone message in ``single`` here: instrumentation closes the
+    # fast path, and deliver() always makes a queue.
     queue = cell.queue
     if cell.state != states.RUNNING or not queue:
         return None
