@@ -154,8 +154,7 @@ class Scheduler:
     def _run_batch(self) -> Suspension | None:
         """Give up to ``yield_interval`` turns without yielding to the event loop."""
         run_queue = self.run_queue
-        throughput = self.throughput
-        turn = self._turn
+        throughput, turn = self.throughput, self._turn
         # With timing on, the first turn of every batch is timed and stands for
         # all the batch's turns: one integer comparison per turn, no more.
         sample_turn = 1 if self.timing else 0
@@ -194,12 +193,13 @@ class Scheduler:
                 ):
                     cell.run_state = states.QUEUED
                     run_queue.append(cell)
-                elif cell.control is None and cell.queue is not None:
+                elif cell.control is None:
                     cell.run_state = states.IDLE
-                    candidates = self._trim_candidates
-                    candidates.add(cell)
-                    if len(candidates) >= TRIM_BATCH:
-                        self.trim_idle_queues()
+                    if cell.queue is not None:
+                        candidates = self._trim_candidates
+                        candidates.add(cell)
+                        if len(candidates) >= TRIM_BATCH:
+                            self.trim_idle_queues()
                 else:
                     self.turn_finished(cell)
         finally:

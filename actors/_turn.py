@@ -171,24 +171,20 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
     if cell.state != states.RUNNING:
         return None
     queue = cell.queue
-    if queue is None:
-        # No queue: at most one message waits, in ``single`` (see ActorCell).
-        envelope = cell.single
-        if envelope is None:
-            return None
+    # Without a queue, at most one message waits, in ``single`` (see ActorCell).
+    envelope = cell.single
+    if envelope is not None:
         cell.single = None
-        return _run_single(cell, envelope)
-    if not queue:
+    elif queue:
+        envelope = queue.popleft()
+    else:
         return None
     receive = cell.receive
     assert receive is not None
-    receiver = cell.receiver
-    is_async = cell.receive_is_async
-    scheduler = cell.scheduler
+    receiver, is_async, scheduler = cell.receiver, cell.receive_is_async, cell.scheduler
     handled = 0
     try:
-        while queue:
-            envelope = queue.popleft()
+        while True:
             # For context.stash(): which message is in hand (one store per message).
             scheduler.envelope = envelope
             message, promise = envelope
@@ -214,50 +210,19 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
             # before the next message; so does the end of the turn's budget.
             if handled == throughput or cell.control:
                 break
+            if not queue:
+                # A turn that began with ``single`` finds the queue that a
+                # second and third message made meanwhile (if they came).
+                queue = cell.queue
+                if not queue:
+                    break
+            envelope = queue.popleft()
     finally:
         scheduler.envelope = None
         cell.messages_handled += handled
         extras = cell.extras
         if extras is not None and extras.space_waiters:
             wake_space_waiters(cell)
-    return None
-
-
-def _run_single(cell: ActorCell, envelope: tuple[object, Promise | None]) -> Suspension | None:
-    """One turn of :func:`run_turn` for the lone message of a cell without a queue.
-
-    The loop body of ``run_turn`` once, kept apart so the loop stays as it
-    is; a message that arrives meanwhile waits for the next turn, which the
-    scheduler gives at once (``single`` counts as work).
-    """
-    receive = cell.receive
-    assert receive is not None
-    # Read before the call: become() in the handler replaces it.
-    is_async = cell.receive_is_async
-    scheduler = cell.scheduler
-    scheduler.envelope = envelope
-    message, promise = envelope
-    cell.messages_handled += 1
-    try:
-        result = receive(cell.receiver, message)
-        if is_async:
-            try:
-                yielded = result.send(None)
-            except StopIteration as stop:
-                result = stop.value
-            else:
-                return Suspension(cell, result, yielded, message, promise, is_receive=True)
-        if result is not None and type(result) is CoroutineType:
-            refuse_coroutine_reply(cell, result, is_async=is_async)
-    except Exception as error:
-        handler_failed(cell, error, message, promise)
-        return None
-    finally:
-        # context.stash() clears it: a stashed request is answered later.
-        stashed = scheduler.envelope is not envelope
-        scheduler.envelope = None
-    if promise is not None and not stashed and not promise.done():
-        promise.set_result(result)
     return None
 
 

@@ -60,7 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--million",
         action="store_true",
-        help="idle-memory and idle-memory-used with 1,000,000 actors per process (about 1 GiB per sample)",
+        help=(
+            "idle-memory and idle-memory-used with 1,000,000 actors per process "
+            "(about 1 GiB per sample)"
+        ),
     )
     parser.add_argument(
         "--no-peers", action="store_true", help="skip Pykka and Thespian (anyactors and the limit)"
