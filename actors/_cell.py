@@ -26,7 +26,7 @@ from ._errors import (
 )
 from ._extras import CellExtras
 from ._instrumentation import Carried
-from ._mailbox import MailboxConfig, Overflow, close_mailbox, create_queue, unchecked
+from ._mailbox import UNBOUNDED, MailboxConfig, Overflow, close_mailbox, create_queue, unchecked
 from ._messages import ActorFailed, Terminated
 from ._promise import Promise, complete, fail
 from ._ref import ActorRef, LocalActorRef
@@ -109,7 +109,7 @@ class ActorCell(ActorContext):
         self.run_state = states.IDLE
         # open: tell takes the fast path (unbounded FIFO, no instrumentation,
         # not stopped): append to the queue, or fill ``single`` if there is none.
-        self.open = unchecked(mailbox) and system._instrumentation is None
+        self.open = (mailbox is UNBOUNDED or unchecked(mailbox)) and system._instrumentation is None
         self.queue: deque[tuple[object, Promise | None]] | None = None
         # The one envelope waiting while there is no queue (a deque costs ~760
         # bytes): a second one moves it into a new queue (create_queue), so
