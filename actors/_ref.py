@@ -247,6 +247,8 @@ class LocalActorRef(ActorRef[M_contra]):
         scheduler = cell.scheduler
         asker = scheduler.current
         if asker is None:  # asked from outside any actor
+            if scheduler.can_run_now(cell):
+                return await scheduler.ask_in_place(cell, message)
             return await self._ask(cell, message, timeout)
         awaiting = scheduler.awaiting
         check_ask_cycle(asker, cell, awaiting)
