@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from supervision import RestartHistory, RestartType
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from ._cell import ActorCell
 
 logger = logging.getLogger(__name__)
+
+#: ActorCell.arguments of an actor spawned without constructor arguments.
+_NO_ARGUMENTS: tuple[tuple[Any, ...], Mapping[str, Any]] = ((), MappingProxyType({}))
 
 
 async def call_hook(hook: Callable[[], Any]) -> None:
@@ -68,7 +72,8 @@ def start_now(cell: ActorCell) -> Coroutine[Any, Any, None] | None:
             if child.state == states.NEW and child.control is None:
                 child.send_control(START)
     try:
-        instance = construct_instance(cell.actor_class, cell, cell.args, cell.kwargs)
+        args, kwargs = cell.arguments or _NO_ARGUMENTS
+        instance = construct_instance(cell.actor_class, cell, args, kwargs)
     except Exception as error:
         cell.fail(error, None, None)
         return None
