@@ -77,3 +77,17 @@ async def test_asks_in_a_loop_let_other_tasks_run() -> None:
                 assert await ref.ask(i) == i
             assert ticks - before >= 100 // 10 - 1
             group.cancel_scope.cancel()
+
+
+async def test_an_actor_asked_only_from_outside_has_handling_times() -> None:
+    async with ActorSystem() as system:
+        system.spawn(Echo, Inbox())
+        # Second in the dispatcher's batch, so its start turn is not the
+        # batch's timed sample: only the asks answered in place time it.
+        ref = system.spawn(Echo, Inbox())
+        for i in range(3):
+            assert await ref.ask(i) == i
+        stats = ref.statistics()
+        assert stats.messages_handled == 3
+        assert stats.handling_time > 0
+        assert stats.handling_time_p90 is not None
