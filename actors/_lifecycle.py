@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from supervision import RestartHistory, RestartType
@@ -24,12 +25,16 @@ from ._control import (
     ChildExited,
     RunExclusive,
 )
+from ._mailbox import close_mailbox
 from ._spawn import spawn_from_spec
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
 
 logger = logging.getLogger(__name__)
+
+#: ActorCell.arguments of an actor spawned without constructor arguments.
+_NO_ARGUMENTS: tuple[tuple[Any, ...], Mapping[str, Any]] = ((), MappingProxyType({}))
 
 
 async def call_hook(hook: Callable[[], Any]) -> None:
@@ -67,7 +72,8 @@ def start_now(cell: ActorCell) -> Coroutine[Any, Any, None] | None:
             if child.state == states.NEW and child.control is None:
                 child.send_control(START)
     try:
-        instance = construct_instance(cell.actor_class, cell, cell.args, cell.kwargs)
+        args, kwargs = cell.arguments or _NO_ARGUMENTS
+        instance = construct_instance(cell.actor_class, cell, args, kwargs)
     except Exception as error:
         cell.fail(error, None, None)
         return None
@@ -123,7 +129,7 @@ async def stop(cell: ActorCell) -> None:
     if cell.state >= states.STOPPING:
         return
     cell.state = states.STOPPING
-    cell.close_mailbox()
+    close_mailbox(cell)
     cell.cancel_timers()
     extras = cell.extras
     if extras is not None and extras.stop_cause is not None:

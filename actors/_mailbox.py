@@ -2,8 +2,9 @@
 
 The queue itself is a ``collections.deque`` owned by the actor's cell (see
 ``_cell.py``): keeping it there keeps the per-message path to one append and
-one popleft. The deque is created on the first message and released when the
-mailbox drains, so an idle actor carries no queue at all.
+one popleft. A lone waiting message sits in the cell's ``single`` slot; the
+deque is created when a second one waits, and released when the mailbox
+drains, so an idle actor carries no queue at all.
 """
 
 from __future__ import annotations
@@ -92,6 +93,11 @@ class MailboxConfig:
 UNBOUNDED = MailboxConfig()
 
 
+def unchecked(mailbox: MailboxConfig) -> bool:
+    """Whether ``tell`` may queue without checks: unbounded and FIFO (the fast path)."""
+    return mailbox.capacity is None and mailbox.priority is None
+
+
 class PriorityQueue:
     """A mailbox queue ordered by a key of the message, FIFO among equal keys.
 
@@ -154,16 +160,45 @@ def requeue_front(cell: ActorCell, envelopes: list[tuple[object, Promise | None]
 
 
 def create_queue(cell: ActorCell) -> deque[tuple[object, Promise | None]]:
-    """Give ``cell`` an empty mailbox queue of its kind (FIFO, or by ``priority``).
+    """Give ``cell`` a mailbox queue of its kind (FIFO, or by ``priority``).
 
-    Opens the cell's fast path (``tell`` appends straight to the queue) when
-    the mailbox is unbounded and no instrumentation needs to see each message.
+    The envelope waiting in ``cell.single``, if any, moves into it first, so
+    it stays ahead of every later message.
     """
-    mailbox = cell.mailbox
-    priority = mailbox.priority
-    queue = cell.queue = deque() if priority is None else PriorityQueue(priority)  # type: ignore[assignment]
-    cell.open = mailbox.capacity is None and cell.system._instrumentation is None
-    return queue  # type: ignore[return-value]
+    priority = cell.mailbox.priority
+    queue: Any = deque() if priority is None else PriorityQueue(priority)
+    cell.queue = queue
+    single = cell.single
+    if single is not None:
+        cell.single = None
+        queue.append(single)
+    return queue  # type: ignore[no-any-return]
+
+
+def close_mailbox(cell: ActorCell) -> None:
+    """Refuse further messages and turn the waiting ones into dead letters."""
+    cell.open = False
+    single, cell.single = cell.single, None
+    if single is not None:
+        cell.reject(single[0], single[1], "recipient stopped")
+    queue, cell.queue = cell.queue, None
+    while queue:
+        message, promise = queue.popleft()
+        cell.reject(message, promise, "recipient stopped")
+    wake_space_waiters(cell)
+
+
+def enqueue(cell: ActorCell, envelope: tuple[object, Promise | None]) -> None:
+    """The fast path of an open mailbox: queue ``envelope`` and schedule ``cell`` if idle."""
+    queue = cell.queue
+    if queue is not None:
+        queue.append(envelope)
+    elif cell.single is None:
+        cell.single = envelope
+    else:
+        create_queue(cell).append(envelope)
+    if cell.run_state == states.IDLE:
+        cell.scheduler.schedule(cell)
 
 
 # -- waiting for room in a bounded mailbox (BACKPRESSURE) --------------------

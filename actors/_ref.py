@@ -20,7 +20,7 @@ from supervision import ActorError
 
 from ._cell_states import IDLE, QUEUED
 from ._errors import AskCycleError, MailboxFull
-from ._mailbox import deliver_waiting, must_wait_for_room
+from ._mailbox import create_queue, deliver_waiting, enqueue, must_wait_for_room
 from ._statistics import ActorStatistics, actor_statistics
 from ._type_parameters import M_contra, R
 
@@ -212,10 +212,17 @@ class LocalActorRef(ActorRef[M_contra]):
 
     def tell(self, message: object) -> None:
         cell = self._cell
-        # The fast path: a running, unbounded actor whose queue exists. Every
-        # other case (first message, bounded, stopped) takes deliver().
+        # The fast path: an unbounded FIFO mailbox that is not closed. Every
+        # other case (bounded, priority, instrumented, stopped) takes deliver().
         if cell.open:
-            cell.queue.append((message, None))  # type: ignore[union-attr]
+            # enqueue(), inlined: this is the per-message path.
+            queue = cell.queue
+            if queue is not None:
+                queue.append((message, None))
+            elif cell.single is None:
+                cell.single = (message, None)
+            else:
+                create_queue(cell).append((message, None))
             if cell.run_state == IDLE:
                 # Scheduler.schedule, inlined: this is the per-message path.
                 cell.run_state = QUEUED
@@ -230,9 +237,7 @@ class LocalActorRef(ActorRef[M_contra]):
         cell = self._cell
         await anyio.lowlevel.checkpoint()
         if cell.open:
-            cell.queue.append((message, None))  # type: ignore[union-attr]
-            if cell.run_state == IDLE:
-                cell.scheduler.schedule(cell)
+            enqueue(cell, (message, None))
         else:
             await deliver_waiting(cell, message)
 
@@ -242,6 +247,8 @@ class LocalActorRef(ActorRef[M_contra]):
         scheduler = cell.scheduler
         asker = scheduler.current
         if asker is None:  # asked from outside any actor
+            if scheduler.can_run_now(cell):
+                return await scheduler.ask_in_place(cell, message)
             return await self._ask(cell, message, timeout)
         awaiting = scheduler.awaiting
         check_ask_cycle(asker, cell, awaiting)
@@ -255,9 +262,7 @@ class LocalActorRef(ActorRef[M_contra]):
     async def _ask(cell: ActorCell, message: object, timeout: float | None) -> Any:
         promise = cell.new_promise()
         if cell.open:
-            cell.queue.append((message, promise))  # type: ignore[union-attr]
-            if cell.run_state == IDLE:
-                cell.scheduler.schedule(cell)
+            enqueue(cell, (message, promise))
             if timeout is None:
                 return await promise
             with anyio.fail_after(timeout):

@@ -64,7 +64,8 @@ def _defined_classes(module: ModuleType) -> list[type]:
 
 def _queued_instances(cell: ActorCell, classes: tuple[type, ...]) -> bool:
     extras = cell.extras
-    for envelopes in (cell.queue, extras.stash if extras is not None else None):
+    single = (cell.single,) if cell.single is not None else None
+    for envelopes in (single, cell.queue, extras.stash if extras is not None else None):
         for message, _ in envelopes or ():
             if isinstance(message, classes):
                 return True

@@ -14,18 +14,20 @@ plus one: idle and runnable actors cost none.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import random
 from collections import deque
 from collections.abc import Callable
 from functools import partial
 from time import perf_counter_ns
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.lowlevel
 
 from . import _cell_states as states
+from ._promise import complete
 from ._turn import Suspension, run_turn, run_turn_instrumented
 
 if TYPE_CHECKING:
@@ -45,6 +47,10 @@ TRIM_BATCH = 4096
 #: a request/response pair would otherwise free and rebuild a queue per request,
 #: and a handful of kept queues costs a few kilobytes at most.
 IDLE_TRIM_MIN = 64
+
+
+async def _reraise(error: BaseException) -> None:
+    raise error
 
 
 class Scheduler:
@@ -98,11 +104,90 @@ class Scheduler:
         #: Turns given so far, and handlers that suspended (for statistics).
         self.turns = 0
         self.suspensions = 0
+        #: Asks answered in place since the asking tasks last yielded.
+        self.inline_asks = 0
+        # Callers of ask_in_place waiting for the dispatcher's next batch.
+        self._batch_waiters: list[Promise] = []
 
     def start(self, tasks: RuntimeTasks) -> None:
         """Start the dispatcher among the system's ``tasks``; it runs until they are cancelled."""
         self._tasks = tasks
+        # The context the dispatcher's tasks start with, for ask_in_place().
+        self._context = contextvars.copy_context()
         tasks.start_soon(self._dispatch, name="anyactors dispatcher")
+
+    def can_run_now(self, cell: ActorCell) -> bool:
+        """Whether an ``ask`` of ``cell`` from outside any actor may use ask_in_place()."""
+        return (
+            cell.open  # unbounded, FIFO, not stopping, no instrumentation
+            and cell.run_state == states.IDLE
+            and cell.state == states.RUNNING
+            and not cell.receive_is_async
+            and cell.control is None
+            and cell.single is None
+            and not cell.queue
+            and self._random is None
+            and self.current is None
+            and self._tasks is not None
+        )
+
+    async def ask_in_place(self, cell: ActorCell, message: object) -> Any:
+        """Answer an ``ask`` from outside the actors in the calling task: no task switch.
+
+        Only when :meth:`can_run_now` holds: the actor is idle with an empty
+        mailbox (so no message is overtaken) and its ``receive`` is a plain
+        ``def`` (so the turn cannot suspend and needs no task of its own). A
+        normal ask costs two task switches, and on trio each is a full pass of
+        its scheduler, the larger part of an ask. The handler runs in the
+        dispatcher's context variables, not the caller's.
+
+        Always a cancellation point; a scheduling point every
+        ``yield_interval`` such asks, as the dispatcher yields every
+        ``yield_interval`` turns. If the handler made work for other actors (a
+        tell, a failure for its supervisor), the dispatcher takes it before the
+        caller goes on, as it would have before the reply reached the caller.
+        """
+        self.inline_asks += 1
+        if self.inline_asks >= self.yield_interval:
+            self.inline_asks = 0
+            await anyio.lowlevel.checkpoint()
+        else:
+            await anyio.lowlevel.checkpoint_if_cancelled()
+        promise = self.new_promise()
+        if not self.can_run_now(cell):  # changed while yielding: the normal path
+            cell.deliver(message, promise)
+            return await promise
+        cell.single = (message, promise)
+        cell.run_state = states.BUSY
+        self.current = cell
+        started = perf_counter_ns()
+        try:
+            self._context.run(run_turn, cell, 1)
+        except BaseException as error:
+            # Not an Exception (the turn handles those): as from the
+            # dispatcher, it ends the runtime, and the caller sees it too.
+            assert self._tasks is not None
+            self._tasks.start_soon(_reraise, error, name="anyactors dispatcher")
+            raise
+        finally:
+            self.current = None
+            self.turns += 1
+        if self.timing:
+            # Timed every time (the dispatcher samples a turn per batch): an
+            # actor asked only from outside still gets its handling times.
+            cell.ensure_extras().record_handling(perf_counter_ns() - started, 1)
+        self.turn_finished(cell)
+        if self.run_queue:
+            waiter = self.new_promise()
+            self._batch_waiters.append(waiter)
+            self.wake()
+            await waiter
+        return await promise  # done already: no yield
+
+    def _release_batch_waiters(self) -> None:
+        waiters, self._batch_waiters = self._batch_waiters, []
+        for waiter in waiters:
+            complete(waiter, None)
 
     def schedule(self, cell: ActorCell) -> None:
         """Put ``cell`` on the run queue (the caller has checked it is not already there)."""
@@ -121,7 +206,9 @@ class Scheduler:
 
     def turn_finished(self, cell: ActorCell) -> None:
         """Release ``cell`` after a turn: back on the queue if it has work, else idle."""
-        if cell.control or (cell.state == states.RUNNING and cell.queue):
+        if cell.control or (
+            cell.state == states.RUNNING and (cell.queue or cell.single is not None)
+        ):
             self.schedule(cell)
             return
         cell.run_state = states.IDLE
@@ -148,13 +235,11 @@ class Scheduler:
             queue = cell.queue
             if queue is not None and not queue and cell.run_state == states.IDLE:
                 cell.queue = None
-                cell.open = False
 
     def _run_batch(self) -> Suspension | None:
         """Give up to ``yield_interval`` turns without yielding to the event loop."""
         run_queue = self.run_queue
-        throughput = self.throughput
-        turn = self._turn
+        throughput, turn = self.throughput, self._turn
         # With timing on, the first turn of every batch is timed and stands for
         # all the batch's turns: one integer comparison per turn, no more.
         sample_turn = 1 if self.timing else 0
@@ -188,15 +273,18 @@ class Scheduler:
                 if suspension is not None:
                     return suspension
                 # turn_finished, inlined for the common cases.
-                if cell.control or (cell.state == states.RUNNING and cell.queue):
+                if cell.control or (
+                    cell.state == states.RUNNING and (cell.queue or cell.single is not None)
+                ):
                     cell.run_state = states.QUEUED
                     run_queue.append(cell)
-                elif cell.control is None and cell.queue is not None:
+                elif cell.control is None:
                     cell.run_state = states.IDLE
-                    candidates = self._trim_candidates
-                    candidates.add(cell)
-                    if len(candidates) >= TRIM_BATCH:
-                        self.trim_idle_queues()
+                    if cell.queue is not None:
+                        candidates = self._trim_candidates
+                        candidates.add(cell)
+                        if len(candidates) >= TRIM_BATCH:
+                            self.trim_idle_queues()
                 else:
                     self.turn_finished(cell)
         finally:
@@ -209,9 +297,18 @@ class Scheduler:
         return None
 
     async def _dispatch(self) -> None:
+        try:
+            await self._dispatch_loop()
+        finally:
+            # Never leave an ask_in_place() caller waiting on a gone dispatcher.
+            self._release_batch_waiters()
+
+    async def _dispatch_loop(self) -> None:
         run_queue = self.run_queue
         while True:
             suspension = self._run_batch()
+            if self._batch_waiters:
+                self._release_batch_waiters()
             if suspension is not None:
                 self.suspensions += 1
                 # This task stays with the suspended handler; another dispatches.

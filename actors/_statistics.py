@@ -125,7 +125,7 @@ def actor_statistics(cell: ActorCell) -> ActorStatistics:
         path=cell.path,
         actor_class=cell.actor_class.__qualname__,
         state=_state_name(cell),
-        mailbox_depth=len(cell.queue) if cell.queue else 0,
+        mailbox_depth=(len(cell.queue) if cell.queue else 0) + (cell.single is not None),
         messages_handled=cell.messages_handled,
         failures=extras.failures if extras is not None else 0,
         restarts=extras.restarts if extras is not None else 0,

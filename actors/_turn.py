@@ -168,18 +168,23 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
         suspension = _run_control(cell)
         if suspension is not None:
             return suspension
+    if cell.state != states.RUNNING:
+        return None
     queue = cell.queue
-    if cell.state != states.RUNNING or not queue:
+    # Without a queue, at most one message waits, in ``single`` (see ActorCell).
+    envelope = cell.single
+    if envelope is not None:
+        cell.single = None
+    elif queue:
+        envelope = queue.popleft()
+    else:
         return None
     receive = cell.receive
     assert receive is not None
-    receiver = cell.receiver
-    is_async = cell.receive_is_async
-    scheduler = cell.scheduler
+    receiver, is_async, scheduler = cell.receiver, cell.receive_is_async, cell.scheduler
     handled = 0
     try:
-        while queue:
-            envelope = queue.popleft()
+        while True:
             # For context.stash(): which message is in hand (one store per message).
             scheduler.envelope = envelope
             message, promise = envelope
@@ -205,6 +210,13 @@ def run_turn(cell: ActorCell, throughput: int) -> Suspension | None:
             # before the next message; so does the end of the turn's budget.
             if handled == throughput or cell.control:
                 break
+            if not queue:
+                # A turn that began with ``single`` finds the queue that a
+                # second and third message made meanwhile (if they came).
+                queue = cell.queue
+                if not queue:
+                    break
+            envelope = queue.popleft()
     finally:
         scheduler.envelope = None
         cell.messages_handled += handled
@@ -261,6 +273,8 @@ def run_turn_instrumented(
         suspension = _run_control(cell)
         if suspension is not None:
             return suspension
+    # Never a lone message in ``single`` here: instrumentation closes the
+    # fast path, and deliver() always makes a queue.
     queue = cell.queue
     if cell.state != states.RUNNING or not queue:
         return None

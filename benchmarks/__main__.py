@@ -60,7 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--million",
         action="store_true",
-        help="idle-memory with 1,000,000 actors per process (about 1 GiB per sample)",
+        help=(
+            "idle-memory and idle-memory-used with 1,000,000 actors per process "
+            "(about 1 GiB per sample)"
+        ),
     )
     parser.add_argument(
         "--no-peers", action="store_true", help="skip Pykka and Thespian (anyactors and the limit)"
@@ -86,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in names:
         workload = WORKLOADS[name]
         size = workload.quick_size if options.quick else workload.size
-        if options.million and name == "idle-memory":
+        if options.million and name.startswith("idle-memory"):
             size = _MILLION
         systems = tuple(
             system for system in (ANYACTORS, BASELINE, *peers) if system in workload.implementations

@@ -1,12 +1,21 @@
-"""``idle-memory``: resident memory per idle actor.
+"""``idle-memory`` and ``idle-memory-used``: resident memory per idle actor.
 
-Spawns ``n`` actors that take no arguments and keep no state, waits until all
-have started, and reports the growth of the process's resident set size
-divided by ``n``, with a full garbage collection before each reading. An idle
-actor is one that has started and has nothing in its mailbox, so this is the
-standing cost of an actor: cell, ref, context, instance, mailbox (if it keeps
-one) and the parent's registry entry. The runner measures every sample in a
-fresh interpreter so neither system inherits the other's heap.
+``idle-memory`` spawns ``n`` actors that take no arguments and keep no state,
+waits until all have started, and reports the growth of the process's resident
+set size divided by ``n``, with a full garbage collection before each reading.
+An idle actor is one that has started and has nothing in its mailbox, so this
+is the standing cost of an actor: cell, ref, context, instance, mailbox (if it
+keeps one) and the parent's registry entry.
+
+``idle-memory-used`` is the same after real use: once all have started, the
+host tells each actor one message (all ``n`` tells before it yields, so every
+actor has a message waiting at once), waits until all are handled, and only
+then takes the second reading. Whatever a runtime creates on first delivery
+and keeps (a mailbox queue, statistics, a bound method), and whatever memory
+the peak of ``n`` waiting messages leaves the process holding, shows here.
+
+The runner measures every sample in a fresh interpreter so neither system
+inherits the other's heap.
 
 Completion is a countdown in a class attribute rather than a constructor
 argument, so that nothing per actor is measured that the actor does not need.
@@ -18,7 +27,8 @@ import gc
 import os
 import resource
 import sys
-from typing import ClassVar
+from functools import partial
+from typing import Any, ClassVar
 
 from actors import Actor, ActorSystem
 
@@ -54,11 +64,14 @@ def _settled_resident_bytes() -> int:
 
 
 class Idle(Actor):
-    """An actor with no state that only counts its own start."""
+    """An actor with no state that counts its own start and each message."""
 
     countdown: ClassVar[Countdown]
 
     def on_start(self) -> None:
+        Idle.countdown.tick()
+
+    def receive(self, message: object) -> None:
         Idle.countdown.tick()
 
 
@@ -70,33 +83,46 @@ class BaselineIdle(BaselineActor):
     def on_start(self) -> None:
         BaselineIdle.countdown.tick()
 
+    def receive(self, message: object) -> None:
+        BaselineIdle.countdown.tick()
 
-async def _anyactors(n: int) -> Sample:
+
+async def _measure(system: Any, idle: Any, n: int, *, used: bool) -> Sample:
+    # Warm the paths that allocate once: a spawn, and a message if used.
+    idle.countdown = Countdown(2 if used else 1)
+    ref = system.spawn(idle)
+    if used:
+        ref.tell(None)
+    await idle.countdown.done.wait()
+    idle.countdown = countdown = Countdown(n)
+    before = _settled_resident_bytes()
+    # Kept only while telling: the actors themselves are kept by the system.
+    refs: list[Any] | None = [] if used else None
+    for _ in range(n):
+        ref = system.spawn(idle)
+        if refs is not None:
+            refs.append(ref)
+    await countdown.done.wait()
+    handled = n
+    if refs is not None:
+        idle.countdown = countdown = Countdown(n)
+        for ref in refs:
+            ref.tell(None)
+        refs = None
+        await countdown.done.wait()
+        handled = n - countdown.remaining
+    after = _settled_resident_bytes()
+    return Sample(count=handled, value=(after - before) / n)
+
+
+async def _anyactors(n: int, *, used: bool = False) -> Sample:
     async with ActorSystem("idle-memory") as system:
-        Idle.countdown = Countdown(1)
-        system.spawn(Idle)  # warm the paths that allocate once
-        await Idle.countdown.done.wait()
-        Idle.countdown = countdown = Countdown(n)
-        before = _settled_resident_bytes()
-        for _ in range(n):
-            system.spawn(Idle)
-        await countdown.done.wait()
-        after = _settled_resident_bytes()
-    return Sample(count=n - countdown.remaining, value=(after - before) / n)
+        return await _measure(system, Idle, n, used=used)
 
 
-async def _baseline(n: int) -> Sample:
+async def _baseline(n: int, *, used: bool = False) -> Sample:
     async with BaselineSystem() as system:
-        BaselineIdle.countdown = Countdown(1)
-        system.spawn(BaselineIdle)
-        await BaselineIdle.countdown.done.wait()
-        BaselineIdle.countdown = countdown = Countdown(n)
-        before = _settled_resident_bytes()
-        for _ in range(n):
-            system.spawn(BaselineIdle)
-        await countdown.done.wait()
-        after = _settled_resident_bytes()
-    return Sample(count=n - countdown.remaining, value=(after - before) / n)
+        return await _measure(system, BaselineIdle, n, used=used)
 
 
 class PeerIdle(Logic):
@@ -107,21 +133,45 @@ class PeerIdle(Logic):
     def on_running(self) -> None:
         PeerIdle.latch.tick()
 
+    def receive(self, message: Any) -> Any:
+        PeerIdle.latch.tick()
 
-def drive_sync(host: SyncHost, n: int) -> Sample:
-    """Resident memory per idle actor of a peer, over ``n`` actors."""
+
+def _drive_sync(host: SyncHost, n: int, *, used: bool) -> Sample:
     done = host.signal()
-    PeerIdle.latch = host.latch(1, done)
-    host.spawn(PeerIdle)
+    PeerIdle.latch = host.latch(2 if used else 1, done)
+    ref = host.spawn(PeerIdle)
+    if used:
+        ref.tell(None)
     host.wait(done)
     done = host.signal()
     PeerIdle.latch = latch = host.latch(n, done)
     before = _settled_resident_bytes()
+    refs: list[Any] | None = [] if used else None
     for _ in range(n):
-        host.spawn(PeerIdle)
+        ref = host.spawn(PeerIdle)
+        if refs is not None:
+            refs.append(ref)
     host.wait(done)
+    if refs is not None:
+        done = host.signal()
+        PeerIdle.latch = latch = host.latch(n, done)
+        for ref in refs:
+            ref.tell(None)
+        refs = None
+        host.wait(done)
     after = _settled_resident_bytes()
     return Sample(count=n - latch.remaining, value=(after - before) / n)
+
+
+def drive_sync(host: SyncHost, n: int) -> Sample:
+    """Resident memory per idle actor of a peer, over ``n`` actors."""
+    return _drive_sync(host, n, used=False)
+
+
+def drive_used_sync(host: SyncHost, n: int) -> Sample:
+    """Resident memory per idle actor of a peer after one message each, over ``n`` actors."""
+    return _drive_sync(host, n, used=True)
 
 
 def run_anyactors(n: int, backend: str) -> Sample:
@@ -134,6 +184,16 @@ def run_baseline(n: int, backend: str) -> Sample:
     return run_async(_baseline, n, backend=backend)
 
 
+def run_anyactors_used(n: int, backend: str) -> Sample:
+    """As :func:`run_anyactors`, after each actor handled one message."""
+    return run_async(partial(_anyactors, used=True), n, backend=backend)
+
+
+def run_baseline_used(n: int, backend: str) -> Sample:
+    """As :func:`run_baseline`, after each actor handled one message."""
+    return run_async(partial(_baseline, used=True), n, backend=backend)
+
+
 WORKLOAD = Workload(
     name="idle-memory",
     summary="RSS growth per started, idle actor over n actors, in a fresh process; bytes/actor",
@@ -144,6 +204,27 @@ WORKLOAD = Workload(
     peer_size={PYKKA: 3_000, THESPIAN: 30_000},
     # From the issue: <= 1 KiB per idle actor, and 1,000,000 idle actors in one process.
     target=Target(value=1024.0),
+    higher_is_better=False,
+    isolated=True,
+)
+
+USED = Workload(
+    name="idle-memory-used",
+    summary=(
+        "RSS growth per idle actor over n actors after each was told one message "
+        "and handled it, in a fresh process; bytes/actor"
+    ),
+    unit="B/actor",
+    size=200_000,
+    quick_size=20_000,
+    implementations={
+        ANYACTORS: run_anyactors_used,
+        BASELINE: run_baseline_used,
+        **peers("idle_memory_used"),
+    },
+    peer_size={PYKKA: 3_000, THESPIAN: 30_000},
+    # From issue 16: <= 512 bytes per actor after real use (one message each).
+    target=Target(value=512.0),
     higher_is_better=False,
     isolated=True,
 )

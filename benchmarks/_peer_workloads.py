@@ -33,5 +33,6 @@ DRIVERS: Mapping[str, Callable[[SyncHost, int], Sample]] = MappingProxyType(
         "ask": _ask.drive_sync,
         "spawn": _spawn.drive_sync,
         "idle_memory": _idle_memory.drive_sync,
+        "idle_memory_used": _idle_memory.drive_used_sync,
     }
 )

@@ -32,6 +32,7 @@ WORKLOADS = MappingProxyType(
             _ask.WORKLOAD,
             _spawn.WORKLOAD,
             _idle_memory.WORKLOAD,
+            _idle_memory.USED,
         )
     }
 )

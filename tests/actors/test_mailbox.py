@@ -124,3 +124,56 @@ def test_mailbox_config_rejects_nonsense() -> None:
         ValueError, match=r"^overflow must be one of 'fail', 'drop', 'backpressure' \(got 'x'\)$"
     ):
         MailboxConfig(1, "x")
+
+
+class Latch(Actor):
+    """Records every message; the first one waits for ``opened`` after setting ``entered``."""
+
+    def __init__(self, entered: anyio.Event, opened: anyio.Event, inbox: Inbox) -> None:
+        self.entered, self.opened, self.inbox = entered, opened, inbox
+
+    async def receive(self, message: Any) -> Any:
+        if not self.entered.is_set():
+            self.entered.set()
+            await self.opened.wait()
+        self.inbox.record(message)
+
+
+async def test_a_lone_waiting_message_keeps_its_place_counts_and_is_never_lost() -> None:
+    # A message to an actor without a queue waits in the cell; the next ones
+    # make the queue behind it (see ActorCell.single).
+    async with ActorSystem() as system:
+        entered, opened, inbox = anyio.Event(), anyio.Event(), Inbox()
+        ref = system.spawn(Latch, entered, opened, inbox)
+        ref.tell(0)
+        await entered.wait()
+        ref.tell(1)
+        assert ref.statistics().mailbox_depth == 1
+        ref.tell(2)
+        await ref.send(3)
+        assert ref.statistics().mailbox_depth == 3
+        opened.set()
+        assert await ref.ask(4) is None
+        assert await inbox.wait_for(5) == [0, 1, 2, 3, 4]
+        # Idle again, the next lone message and a second one still come in order.
+        ref.tell(5)
+        ref.tell(6)
+        assert await inbox.wait_for(7) == [0, 1, 2, 3, 4, 5, 6]
+
+
+async def test_a_lone_waiting_message_becomes_a_dead_letter_when_the_actor_stops() -> None:
+    letters = Inbox()
+    async with ActorSystem() as system:
+        system.event_stream.subscribe(system.spawn(Recorder, letters), DeadLetter)
+        entered, opened, inbox = anyio.Event(), anyio.Event(), Inbox()
+        ref = system.spawn(Latch, entered, opened, inbox)
+        ref.tell(0)
+        await entered.wait()
+        ref.tell("lone")
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as group:
+                group.start_soon(system.stop, ref)
+                opened.set()
+        (letter,) = await letters.wait_for(1)
+        assert (letter.message, letter.reason) == ("lone", "recipient stopped")
+        assert inbox.messages == [0]
