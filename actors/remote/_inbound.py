@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from actors import ActorRef, Terminated
 
@@ -58,7 +58,10 @@ class Inbound:
         self._refs: dict[str, tuple[ActorRef, CallbackRef]] = {}
         #: Deliveries scheduled on the loop that have not yet reached a mailbox.
         self._deferred = 0
-        self._answering: set[asyncio.Task[None]] = set()
+        self._answering: set[Any] = set()
+        self._hosted = node.hosted is not None
+        #: On trio, asks routed but not yet begun: ``start_asks`` begins them in order.
+        self.asks: list[tuple[ActorRef, object, str, object]] = []
 
     # -- local refs, cached ----------------------------------------------
 
@@ -106,7 +109,9 @@ class Inbound:
             return
         carrier = carrier_of(msg.headers) if self._traced else None
         reply = msg.reply
-        if reply:
+        if reply and self._hosted:
+            self.asks.append((local, message, reply, carrier))
+        elif reply:
             self._deferred += 1
             task = asyncio.get_running_loop().create_task(
                 self._answer(local, message, reply, carrier)
@@ -120,6 +125,19 @@ class Inbound:
             local._tell_quietly(message)
         else:
             local._tell_carried(message, carrier)
+
+    async def start_asks(self) -> None:
+        """On trio: begin the routed asks, each in the mailbox before the next message routes.
+
+        asyncio runs first task steps in the order they were scheduled; trio
+        does not promise that, so each request's task is begun in turn.
+        """
+        asks, self.asks = self.asks, []
+        for local, message, reply, carrier in asks:
+            self._deferred += 1
+            task = await self.node.begin(self._answer, local, message, reply, carrier)
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
 
     def _resolve(self, tokens: str, msg: Msg) -> ActorRef | None:
         """The local actor for ``tokens``; ``None`` once the message has been dealt with."""
