@@ -10,8 +10,7 @@ on the system's trio thread; only the client crosses over, through proxies:
 - an awaited client call (``subscribe``, key-value reads and writes, ``fetch``,
   ``ack``, ...) runs as a task on the client's loop, and the trio caller waits
   for it; cancelling the caller cancels that task and returns at once;
-- frames to publish cross in batches (one crossing for every frame the
-  outbound buffer holds, see :meth:`Hosted.publish_batch`);
+- frames to publish cross in batches, without waiting (see ``_publisher``);
 - messages a subscription receives are queued on the client's loop and handed
   over in batches: one trio wakeup for all that arrived meanwhile, then
   handled in order by one trio task per subscription, as nats-py itself
@@ -35,10 +34,10 @@ from typing import Any
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
 
+from ._neutral import new_event
+
 logger = logging.getLogger(__name__)
 
-#: The most frames one crossing publishes.
-PUBLISH_BATCH = 4096
 #: Seconds closing the client's loop may take: its tasks ending, then its thread.
 CLOSE_TIMEOUT = 1.0
 #: The most received messages one subscription's inbox holds on the trio side.
@@ -70,7 +69,9 @@ class _Inbox:
         self._capacity = capacity
         self._items: deque[Any] = deque()
         self._scheduled = False
-        self._event = anyio.Event()
+        self._event = new_event()
+        #: On trio, set once the queue is empty (``None``: nobody waits).
+        self._emptied: Any = None
         #: On the client's loop, set once there is room again (``None``: nobody waits).
         self._room: asyncio.Event | None = None
 
@@ -97,15 +98,31 @@ class _Inbox:
         handler = self._handler
         while True:
             await self._event.wait()
-            self._event = anyio.Event()
-            self._scheduled = False
-            while items:
-                msg = items.popleft()
-                room = self._room
-                if room is not None:
-                    self._room = None
-                    self._hosted.loop.call_soon_threadsafe(room.set)
-                await handler(msg)  # a received Msg is only read: no proxy
+            self._event = new_event()
+            while True:
+                while items:
+                    msg = items.popleft()
+                    room = self._room
+                    if room is not None:
+                        self._room = None
+                        self._hosted.loop.call_soon_threadsafe(room.set)
+                    await handler(msg)  # a received Msg is only read: no proxy
+                # Only now may the client's loop wake this task again; a message
+                # queued just before the reset is seen by the check after it.
+                self._scheduled = False
+                if not items:
+                    break
+                self._scheduled = True
+            emptied, self._emptied = self._emptied, None
+            if emptied is not None:
+                emptied.set()
+
+    async def wait_empty(self) -> None:
+        """On trio: wait until every message queued so far has been handled."""
+        while self._items or self._scheduled:
+            if self._emptied is None:
+                self._emptied = new_event()
+            await self._emptied.wait()
 
 
 class Hosted:
@@ -122,6 +139,8 @@ class Hosted:
         self._thread.start()
         self._task_group: TaskGroup | None = None
         self._early: list[_Inbox] = []
+        #: Each callback subscription's inbox, by the id of its nats-py subscription.
+        self.inboxes: dict[int, _Inbox] = {}
         self._closed = False
 
     def to_trio(self, fn: Callable[..., object], *args: Any) -> None:
@@ -144,7 +163,7 @@ class Hosted:
         future = contextvars.Context().run(
             asyncio.run_coroutine_threadsafe, fn(*args, **kwargs), self.loop
         )
-        done = anyio.Event()
+        done = new_event()
         future.add_done_callback(lambda _: self.to_trio(done.set))
         try:
             await done.wait()
@@ -153,33 +172,21 @@ class Hosted:
             raise
         return future.result()
 
-    async def publish_batch(
-        self, nc: Any, items: list[Any], errors: type[Exception] | tuple[type[Exception], ...]
-    ) -> list[tuple[Any, Exception]]:
-        """Publish ``items`` (outbound frames) in one crossing; the ones that failed, and why."""
-
-        async def publish_all() -> list[tuple[Any, Exception]]:
-            failed: list[tuple[Any, Exception]] = []
-            for item in items:
-                try:
-                    await nc.publish(item[0], item[2], reply=item[1], headers=item[5])
-                except errors as error:
-                    failed.append((item, error))
-            return failed
-
-        result: list[tuple[Any, Exception]] = await self.call(publish_all)
-        return result
-
-    def inbox(
-        self, handler: Callable[[Any], Awaitable[None]], capacity: int
-    ) -> Callable[[Any], Awaitable[None]]:
-        """A subscription callback (run on the client's loop) handing messages to ``handler``."""
+    def inbox(self, handler: Callable[[Any], Awaitable[None]], capacity: int) -> _Inbox:
+        """A subscription's inbox: its ``receive`` (the callback, on the client's loop)
+        hands messages to ``handler`` on trio."""
         inbox = _Inbox(self, handler, capacity)
         if self._task_group is None:
             self._early.append(inbox)
         else:
             self._task_group.start_soon(inbox.pump)
-        return inbox.receive
+        return inbox
+
+    async def wait_handled(self, subscription: Any) -> None:
+        """Wait until every message that ``subscription`` received has been handled on trio."""
+        inbox = self.inboxes.pop(id(subscription._target), None)
+        if inbox is not None:
+            await inbox.wait_empty()
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """On trio, in the node's task group: run the subscriptions' pumps until cancelled."""
@@ -252,7 +259,11 @@ class Proxy:
                     limit = kwargs.get("pending_msgs_limit", INBOX_CAPACITY * 2)
                     capacity = max(1, min(INBOX_CAPACITY, limit // 2))
                     kwargs["pending_msgs_limit"] = max(1, limit - capacity)
-                    kwargs["cb"] = self._hosted.inbox(callback, capacity)
+                    inbox = self._hosted.inbox(callback, capacity)
+                    kwargs["cb"] = inbox.receive
+                    subscription = await self._hosted.call(value, *args, **kwargs)
+                    self._hosted.inboxes[id(subscription)] = inbox
+                    return _wrapped(self._hosted, subscription)
                 return _wrapped(self._hosted, await self._hosted.call(value, *args, **kwargs))
 
             return call

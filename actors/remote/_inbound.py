@@ -30,6 +30,7 @@ from actors import ActorRef, Terminated
 
 from ._errors import ActorNotFound, RemoteError
 from ._names import Address, path_of, tokens_of
+from ._neutral import new_event
 from ._ref import CallbackRef, RemoteActorRef
 from ._tracing import carrier_of
 from ._wire import REPLY, RawMessage, UndecodableError
@@ -62,6 +63,7 @@ class Inbound:
         self._hosted = node.hosted is not None
         #: On trio, asks routed but not yet begun: ``start_asks`` begins them in order.
         self.asks: list[tuple[ActorRef, object, str, object]] = []
+        self._begun: Any = None
 
     # -- local refs, cached ----------------------------------------------
 
@@ -134,10 +136,22 @@ class Inbound:
         """
         asks, self.asks = self.asks, []
         for local, message, reply, carrier in asks:
+            await self.wait_begun()
             self._deferred += 1
-            task = await self.node.begin(self._answer, local, message, reply, carrier)
+            task = self.node.begin_soon(self._answer, local, message, reply, carrier)
             self._answering.add(task)
             task.add_done_callback(self._answering.discard)
+
+    async def wait_begun(self) -> None:
+        """On trio: wait until every ask begun has put its request in the mailbox.
+
+        Only a message that follows an ask in the same batch waits (one
+        scheduling round); a lone ask costs nothing more than its task.
+        """
+        while self._deferred:
+            if self._begun is None:
+                self._begun = new_event()
+            await self._begun.wait()
 
     def _resolve(self, tokens: str, msg: Msg) -> ActorRef | None:
         """The local actor for ``tokens``; ``None`` once the message has been dealt with."""
@@ -175,6 +189,10 @@ class Inbound:
 
     async def _answer(self, ref: ActorRef, message: object, reply: str, carrier: object) -> None:
         self._deferred -= 1  # this first step puts the request in the mailbox
+        begun = self._begun
+        if begun is not None and not self._deferred:
+            self._begun = None
+            begun.set()
         codec = self._codec
         try:
             if carrier is None:

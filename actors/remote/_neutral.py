@@ -1,7 +1,8 @@
-"""Backend-neutral stand-ins for the asyncio primitives the node used: a future, a task, a flag.
+"""Stand-ins on trio for the asyncio primitives the node uses: a future, a task, a flag.
 
 On asyncio the node keeps using asyncio's own (they are the cheapest there);
-on trio it uses these, built on anyio.
+on trio it uses these, built on trio's own primitives (cheaper there than
+anyio's wrappers: the remote hot path creates several per message).
 """
 
 from __future__ import annotations
@@ -13,19 +14,33 @@ import anyio
 from anyio.abc import TaskGroup, TaskStatus
 
 
+def new_event() -> Any:
+    """A ``trio.Event`` (trio is imported only by a program that runs on it)."""
+    import trio  # noqa: PLC0415
+
+    return trio.Event()
+
+
+def new_cancel_scope() -> Any:
+    """A ``trio.CancelScope``."""
+    import trio  # noqa: PLC0415
+
+    return trio.CancelScope()
+
+
 class Future:
     """A backend-neutral one-shot result with the part of ``asyncio.Future`` the node uses."""
 
     __slots__ = ("_callbacks", "_event", "_exception", "_result")
 
     def __init__(self) -> None:
-        self._event = anyio.Event()
+        self._event = new_event()
         self._result: Any = None
         self._exception: BaseException | None = None
         self._callbacks: list[Callable[[Future], None]] = []
 
     def done(self) -> bool:
-        return self._event.is_set()
+        return bool(self._event.is_set())
 
     def _finish(self) -> None:
         self._event.set()
@@ -73,7 +88,7 @@ class Task(Future):
 
     def __init__(self) -> None:
         super().__init__()
-        self._scope = anyio.CancelScope()
+        self._scope = new_cancel_scope()
 
     def cancel(self) -> bool:
         self._scope.cancel()
@@ -113,17 +128,17 @@ class Flag:
     __slots__ = ("_event",)
 
     def __init__(self) -> None:
-        self._event = anyio.Event()
+        self._event = new_event()
 
     def is_set(self) -> bool:
-        return self._event.is_set()
+        return bool(self._event.is_set())
 
     def set(self) -> None:
         self._event.set()
 
     def clear(self) -> None:
         if self._event.is_set():
-            self._event = anyio.Event()
+            self._event = new_event()
 
     async def wait(self) -> None:
         await self._event.wait()

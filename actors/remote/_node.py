@@ -26,9 +26,10 @@ from ._errors import ActorNotFound
 from ._inbound import Inbound
 from ._membership import Membership
 from ._names import Address, Subjects
-from ._neutral import Future, begin
-from ._outbound import Item, Outbound
+from ._neutral import Future, Task, begin
+from ._outbound import Outbound
 from ._pool import PoolRef, Pools
+from ._publisher import Publisher
 from ._ref import RemoteActorRef, Target
 from ._registry import NameRegistry
 from ._requests import Requests
@@ -86,6 +87,8 @@ class NatsNode(Sending):
         self._outbound = Outbound(config.outbound_capacity, hosted=hosted is not None)
         self.requests = Requests(self)
         self._subscription: Subscription | None = None
+        #: On trio, what hands frames to the client's loop.
+        self._publisher: Publisher | None = None
         self._task_group: TaskGroup | None = None
         self._scope = anyio.CancelScope()
         self._stopped = anyio.Event()
@@ -124,8 +127,16 @@ class NatsNode(Sending):
                         )
                     else:
                         await task_group.start(self.hosted.run)
+                        self._publisher = Publisher(
+                            self.hosted,
+                            self._client,
+                            nats.errors.Error,
+                            self._not_sent,
+                            self.config.outbound_capacity,
+                        )
+                        await self._publisher.start()
                         task_group.start_soon(
-                            self._outbound.run_batched, self._publish_batch, self._not_sent
+                            self._outbound.run_batched, self._publisher.publish, self._not_sent
                         )
                     task_group.start_soon(self.membership.run)
                     ready.set()
@@ -133,10 +144,6 @@ class NatsNode(Sending):
         finally:
             self._task_group = None
             self._stopped.set()
-
-    async def _publish_batch(self, items: list[Item]) -> list[tuple[Item, Exception]]:
-        assert self.hosted is not None
-        return await self.hosted.publish_batch(self._client, items, nats.errors.Error)
 
     def new_future(self) -> Any:
         """A future for a reply: asyncio's own on asyncio, a neutral one on trio."""
@@ -153,6 +160,13 @@ class NatsNode(Sending):
             return asyncio.get_running_loop().create_task(fn(*args))  # type: ignore[arg-type]
         assert self._task_group is not None
         return await begin(self._task_group, fn, *args)
+
+    def begin_soon(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> Task:
+        """On trio: start ``fn(*args)`` as a task (awaitable, cancellable), without waiting."""
+        assert self._task_group is not None
+        task = Task()
+        self._task_group.start_soon(task.run, fn, args)
+        return task
 
     def start_soon(self, fn: Any, *args: Any) -> bool:
         """Run ``fn(*args)`` in the node's task group; ``False`` (and dropped) once it detached.
@@ -190,6 +204,8 @@ class NatsNode(Sending):
                     await self.membership.stop()
                     if self._task_group is not None:
                         await self._outbound.wait_drained()
+                        if self._publisher is not None:
+                            await self._publisher.wait_published()
                     await self.nc.flush(timeout=1)
                 except (nats.errors.Error, TimeoutError) as error:
                     logger.warning("node %s: leaving the cluster uncleanly: %r", self.name, error)
@@ -316,6 +332,8 @@ class NatsNode(Sending):
     async def _on_message(self, msg: Msg) -> None:
         """Route one arrival; nothing a frame holds can raise out of here (and end the node)."""
         try:
+            if self.inbound._deferred and self.hosted is not None:
+                await self.inbound.wait_begun()  # on trio, an ask just routed goes first
             self._route(msg)
             if self.inbound.asks:
                 await self.inbound.start_asks()

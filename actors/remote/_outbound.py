@@ -13,8 +13,11 @@ from collections.abc import Awaitable, Callable
 
 from actors import ActorRef
 
-from ._bridge import PUBLISH_BATCH
 from ._neutral import Flag
+
+#: The most frames one batch hands over on trio.
+PUBLISH_BATCH = 4096
+
 
 #: subject, reply subject ("" for none), data, for dead letters the recipient and
 #: message, and the NATS headers (or ``None``).

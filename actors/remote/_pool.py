@@ -187,6 +187,9 @@ class Member:
                 await subscription.drain()  # type: ignore[no-untyped-call]  # nats-py: untyped
             except nats.errors.Error as error:
                 logger.warning("pool %r: draining %s: %r", self.name, self.ref.path, error)
+            hosted = self.pools.node.hosted
+            if hosted is not None:  # on trio, some may still wait to cross to this thread
+                await hosted.wait_handled(subscription)
         await self._idle.wait()
 
     def _stopped(self, message: object) -> None:
