@@ -27,7 +27,6 @@ from ._errors import ClusterUnreachable as ClusterUnreachable
 from ._errors import NameTaken as NameTaken
 from ._errors import NodeNameInUse as NodeNameInUse
 from ._errors import RemoteError as RemoteError
-from ._errors import RemoteUnavailable as RemoteUnavailable
 from ._names import Address as Address
 from ._node import NatsNode as NatsNode
 from ._pool import PoolRef as PoolRef
@@ -49,6 +48,5 @@ __all__ = [
     "RawMessage",
     "RemoteActorRef",
     "RemoteError",
-    "RemoteUnavailable",
     "attach_cluster",
 ]
