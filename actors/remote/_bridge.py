@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import anyio
-from anyio.abc import TaskGroup, TaskStatus
+from anyio.abc import TaskStatus
 
 from ._neutral import new_event
 
@@ -137,7 +137,7 @@ class Hosted:
             target=self.loop.run_forever, name="anyactors nats-py loop", daemon=True
         )
         self._thread.start()
-        self._task_group: TaskGroup | None = None
+        self._task_group: Any = None  # a trio nursery
         self._early: list[_Inbox] = []
         #: Each callback subscription's inbox, by the id of its nats-py subscription.
         self.inboxes: dict[int, _Inbox] = {}
@@ -188,15 +188,22 @@ class Hosted:
         if inbox is not None:
             await inbox.wait_empty()
 
+    def spawn(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> None:
+        """On trio: run ``fn(*args)`` as a task of the node (a trio nursery's, the cheapest)."""
+        assert self._task_group is not None, "the node is not running"
+        self._task_group.start_soon(fn, *args)
+
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-        """On trio, in the node's task group: run the subscriptions' pumps until cancelled."""
-        async with anyio.create_task_group() as task_group:
+        """On trio, in the node's task group: its pumps and tasks, until cancelled."""
+        import trio  # noqa: PLC0415 - only a trio program gets here
+
+        async with trio.open_nursery() as task_group:
             self._task_group = task_group
             for inbox in self._early:
                 task_group.start_soon(inbox.pump)
             self._early.clear()
             task_status.started()
-            await anyio.sleep_forever()
+            await trio.sleep_forever()
 
     async def close(self) -> None:
         """End the client's loop (its tasks cancelled) and join its thread; at most ~2 s."""

@@ -163,9 +163,9 @@ class NatsNode(Sending):
 
     def begin_soon(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> Task:
         """On trio: start ``fn(*args)`` as a task (awaitable, cancellable), without waiting."""
-        assert self._task_group is not None
+        assert self.hosted is not None
         task = Task()
-        self._task_group.start_soon(task.run, fn, args)
+        self.hosted.spawn(task.run, fn, args)
         return task
 
     def start_soon(self, fn: Any, *args: Any) -> bool:
