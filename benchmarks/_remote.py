@@ -52,6 +52,8 @@ from actors.remote import Address, MessageRegistry, NatsCluster, NatsNode, attac
 IN_FLIGHT = 64
 #: Both ``tell`` loops let the event loop run after this many messages.
 BATCH = 1000
+#: The receiving node's pending-message limit: above the largest burst (the ``tell`` size).
+PENDING = 200_000
 #: Every ratio target of the issue: anyactors >= 0.5x raw nats-py.
 TARGET = 0.5
 
@@ -134,9 +136,10 @@ async def _two_nodes(url: str) -> AsyncIterator[tuple[ActorSystem, NatsNode]]:
     registry.register(Ping)
     async with AsyncExitStack() as stack:
         receiver = await stack.enter_async_context(ActorSystem("bench"))
-        await stack.enter_async_context(
-            attach_cluster(receiver, NatsCluster(url, node="a", registry=registry))
-        )
+        # As the raw subscriber's limit: a burst is buffered, not dropped as a slow consumer
+        # (on trio the receiving thread can fall behind a sender in the same process).
+        cluster = NatsCluster(url, node="a", registry=registry, pending_messages=PENDING)
+        await stack.enter_async_context(attach_cluster(receiver, cluster))
         sender_system = await stack.enter_async_context(ActorSystem("bench"))
         sender = await stack.enter_async_context(
             attach_cluster(sender_system, NatsCluster(url, node="b", registry=registry))

@@ -2,8 +2,9 @@
 
 Subjects are actor addresses, request-reply is ``ask``, and JetStream keeps the
 cluster-wide names and the nodes' leases. Needs the ``nats`` extra
-(``pip install anyactors[nats]``: nats-py, nkeys and msgspec) and anyio's
-asyncio backend. See ``docs/distribution.md``.
+(``pip install anyactors[nats]``: nats-py, nkeys and msgspec). Runs on both
+anyio backends: on trio, the asyncio-only NATS client runs on its own loop in
+a helper thread. See ``docs/distribution.md``.
 """
 
 try:
