@@ -161,7 +161,8 @@ class NatsCluster:
                 nc = await hosted.call(connect, servers, self.connect_timeout, options, on_error)
         except BaseException:
             if hosted is not None:
-                await hosted.close()
+                with anyio.CancelScope(shield=True):
+                    await hosted.close()
             raise
         node = NatsNode(self, system, nc, hosted)
         attached.append(node)
