@@ -107,6 +107,11 @@ class _Inbox:
                         self._room = None
                         self._hosted.loop.call_soon_threadsafe(room.set)
                     await handler(msg)  # a received Msg is only read: no proxy
+                # One more scheduling round before going idle: the client's loop often
+                # queues more meanwhile, and then needs no wakeup.
+                await anyio.lowlevel.cancel_shielded_checkpoint()
+                if items:
+                    continue
                 # Only now may the client's loop wake this task again; a message
                 # queued just before the reset is seen by the check after it.
                 self._scheduled = False

@@ -110,6 +110,11 @@ class Publisher:
                 self._published += 1
             # Only now may the trio side wake this task again (one wakeup per idle spell);
             # a frame handed over just before the reset is seen by the check after it.
+            # One more turn of the loop before going idle: the trio side often hands
+            # more meanwhile, and then needs no wakeup (a socket write and a GIL hand-over).
+            await asyncio.sleep(0)
+            if items:
+                continue
             self._scheduled = False
             if items:
                 self._scheduled = True
