@@ -11,13 +11,17 @@ and one event loop:
   to a callback that answers with ``publish(msg.reply, ...)``.
 - ``ask x64``: 64 tasks, each asking in sequence (64 requests in flight).
 
+A second table runs the same anyactors workloads on anyio's trio backend
+against asyncio, interleaved (on trio, nats-py runs on its own asyncio loop
+in a helper thread): the target is again >= 0.5x.
+
 Both sides use two connections to the same server, so the comparison is the
 runtime's cost (encoding, routing, the mailbox, the handler) over the client's
 own. Progress goes to stderr; the table (Markdown) goes to stdout.
 
 Usage::
 
-    python -m benchmarks._remote [--repeat N] [--quick] [--server nats://...]
+    python -m benchmarks._remote [--repeat N] [--quick] [--server nats://...] [--only raw|backends]
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ from actors.remote import Address, MessageRegistry, NatsCluster, NatsNode, attac
 IN_FLIGHT = 64
 #: Both ``tell`` loops let the event loop run after this many messages.
 BATCH = 1000
+#: The receiving node's pending-message limit: above the largest burst (the ``tell`` size).
+PENDING = 200_000
 #: Every ratio target of the issue: anyactors >= 0.5x raw nats-py.
 TARGET = 0.5
 
@@ -130,9 +136,10 @@ async def _two_nodes(url: str) -> AsyncIterator[tuple[ActorSystem, NatsNode]]:
     registry.register(Ping)
     async with AsyncExitStack() as stack:
         receiver = await stack.enter_async_context(ActorSystem("bench"))
-        await stack.enter_async_context(
-            attach_cluster(receiver, NatsCluster(url, node="a", registry=registry))
-        )
+        # As the raw subscriber's limit: a burst is buffered, not dropped as a slow consumer
+        # (on trio the receiving thread can fall behind a sender in the same process).
+        cluster = NatsCluster(url, node="a", registry=registry, pending_messages=PENDING)
+        await stack.enter_async_context(attach_cluster(receiver, cluster))
         sender_system = await stack.enter_async_context(ActorSystem("bench"))
         sender = await stack.enter_async_context(
             attach_cluster(sender_system, NatsCluster(url, node="b", registry=registry))
@@ -278,14 +285,17 @@ def _spread(values: Sequence[float], unit: str) -> str:
     )
 
 
-def table(rows: Sequence[tuple[Pair, list[float], list[float]]]) -> str:
+def table(
+    rows: Sequence[tuple[Pair, list[float], list[float]]],
+    sides: tuple[str, str] = ("anyactors", "nats-py"),
+) -> str:
     """The results as an aligned Markdown table (the style of ``python -m benchmarks``)."""
     header = (
         "workload",
         "n",
-        "anyactors: median [min-max]",
-        "nats-py: median [min-max]",
-        "x nats-py [min-max]",
+        f"{sides[0]}: median [min-max]",
+        f"{sides[1]}: median [min-max]",
+        f"x {sides[1]} [min-max]",
         "target",
     )
     body = []
@@ -331,6 +341,39 @@ async def run(url: str, repeat: int, quick: bool) -> str:
     return table(rows)
 
 
+def run_backends(url: str, repeat: int, quick: bool) -> str:
+    """Remote tell and ask on anyio's trio backend against the same on asyncio, interleaved.
+
+    On trio, nats-py runs on its own asyncio loop in a helper thread (see
+    ``actors/remote/_bridge.py``); each measurement is one ``anyio.run``.
+    """
+    rows = []
+    for pair in pairs(quick):
+        anyio.run(pair.ours, url, pair.size // 10, backend="trio")  # warm up both sides
+        anyio.run(pair.ours, url, pair.size // 10, backend="asyncio")
+        on_trio: list[float] = []
+        on_asyncio: list[float] = []
+        for repetition in range(repeat):
+            on_trio.append(anyio.run(pair.ours, url, pair.size, backend="trio"))
+            on_asyncio.append(anyio.run(pair.ours, url, pair.size, backend="asyncio"))
+            print(
+                f"{pair.name} #{repetition + 1}: trio {on_trio[-1]:,.0f}, "
+                f"asyncio {on_asyncio[-1]:,.0f} {pair.unit}",
+                file=sys.stderr,
+            )
+        rows.append((pair, on_trio, on_asyncio))
+    return table(rows, ("trio", "asyncio"))
+
+
+def _measure(url: str, options: argparse.Namespace) -> None:
+    if options.only != "backends":
+        print(anyio.run(run, url, options.repeat, options.quick, backend="asyncio"))
+    if options.only != "raw":
+        if options.only is None:
+            print()
+        print(run_backends(url, options.repeat, options.quick))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks._remote",
@@ -341,12 +384,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--server", help="a running nats-server with JetStream (default: start one)"
     )
+    parser.add_argument(
+        "--only",
+        choices=("raw", "backends"),
+        help="only against raw nats-py, or only trio against asyncio (default: both tables)",
+    )
     options = parser.parse_args(argv)
     if options.server:
-        print(anyio.run(run, options.server, options.repeat, options.quick, backend="asyncio"))
+        _measure(options.server, options)
         return
     with nats_server() as url:
-        print(anyio.run(run, url, options.repeat, options.quick, backend="asyncio"))
+        _measure(url, options)
 
 
 if __name__ == "__main__":

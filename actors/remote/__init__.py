@@ -2,8 +2,9 @@
 
 Subjects are actor addresses, request-reply is ``ask``, and JetStream keeps the
 cluster-wide names and the nodes' leases. Needs the ``nats`` extra
-(``pip install anyactors[nats]``: nats-py, nkeys and msgspec) and anyio's
-asyncio backend. See ``docs/distribution.md``.
+(``pip install anyactors[nats]``: nats-py, nkeys and msgspec). Runs on both
+anyio backends: on trio, the asyncio-only NATS client runs on its own loop in
+a helper thread. See ``docs/distribution.md``.
 """
 
 try:
@@ -27,7 +28,6 @@ from ._errors import ClusterUnreachable as ClusterUnreachable
 from ._errors import NameTaken as NameTaken
 from ._errors import NodeNameInUse as NodeNameInUse
 from ._errors import RemoteError as RemoteError
-from ._errors import RemoteUnavailable as RemoteUnavailable
 from ._names import Address as Address
 from ._node import NatsNode as NatsNode
 from ._pool import PoolRef as PoolRef
@@ -49,6 +49,5 @@ __all__ = [
     "RawMessage",
     "RemoteActorRef",
     "RemoteError",
-    "RemoteUnavailable",
     "attach_cluster",
 ]

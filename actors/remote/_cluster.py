@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import attrs
 import nats.errors
 from attrs import field, frozen
 
 from actors.serialization import MessageRegistry
 
+from ._bridge import Hosted, hosted_needed
 from ._connect import connect
-from ._errors import RemoteUnavailable
 from ._names import check_plain
 from ._node import NatsNode
 
@@ -118,28 +118,30 @@ class NatsCluster:
     async def attach(self, system: ActorSystem) -> NatsNode:
         """Connect, take this node's lease, and start routing; returns the running node.
 
+        On trio, the NATS client (nats-py, asyncio-only) runs on its own
+        asyncio loop in a helper thread, ended and joined on ``detach``.
+
         Raises:
-            RemoteUnavailable: not running on anyio's asyncio backend.
             NodeNameInUse: a live node already has this name.
             ValueError: the system's name cannot name a cluster.
             ClusterUnreachable: no server could be joined within
                 ``connect_timeout`` (the message says why), or JetStream is off.
         """
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            raise RemoteUnavailable(
-                "actors.remote needs anyio's asyncio backend (nats-py is asyncio-only); "
-                "run with anyio.run(main, backend='asyncio')"
-            ) from None
         check_plain(system.name, "the actor system's name (the cluster's name)")
         attached: list[NatsNode] = []
+        hosted = Hosted() if hosted_needed() else None
 
-        async def on_error(error: Exception) -> None:
+        def report(error: Exception) -> None:
             if attached and isinstance(error, nats.errors.SlowConsumerError):
                 attached[0].slow_consumer(error)
             else:
                 logger.warning("NATS: %r", error)
+
+        async def on_error(error: Exception) -> None:
+            if hosted is None:
+                report(error)
+            else:  # on the client's loop: the node is on the trio thread
+                hosted.to_trio(report, error)
 
         options: dict[str, Any] = {
             "name": f"anyactors {system.name}/{self.node}",
@@ -152,13 +154,25 @@ class NatsCluster:
         if self.tls is not None:
             options["tls"] = self.tls
         servers = [self.servers] if isinstance(self.servers, str) else list(self.servers)
-        nc = await connect(servers, self.connect_timeout, options, on_error)
-        node = NatsNode(self, system, nc)
+        try:
+            if hosted is None:
+                nc = await connect(servers, self.connect_timeout, options, on_error)
+            else:
+                nc = await hosted.call(connect, servers, self.connect_timeout, options, on_error)
+        except BaseException:
+            if hosted is not None:
+                with anyio.CancelScope(shield=True):
+                    await hosted.close()
+            raise
+        node = NatsNode(self, system, nc, hosted)
         attached.append(node)
         try:
             await node._start()
         except BaseException:
-            await nc.close()
+            with anyio.CancelScope(shield=True):
+                await node.nc.close()
+                if hosted is not None:
+                    await hosted.close()
             raise
         return node
 

@@ -16,7 +16,6 @@ own id (an order number) makes the application's effect exactly once.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -174,7 +173,8 @@ class Durables:
 
     @property
     def js(self) -> JetStreamContext:
-        return self.node.js
+        js: JetStreamContext = self.node.js
+        return js
 
     def stream(self, name: str) -> str:
         return self.node.subjects.bucket(f"durable_{escape(name)}")
@@ -336,8 +336,7 @@ class Durables:
         """Hand a batch to ``ref`` in order; ack each after its handler; ``False`` if it stopped."""
         codec = self.node.codec
         traced = self.node.tracing is not None
-        loop = asyncio.get_running_loop()
-        asks: list[tuple[Msg, object, asyncio.Task[Any] | None]] = []
+        asks: list[tuple[Msg, object, Any]] = []
         for msg in messages:
             try:
                 message: object = codec.decode_message(msg.data)
@@ -347,10 +346,11 @@ class Durables:
                 await _settle(msg.term)
                 continue
             # Tasks take their first step in order: the batch enters the mailbox in order.
-            asked = (
-                ref._ask_carried(message, carrier_of(msg.headers)) if traced else ref.ask(message)
-            )
-            asks.append((msg, message, loop.create_task(asked)))
+            if traced:
+                task = await self.node.begin(ref._ask_carried, message, carrier_of(msg.headers))
+            else:
+                task = await self.node.begin(ref.ask, message)
+            asks.append((msg, message, task))
         for msg, message, task in asks:
             assert task is not None
             try:

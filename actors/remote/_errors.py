@@ -31,10 +31,6 @@ class RemoteError(ActorError):
         self.message = message
 
 
-class RemoteUnavailable(ActorError, RuntimeError):
-    """The remote layer needs anyio's asyncio backend (nats-py is asyncio-only)."""
-
-
 class ClusterUnreachable(ActorError, ConnectionError):
     """A node could not join its NATS cluster; the message names the cause and the fix.
 

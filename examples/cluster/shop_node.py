@@ -1,6 +1,6 @@
 """One node of the cluster example, in its own process: ``ledger``, ``pricing-N`` or ``intake``.
 
-Usage: ``python examples/cluster/shop_node.py ROLE NATS_URL ORDERS KILL_AT``
+Usage: ``python examples/cluster/shop_node.py ROLE NATS_URL ORDERS KILL_AT [BACKEND]``
 (``run.py`` starts each). Every node prints ``ready`` once it serves; the
 nodes that serve stop gracefully on SIGTERM (or die on SIGKILL).
 
@@ -113,5 +113,5 @@ async def main(role: str, url: str, orders: int, kill_at: int) -> None:
 
 
 if __name__ == "__main__":
-    role, url, orders, kill_at = sys.argv[1:]
-    anyio.run(main, role, url, int(orders), int(kill_at), backend="asyncio")
+    role, url, orders, kill_at, *backend = sys.argv[1:]
+    anyio.run(main, role, url, int(orders), int(kill_at), backend=(backend or ["asyncio"])[0])

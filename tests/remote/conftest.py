@@ -15,12 +15,6 @@ from tests.remote.nats_servers import NatsServer, free_port, start_server, wait_
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    """nats-py is asyncio-only: the remote layer runs on anyio's asyncio backend."""
-    return "asyncio"
-
-
-@pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
     """A single nats-server with JetStream, ready to serve."""
     server = start_server(tmp_path / "jetstream", name="single")

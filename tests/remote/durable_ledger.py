@@ -28,6 +28,7 @@ import anyio
 
 from actors import Actor, ActorSystem
 from actors.remote import NatsCluster, attach_cluster
+from tests.remote.processes import BACKEND_VARIABLE
 from tests.remote.remote_helpers import Entry, make_registry
 
 
@@ -78,4 +79,12 @@ async def main(url: str, node: str, record: Path, expected: int, stall_at: int) 
 if __name__ == "__main__":
     url, node, record, expected, *stall_at = sys.argv[1:]
     stall = int(stall_at[0]) if stall_at else -1
-    anyio.run(main, url, node, Path(record), int(expected), stall, backend="asyncio")
+    anyio.run(
+        main,
+        url,
+        node,
+        Path(record),
+        int(expected),
+        stall,
+        backend=os.environ.get(BACKEND_VARIABLE, "asyncio"),
+    )

@@ -13,6 +13,7 @@ request in flight.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -20,6 +21,7 @@ import anyio
 
 from actors import ActorSystem
 from actors.remote import NatsCluster
+from tests.remote.processes import BACKEND_VARIABLE
 from tests.remote.remote_helpers import Echo, Echoer, make_registry
 
 
@@ -44,4 +46,6 @@ async def main(url: str, node: str, lease_ttl: float) -> None:
 
 if __name__ == "__main__":
     url, node, lease_ttl = sys.argv[1:]
-    anyio.run(main, url, node, float(lease_ttl), backend="asyncio")
+    anyio.run(
+        main, url, node, float(lease_ttl), backend=os.environ.get(BACKEND_VARIABLE, "asyncio")
+    )

@@ -7,10 +7,12 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import anyio
+import nats
 from attrs import frozen
 
 from actors import Actor, ActorRef, ActorSystem
 from actors.remote import MessageRegistry, NatsCluster, NatsNode, attach_cluster
+from actors.remote._bridge import Hosted, Proxy, hosted_needed
 from tests.actors.probe import Inbox
 
 WAIT = 10.0  # seconds before a wait fails the test instead of hanging it
@@ -130,3 +132,31 @@ async def crash(node: NatsNode) -> None:
     """End a node as a crash would: no goodbye, its lease is left to expire."""
     node._scope.cancel()
     await node.nc.close()
+
+
+class _HostedClient(Proxy):
+    """A plain nats-py client hosted on its own loop thread; ``close`` ends the thread too."""
+
+    __slots__ = ()
+
+    async def close(self) -> None:
+        try:
+            await self._hosted.call(self._target.close)
+        finally:
+            await self._hosted.close()
+
+
+async def raw_connect(url: str, **options: Any) -> Any:
+    """A plain nats-py client on either backend (a hostile or foreign client in tests).
+
+    On asyncio, ``nats.connect`` itself; on trio, the client runs on its own
+    asyncio loop in a thread, as the node's does, and is used through a proxy.
+    """
+    if not hosted_needed():
+        return await nats.connect(url, **options)
+    hosted = Hosted()
+    try:
+        return _HostedClient(hosted, await hosted.call(nats.connect, url, **options))
+    except BaseException:
+        await hosted.close()
+        raise

@@ -6,13 +6,20 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.remote.processes import ROOT
 
 
-def test_the_cluster_example_kills_a_pricing_node_and_loses_no_order() -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_the_cluster_example_kills_a_pricing_node_and_loses_no_order(backend: str) -> None:
     script = ROOT / "examples" / "cluster" / "run.py"
     result = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=90, check=False
+        [sys.executable, str(script), "--backend", backend],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
     )
     out = result.stdout
     assert result.returncode == 0, out + result.stderr

@@ -9,7 +9,6 @@ over arbitrary MessagePack structures, nesting depths and sizes.
 from __future__ import annotations
 
 import msgspec
-import nats
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,7 +20,7 @@ from actors.remote._names import Address as AddressType
 from actors.remote._wire import ERROR, MESSAGE, Codec, Frame, UndecodableError
 from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
-from tests.remote.remote_helpers import WAIT, Entry, Ping, make_registry, nodes
+from tests.remote.remote_helpers import WAIT, Entry, Ping, make_registry, nodes, raw_connect
 
 #: A MESSAGE frame whose body is 100,000 nested arrays: valid MessagePack.
 DEEP = msgspec.msgpack.encode(Frame(MESSAGE, "$plain", msgspec.Raw(b"\x91" * 100_000 + b"\xc0")))
@@ -110,7 +109,7 @@ async def test_a_deeply_nested_frame_is_a_dead_letter_and_an_ask_fails_at_once(
         letters = Inbox()
         system.event_stream.subscribe(system.spawn(Recorder, letters), DeadLetter)
         subject = node.subjects.actor(Address("a", "/user/sink"))
-        client = await nats.connect(nats_server.url)
+        client = await raw_connect(nats_server.url)
         try:
             await client.publish(subject, DEEP)
             reply = await client.request(subject, DEEP, timeout=WAIT)  # at once, not a timeout
@@ -184,7 +183,7 @@ async def test_an_undecodable_pool_message_is_a_dead_letter_and_the_member_serve
         await node.join_pool("pricing", member)
         letters = Inbox()
         system.event_stream.subscribe(system.spawn(Recorder, letters), DeadLetter)
-        client = await nats.connect(nats_server.url)
+        client = await raw_connect(nats_server.url)
         try:
             await client.publish(node.subjects.pool("pricing"), b"\x00" * 300_000)
             reply = await client.request(node.subjects.pool("pricing"), DEEP, timeout=WAIT)

@@ -15,7 +15,6 @@ from typing import Any
 
 import anyio
 import msgspec
-import nats
 import pytest
 
 from actors import Actor, ActorSystem
@@ -23,7 +22,7 @@ from actors.remote import Address, NatsCluster, NatsNode, attach_cluster
 from actors.remote._wire import REPLY, Frame
 from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer, start_server, wait_healthy
-from tests.remote.remote_helpers import WAIT, Entry, Ping, make_registry, nodes
+from tests.remote.remote_helpers import WAIT, Entry, Ping, make_registry, nodes, raw_connect
 
 pytestmark = pytest.mark.anyio
 
@@ -116,7 +115,7 @@ async def test_reply_ids_cannot_be_guessed(nats_server: NatsServer) -> None:
             assert (
                 len(subject.rpartition(".")[2]) == 32
             )  # 128 bits in hex, not a counter  # 128 bits in hex, not a counter
-            forger = await nats.connect(nats_server.url)
+            forger = await raw_connect(nats_server.url)
             try:
                 for guess in range(100):  # the ids a counter would have used
                     await forger.publish(node_b.subjects.reply(str(guess)), FORGED)
@@ -151,7 +150,7 @@ async def test_with_node_permissions_a_client_cannot_answer_another_nodes_ask(
                 refused.set()
 
             # Even knowing the real reply subject, the plain client is refused by the server.
-            forger = await nats.connect(
+            forger = await raw_connect(
                 guarded_server.url, user="client", password="client", error_cb=record
             )
             try:

@@ -6,11 +6,12 @@ import nats
 import pytest
 
 from tests.remote.nats_servers import NatsServer
+from tests.remote.remote_helpers import raw_connect
 
 
 @pytest.mark.anyio
 async def test_single_server_serves_jetstream(nats_server: NatsServer) -> None:
-    client = await nats.connect(nats_server.url)
+    client = await raw_connect(nats_server.url)
     try:
         info = await client.jetstream().account_info()
         assert info.limits is not None
@@ -20,8 +21,8 @@ async def test_single_server_serves_jetstream(nats_server: NatsServer) -> None:
 
 @pytest.mark.anyio
 async def test_cluster_routes_messages_between_servers(nats_cluster: list[NatsServer]) -> None:
-    first = await nats.connect(nats_cluster[0].url, allow_reconnect=False)
-    second = await nats.connect(nats_cluster[2].url, allow_reconnect=False)
+    first = await raw_connect(nats_cluster[0].url, allow_reconnect=False)
+    second = await raw_connect(nats_cluster[2].url, allow_reconnect=False)
     try:
         subscription = await second.subscribe("greetings")
         await second.flush()

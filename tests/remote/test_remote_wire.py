@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import re
 
-import anyio
-import anyio.lowlevel
 import msgspec
-import nats
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from actors import ActorSystem, DeadLetter
+from actors import DeadLetter
 from actors.remote import (
     Address,
     MessageRegistry,
     NatsCluster,
     RawMessage,
     RemoteError,
-    RemoteUnavailable,
-    attach_cluster,
 )
 from actors.remote._names import Subjects, escape, path_of, unescape
 from actors.remote._wire import MESSAGE, Frame
 from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
-from tests.remote.remote_helpers import WAIT, Ping, nodes
+from tests.remote.remote_helpers import WAIT, Ping, nodes, raw_connect
 
 
 @given(st.text(min_size=1))
@@ -78,7 +73,7 @@ async def test_bad_frames_become_dead_letters_and_the_node_carries_on(
         mistyped = encoder.encode(
             Frame(MESSAGE, "tests.remote.remote_helpers.Ping", msgspec.Raw(b"\xa1x"))
         )
-        client = await nats.connect(nats_server.url)
+        client = await raw_connect(nats_server.url)
         try:
             await client.publish(subject, unknown)
             await client.publish(subject, b"\xc1 not msgpack")
@@ -123,15 +118,3 @@ async def test_oversize_messages_are_dead_letters_at_the_sender(nats_server: Nat
             ValueError, match=r"^the request to a:/user/sink is \d+ bytes; the limit is 1000"
         ):
             await sink.ask("x" * 2000, timeout=WAIT)
-
-
-@pytest.mark.parametrize("anyio_backend", ["trio"])
-@pytest.mark.anyio
-async def test_the_remote_layer_refuses_trio_in_one_sentence() -> None:
-    async with ActorSystem("shop") as system:
-        with pytest.raises(
-            RemoteUnavailable,
-            match=r"^actors\.remote needs anyio's asyncio backend \(nats-py is asyncio-only\); run with anyio\.run\(main, backend='asyncio'\)$",
-        ):
-            async with attach_cluster(system, NatsCluster("nats://127.0.0.1:4222", node="a")):
-                await anyio.lowlevel.checkpoint()  # pragma: no cover

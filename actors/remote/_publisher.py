@@ -1,0 +1,127 @@
+"""On trio: the frames to publish, handed to nats-py's loop in batches without waiting.
+
+The node's outbound buffer (on the trio thread) hands over every frame it
+holds at once; one publisher task on the client's loop publishes them in
+order. Handing over costs one wakeup of that loop per batch, and the trio
+side never waits for a batch to be written (a sequential ``ask`` would
+otherwise pay a round trip between the threads for its request alone).
+At most ``capacity`` frames are handed over and not yet published: beyond,
+the outbound buffer's sender waits, so its bound (``tell`` dead-letters,
+``send`` waits) keeps meaning what it says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ._neutral import Flag
+
+if TYPE_CHECKING:
+    from ._bridge import Hosted
+
+
+class Publisher:
+    """Frames crossing from the trio thread to a publisher task on the client's loop."""
+
+    def __init__(
+        self,
+        hosted: Hosted,
+        nc: Any,
+        errors: type[Exception] | tuple[type[Exception], ...],
+        failed: Callable[[Any, Exception], None],
+        capacity: int,
+    ) -> None:
+        self._hosted = hosted
+        self._nc = nc
+        self._errors = errors
+        self._failed = failed
+        self._capacity = capacity
+        self._items: deque[Any] = deque()
+        self._scheduled = False
+        self._handed = 0  # written on trio only
+        self._published = 0  # written on the client's loop only
+        self._room = Flag()  # on trio
+        self._waiting = False
+        self._wakeup: asyncio.Event | None = None  # on the client's loop
+        self._idle: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    # -- the trio side ------------------------------------------------------
+
+    async def publish(self, batch: list[Any]) -> list[tuple[Any, Exception]]:
+        """Hand ``batch`` over (in order after earlier ones); wait only while too many are."""
+        self._items.extend(batch)
+        self._handed += len(batch)
+        if not self._scheduled:
+            self._scheduled = True
+            self._hosted.loop.call_soon_threadsafe(self._wake)
+        while True:
+            self._waiting = True  # before the check: the publisher then cannot miss it
+            if self._handed - self._published < self._capacity:
+                break
+            self._room.clear()
+            await self._room.wait()
+        self._waiting = False
+        return []  # failures are reported to ``failed`` as they happen
+
+    def _has_room(self) -> None:
+        self._room.set()
+
+    async def wait_published(self) -> None:
+        """Return once every frame handed over has been given to the client."""
+        await self._hosted.call(self._wait_idle)
+
+    # -- the client's loop ------------------------------------------------
+
+    def _wake(self) -> None:
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    async def _wait_idle(self) -> None:
+        # Polled, once at detach: the publisher may be between its wakeup and its batch.
+        idle = self._idle
+        while self._items or (idle is not None and not idle.is_set()):  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+
+    async def start(self) -> None:
+        """Start the publisher task on the client's loop (before the first hand-over)."""
+        await self._hosted.call(self._start)
+
+    async def _start(self) -> None:
+        self._wakeup = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task = asyncio.get_running_loop().create_task(self._run(self._wakeup, self._idle))
+
+    async def _run(self, wakeup: asyncio.Event, idle: asyncio.Event) -> None:
+        """The publisher task: publish what is handed over, in order; ends with the loop."""
+        items = self._items
+        nc = self._nc
+        while True:
+            while items:
+                item = items.popleft()
+                try:
+                    await nc.publish(item[0], item[2], reply=item[1], headers=item[5])
+                except self._errors as error:
+                    self._hosted.to_trio(self._failed, item, error)
+                self._published += 1
+            # Only now may the trio side wake this task again (one wakeup per idle spell);
+            # a frame handed over just before the reset is seen by the check after it.
+            # One more turn of the loop before going idle: the trio side often hands
+            # more meanwhile, and then needs no wakeup (a socket write and a GIL hand-over).
+            await asyncio.sleep(0)
+            if items:
+                continue
+            self._scheduled = False
+            if items:
+                self._scheduled = True
+                continue
+            if self._waiting:
+                self._hosted.to_trio(self._has_room)
+            idle.set()
+            await wakeup.wait()
+            wakeup.clear()
+            idle.clear()

@@ -1,0 +1,103 @@
+"""Issue 18 item 11: the remote layer on both anyio backends.
+
+On trio, nats-py runs on its own asyncio loop in a helper thread; these tests
+pin what that must not change: order per sender through the crossings,
+cancellation that returns at once, and a thread that ends with the node.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import anyio
+import pytest
+from anyio.abc import TaskStatus
+
+from actors.remote import Address
+from tests.actors.probe import Inbox, Recorder
+from tests.remote.nats_servers import NatsServer
+from tests.remote.remote_helpers import WAIT, Echo, Echoer, Parked, Ping, nodes
+
+pytestmark = pytest.mark.anyio
+
+THREAD_NAME = "anyactors nats-py loop"
+
+
+class Signalling(Parked):
+    """A ``Parked`` that sets ``arrived`` when a message reaches its handler."""
+
+    def __init__(self, arrived: anyio.Event, release: anyio.Event) -> None:
+        super().__init__(release)
+        self.arrived = arrived
+
+    async def receive(self, message: Any) -> Any:
+        self.arrived.set()
+        return await super().receive(message)
+
+
+def client_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == THREAD_NAME]
+
+
+async def test_a_burst_of_asks_and_tells_from_one_sender_keeps_its_order(
+    nats_server: NatsServer,
+) -> None:
+    async with nodes(nats_server.url, "a", "b") as [(system_a, _), (_, node_b)]:
+        inbox = Inbox()
+        system_a.spawn(Recorder, inbox, name="sink")
+        sink = node_b.ref_at(Address("a", "/user/sink"))
+        replies: list[Ping] = []
+
+        async def ask(number: int, *, task_status: TaskStatus[None]) -> None:
+            task_status.started()  # the request is queued before the starter goes on
+            replies.append(await sink.ask(Ping(number), timeout=WAIT))
+
+        async with anyio.create_task_group() as task_group:
+            for number in range(300):
+                if number % 3 == 0:
+                    await task_group.start(ask, number)
+                else:
+                    sink.tell(Ping(number))
+        assert await inbox.wait_for(300) == [Ping(number) for number in range(300)]
+        assert sorted(reply.number for reply in replies) == list(range(0, 300, 3))
+
+
+async def test_cancelled_callers_return_at_once_and_the_node_carries_on(
+    nats_server: NatsServer,
+) -> None:
+    async with nodes(nats_server.url, "a", "b") as [(system_a, node_a), (_, node_b)]:
+        arrived, release = anyio.Event(), anyio.Event()
+        system_a.spawn(Signalling, arrived, release, name="parked")
+        await node_a.register(system_a.spawn(Echoer, name="echo"))
+        parked = node_b.ref_at(Address("a", "/user/parked"))
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            await node_b.find("echo")  # a call on the client's loop, cancelled at its first wait
+        assert scope.cancelled_caught
+        with anyio.CancelScope() as scope:
+            async with anyio.create_task_group() as task_group:
+
+                async def cancel_when_parked() -> None:
+                    await arrived.wait()  # the request is in the handler, its reply owed
+                    scope.cancel()
+
+                task_group.start_soon(cancel_when_parked)
+                await parked.ask(Ping(1))  # no timeout: only the cancellation ends it
+        assert scope.cancelled_caught
+        release.set()
+        echo = await node_b.find("echo")
+        assert await echo.ask(Echo("still here"), timeout=WAIT) == "still here"
+
+
+async def test_the_client_thread_ends_with_the_node(
+    nats_server: NatsServer, anyio_backend: str
+) -> None:
+    assert client_threads() == []
+    async with nodes(nats_server.url, "a") as [(_, node)]:
+        # nats-py gets its own loop and thread on trio only; on asyncio it shares the loop.
+        assert len(client_threads()) == (1 if anyio_backend == "trio" else 0)
+        loop = node.hosted.loop if node.hosted is not None else None
+    assert client_threads() == []  # joined on detach
+    if loop is not None:
+        assert loop.is_closed()
