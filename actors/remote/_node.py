@@ -60,7 +60,12 @@ class NatsNode:
         self.nc = nc
         self.js = nc.jetstream()
         self.subjects = Subjects(config.prefix, system.name, config.node)
-        self.codec = Codec(config.registry, address_of=self._address_of, ref_at=self.ref_at)
+        self.codec = Codec(
+            config.registry,
+            address_of=self._address_of,
+            ref_at=self.ref_at,
+            entity_at=system.entity,
+        )
         #: Trace propagation if instrumented, decided once: then ``publish*`` add the carrier.
         self.tracing = tracing_of(system)
         self.publish: Callable[[Target, object], None] = self._publish
