@@ -65,6 +65,7 @@ class ShardingMethods:
             passivate_after=passivate_after,
             remember_entities=remember_entities,
             kwargs=kwargs,
+            cluster=getattr(self, "_cluster_node", None),
         )
         return region
 
@@ -72,12 +73,17 @@ class ShardingMethods:
         """The ``actors.sharding.EntityRef`` of entity ``entity_id`` of type ``type_name``.
 
         Valid across passivation and restarts; cheap to make and to compare.
+        In a cluster it works on every node, hosting the type or not.
 
         Raises:
-            LookupError: no region of ``type_name`` was started in this system.
+            LookupError: no region of ``type_name`` was started in this system
+                (and the system is in no cluster).
             ValueError: ``entity_id`` is not a non-empty string.
         """
-        ref: EntityRef = _sharding().ShardRegion.of(self, type_name).entity(entity_id)
+        # The sharding package's own entry point for this seam (a private module of it).
+        proxy = importlib.import_module("actors.sharding._proxy")
+        cluster = getattr(self, "_cluster_node", None)
+        ref: EntityRef = proxy.entity_ref(self, cluster, type_name, entity_id)
         return ref
 
 

@@ -28,12 +28,15 @@ from actors import (
 from ._directory import claim, region_hosting, region_of, release
 from ._entity_class import entity_class_for
 from ._entity_ref import EntityRef
+from ._errors import ShardingError
 from ._events import EntityActivated, EntityPassivated
 from ._hash import shard_of
 from ._options import check_options, check_timeout
+from ._placement import placement_for
 from ._region_actor import SWEEP, Activation, Forward, RegionActor, child_name
 from ._remembered import RememberedEntities
 from ._reminders import Reminders
+from ._routing import ClusterRouting
 from ._store import RecordStore
 
 if TYPE_CHECKING:
@@ -111,6 +114,8 @@ class ShardRegion:
         )
         self._activated = 0
         self._passivated = 0
+        #: In a cluster: where each shard's owner is, and how messages get there.
+        self.routing: ClusterRouting | None = None
 
     # -- starting and finding -------------------------------------------------------
 
@@ -125,11 +130,23 @@ class ShardRegion:
         passivate_after: float | None = 120.0,
         remember_entities: bool = False,
         kwargs: Mapping[str, Any] | None = None,
+        cluster: object = None,
     ) -> ShardRegion:
-        """What ``system.start_sharding`` does (see it for the arguments and errors)."""
+        """What ``system.start_sharding`` does (see it for the arguments and errors).
+
+        ``cluster`` is the system's attached cluster node, if any (given by
+        the core's seam): then the region hosts only the shards this node owns.
+        """
         passivate_seconds = check_options(
             system, type_name, shards, passivate_after, remember_entities
         )
+        placement = placement_for(cluster, type_name)
+        if placement is not None and remember_entities:
+            raise ShardingError(
+                f"remember_entities=True is not built for cluster mode yet (entity type "
+                f"{type_name!r}); start it with remember_entities=False: entities come back "
+                "on their next message"
+            )
         keywords: Mapping[str, Any] = {} if kwargs is None else dict(kwargs)
         spawned_class = entity_class_for(system, type_name, entity_class, args, keywords)
         region = cls(
@@ -144,13 +161,26 @@ class ShardRegion:
         )
         claim(system, region)
         try:
-            await region.reminders.load()
+            if placement is None:
+                await region.reminders.load()
             remembered = [] if region._remembered is None else await region._remembered.load(shards)
             started = region._started = anyio.Event()
             region.region_ref = system.spawn(
-                RegionActor, region, name=f"sharding:{type_name}", restart="permanent"
+                RegionActor,
+                region,
+                # In a cluster every node has one: a name would be registered cluster-wide.
+                name=f"sharding:{type_name}" if placement is None else None,
+                restart="permanent",
             )
             await started.wait()
+            if placement is not None:
+                region.routing = ClusterRouting(system, type_name, placement, region, region.entity)
+                try:
+                    await placement.join(type_name, shards, region.routing)
+                except BaseException:
+                    with anyio.CancelScope(shield=True):
+                        await system.stop(region.region_ref)
+                    raise
         except BaseException:
             release(system, region)
             raise
@@ -225,7 +255,14 @@ class ShardRegion:
     # -- delivery -------------------------------------------------------------------
 
     def deliver(self, entity_id: str, message: object) -> None:
-        """``EntityRef.tell``: to the live activation, a new one, or the passivation buffer."""
+        """``EntityRef.tell``: to the owner's region in a cluster, else :meth:`deliver_here`."""
+        if self.routing is not None:
+            self.routing.deliver(entity_id, message)
+        else:
+            self.deliver_here(entity_id, message)
+
+    def deliver_here(self, entity_id: str, message: object) -> None:
+        """To the live activation here, a new one, or the passivation buffer."""
         activation = self._activations.get(entity_id)
         if activation is None:
             activation = self._activate(entity_id)
@@ -240,8 +277,14 @@ class ShardRegion:
             buffer.append(message)
 
     async def deliver_waiting(self, entity_id: str, message: object) -> None:
-        """``EntityRef.send``: as :meth:`deliver`, waiting for room in a bounded mailbox."""
+        """``EntityRef.send``: as :meth:`deliver`, waiting for room in a bounded mailbox.
+
+        In a cluster it waits for nothing (the transport has its own buffer).
+        """
         await anyio.lowlevel.checkpoint()
+        if self.routing is not None:
+            self.routing.deliver(entity_id, message)
+            return
         activation = self._activations.get(entity_id)
         if activation is None or activation.buffer is not None:
             self.deliver(entity_id, message)
@@ -250,7 +293,13 @@ class ShardRegion:
         await activation.ref.send(message)
 
     async def ask(self, entity_id: str, message: object, timeout: float | None) -> Any:
-        """``EntityRef.ask``: waits out a passivation under way, then asks the activation."""
+        """``EntityRef.ask``: of the owner's region in a cluster, else :meth:`ask_here`."""
+        if self.routing is not None:
+            return await self.routing.ask(entity_id, message, timeout)
+        return await self.ask_here(entity_id, message, timeout)
+
+    async def ask_here(self, entity_id: str, message: object, timeout: float | None) -> Any:
+        """Ask the activation here, waiting out a passivation under way."""
         check_timeout(timeout)
         with anyio.fail_after(timeout):
             while True:

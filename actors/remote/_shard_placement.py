@@ -1,0 +1,317 @@
+"""Shard placement over NATS: who owns a shard, who hosts a type, and the regions' endpoints.
+
+``actors.sharding`` decides what to route where; this module is the part that
+talks to the cluster. In the cluster's ``shards`` key-value bucket:
+
+- ``<type>.shard.<n>`` holds the owner of shard ``n`` as ``[node, incarnation]``.
+  It is written by compare-and-set only: created when absent, or replaced (on
+  its revision) when its node's lease has ended. The revision is the fencing
+  token of that ownership; the record is valid exactly while the owner's
+  lease (same node, same incarnation) lives, so there is no per-shard renewal.
+- ``<type>.host.<node>`` says that ``node`` hosts the type, with the shard
+  count it started with: a node that joins with another count is refused.
+
+Each hosting node serves its region at the virtual path ``/sharding/<type>``:
+messages for an entity travel there as :class:`Routed` envelopes over the
+ordinary actor subjects, so they keep the transport's order per sender.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Protocol
+from weakref import WeakKeyDictionary
+
+import anyio
+import msgspec
+import nats.js.errors
+from attrs import frozen
+
+from actors import ActorRef, ActorStatistics
+from actors.sharding import ShardingError
+
+from ._buckets import open_bucket
+from ._names import Address, escape, tokens_of
+from ._node import NatsNode
+from ._ref import CallbackRef, RemoteActorRef
+
+if TYPE_CHECKING:
+    from nats.js.kv import KeyValue
+
+logger = logging.getLogger(__name__)
+
+#: Rounds of compare-and-set before a claim gives up (each loses to one concurrent writer at most).
+CLAIM_ROUNDS = 5
+
+
+@frozen(kw_only=True)
+class Routed:
+    """An entity's message on its way to the region of the node that owns its shard."""
+
+    type_name: str
+    entity_id: str
+    message: object
+    hops: int
+
+
+class OwnerRecord(msgspec.Struct, array_like=True):
+    """The value of ``<type>.shard.<n>``: the owning node and its incarnation."""
+
+    node: str
+    incarnation: str
+
+
+class HostRecord(msgspec.Struct, array_like=True):
+    """The value of ``<type>.host.<node>``: its incarnation and shard count."""
+
+    incarnation: str
+    shards: int
+
+
+@frozen
+class Owner:
+    """A shard's owner as read or won: ``revision`` is the record's, the fencing token."""
+
+    node: str
+    incarnation: str
+    revision: int
+
+
+class RoutedHandler(Protocol):
+    """What a hosting region does with the envelopes that reach its endpoint."""
+
+    def routed_tell(self, routed: Routed) -> None: ...
+
+    async def routed_ask(self, routed: Routed) -> Any: ...
+
+
+class Endpoint(ActorRef):
+    """The virtual ref ``/sharding/<type>`` that the node's inbound router hands envelopes to."""
+
+    __slots__ = ("_handler", "_path")
+
+    def __init__(self, path: str, handler: RoutedHandler) -> None:
+        self._path = path
+        self._handler = handler
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def tell(self, message: object) -> None:
+        if isinstance(message, Routed):
+            self._handler.routed_tell(message)
+        else:
+            logger.warning("%s: not a routed entity message, dropped: %r", self._path, message)
+
+    async def send(self, message: object) -> None:
+        self.tell(message)
+
+    async def ask(self, message: object, *, timeout: float | None = None) -> Any:
+        if not isinstance(message, Routed):
+            raise TypeError(f"{self._path} takes routed entity messages only (got {message!r})")
+        return await self._handler.routed_ask(message)
+
+    def statistics(self) -> ActorStatistics:
+        raise NotImplementedError(f"{self._path} is a sharding region's endpoint")
+
+    def _watch(self, watcher: ActorRef) -> None:
+        raise TypeError(f"{self._path} is a sharding region's endpoint; it cannot be watched")
+
+    def _unwatch(self, watcher: ActorRef) -> None:
+        return None
+
+
+class NatsPlacement:
+    """Shard ownership and routing for the sharding regions of one node."""
+
+    def __init__(self, node: NatsNode) -> None:
+        self.node = node
+        self._kv: KeyValue | None = None
+        self._opening = anyio.Lock()
+        self._targets: dict[tuple[str, str], RemoteActorRef] = {}
+        node.config.registry.register(Routed, tag="anyactors.sharding.Routed")
+
+    @property
+    def node_name(self) -> str:
+        """This node's name."""
+        return self.node.name
+
+    @property
+    def lease_ttl(self) -> float:
+        """Seconds after which a silent node's lease, and so its shards, end."""
+        return self.node.config.lease_ttl
+
+    async def _bucket(self) -> KeyValue:
+        async with self._opening:
+            if self._kv is None:
+                config = self.node.config
+                self._kv = await open_bucket(
+                    self.node.js,
+                    self.node.subjects.bucket("shards"),
+                    config.bucket_replicas,
+                    config.connect_timeout,
+                )
+            return self._kv
+
+    # -- validity -----------------------------------------------------------------
+
+    def holds(self, owner: Owner) -> bool:
+        """Whether ``owner``'s lease is in this node's live view (no I/O: on every message)."""
+        return self.node.membership.live.get(owner.node) == owner.incarnation
+
+    def is_me(self, owner: Owner) -> bool:
+        """Whether ``owner`` is this node in this incarnation."""
+        return (
+            owner.node == self.node.name and owner.incarnation == self.node.membership.incarnation
+        )
+
+    # -- joining ------------------------------------------------------------------
+
+    async def join(self, type_name: str, shards: int, handler: RoutedHandler) -> None:
+        """Check the shard count against the live hosts, record this host, serve its endpoint.
+
+        Raises:
+            ShardingError: a live node hosts the type with another shard count.
+        """
+        kv = await self._bucket()
+        membership = self.node.membership
+        prefix = f"{escape(type_name)}.host."
+        try:
+            keys = await kv.keys()
+        except nats.js.errors.NoKeysError:
+            keys = []
+        for key in [key for key in keys if key.startswith(prefix)]:
+            try:
+                entry = await kv.get(key)
+                host = msgspec.msgpack.decode(entry.value or b"", type=HostRecord)
+            except (nats.js.errors.KeyNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
+                continue
+            other = key[len(prefix) :]
+            if host.shards != shards and await membership.is_live(other, host.incarnation):
+                raise ShardingError(
+                    f"every node must shard entity type {type_name!r} alike, and node "
+                    f"{other!r} hosts it with shards={host.shards} (got shards={shards}); "
+                    f"start it with shards={host.shards} here, or restart the cluster "
+                    "with one count"
+                )
+        record = HostRecord(membership.incarnation, shards)
+        await kv.put(f"{prefix}{self.node.name}", msgspec.msgpack.encode(record))
+        path = f"/sharding/{type_name}"
+        endpoint = Endpoint(path, handler)
+        # The inbound router resolves a path through this cache before the actor tree.
+        listener = CallbackRef(f"{path}#endpoint", lambda _message: None)
+        self.node.inbound._refs[tokens_of(path)] = (endpoint, listener)
+
+    async def a_host(self, type_name: str) -> Owner | None:
+        """A live node hosting ``type_name`` (for a node that does not), or ``None``."""
+        kv = await self._bucket()
+        prefix = f"{escape(type_name)}.host."
+        try:
+            keys = await kv.keys()
+        except nats.js.errors.NoKeysError:
+            return None
+        for key in sorted(key for key in keys if key.startswith(prefix)):
+            try:
+                entry = await kv.get(key)
+                host = msgspec.msgpack.decode(entry.value or b"", type=HostRecord)
+            except (nats.js.errors.KeyNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
+                continue
+            node = key[len(prefix) :]
+            if await self.node.membership.is_live(node, host.incarnation):
+                return Owner(node, host.incarnation, 0)
+        return None
+
+    # -- ownership ----------------------------------------------------------------
+
+    async def owner(self, type_name: str, shard: int) -> Owner | None:
+        """The shard's owner if its record is valid (its node's lease lives), else ``None``."""
+        kv = await self._bucket()
+        try:
+            entry = await kv.get(f"{escape(type_name)}.shard.{shard}")
+            held = msgspec.msgpack.decode(entry.value or b"", type=OwnerRecord)
+        except (nats.js.errors.KeyNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        if entry.revision is None or not await self.node.membership.is_live(
+            held.node, held.incarnation
+        ):
+            return None
+        return Owner(held.node, held.incarnation, entry.revision)
+
+    async def claim(self, type_name: str, shard: int) -> Owner:
+        """Own the shard unless a live node does; return whoever owns it now.
+
+        Compare-and-set only: the record is created if absent, or replaced on
+        its revision if its node's lease has ended, so of nodes racing for a
+        shard exactly one wins and the others read the winner.
+
+        Raises:
+            ShardingError: the record kept changing under this node's feet.
+        """
+        kv = await self._bucket()
+        key = f"{escape(type_name)}.shard.{shard}"
+        incarnation = self.node.membership.incarnation
+        mine = msgspec.msgpack.encode(OwnerRecord(self.node.name, incarnation))
+        for _ in range(CLAIM_ROUNDS):
+            try:
+                revision = await kv.create(key, mine)
+                return Owner(self.node.name, incarnation, revision)
+            except nats.js.errors.KeyWrongLastSequenceError:
+                pass
+            try:
+                entry = await kv.get(key)
+                held = msgspec.msgpack.decode(entry.value or b"", type=OwnerRecord)
+            except nats.js.errors.KeyNotFoundError:
+                continue
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                held = OwnerRecord("", "")
+            assert entry.revision is not None
+            if held.node and await self.node.membership.is_live(held.node, held.incarnation):
+                return Owner(held.node, held.incarnation, entry.revision)
+            try:
+                revision = await kv.update(key, mine, last=entry.revision)
+                return Owner(self.node.name, incarnation, revision)
+            except nats.js.errors.KeyWrongLastSequenceError:
+                continue
+        raise ShardingError(
+            f"shard {shard} of entity type {type_name!r} is contended by several nodes; "
+            "its messages are retried on the next send"
+        )
+
+    # -- sending ------------------------------------------------------------------
+
+    def envelope(self, type_name: str, entity_id: str, message: object, hops: int) -> Routed:
+        """The envelope that carries ``message`` to the owner's region."""
+        return Routed(type_name=type_name, entity_id=entity_id, message=message, hops=hops)
+
+    def _target(self, node: str, type_name: str) -> RemoteActorRef:
+        target = self._targets.get((node, type_name))
+        if target is None:
+            address = Address(node, f"/sharding/{type_name}")
+            target = self._targets[node, type_name] = RemoteActorRef(self.node, address)
+        return target
+
+    def tell(self, node: str, routed: Routed) -> None:
+        """Publish ``routed`` to ``node``'s region (in order per sender, at most once).
+
+        Raises:
+            TypeError: the message is not registered for the wire.
+        """
+        self._target(node, routed.type_name).tell(routed)
+
+    async def ask(self, node: str, routed: Routed, timeout: float | None) -> Any:
+        """Ask ``node``'s region; its entity's reply or exception comes back."""
+        return await self._target(node, routed.type_name).ask(routed, timeout=timeout)
+
+
+_PLACEMENTS: WeakKeyDictionary[NatsNode, NatsPlacement] = WeakKeyDictionary()
+
+
+def placement_of(node: object) -> NatsPlacement | None:
+    """The placement of ``node`` if it is a :class:`NatsNode` (made once), else ``None``."""
+    if not isinstance(node, NatsNode):
+        return None
+    placement = _PLACEMENTS.get(node)
+    if placement is None:
+        placement = _PLACEMENTS[node] = NatsPlacement(node)
+    return placement
