@@ -18,6 +18,7 @@ ordinary actor subjects, so they keep the transport's order per sender.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
 from weakref import WeakKeyDictionary
@@ -130,6 +131,7 @@ class NatsPlacement:
         self._kv: KeyValue | None = None
         self._opening = anyio.Lock()
         self._targets: dict[tuple[str, str], RemoteActorRef] = {}
+        self._hosts: dict[str, tuple[float, list[Owner]]] = {}
         node.config.registry.register(Routed, tag="anyactors.sharding.Routed")
 
     @property
@@ -203,25 +205,6 @@ class NatsPlacement:
         listener = CallbackRef(f"{path}#endpoint", lambda _message: None)
         self.node.inbound._refs[tokens_of(path)] = (endpoint, listener)
 
-    async def a_host(self, type_name: str) -> Owner | None:
-        """A live node hosting ``type_name`` (for a node that does not), or ``None``."""
-        kv = await self._bucket()
-        prefix = f"{escape(type_name)}.host."
-        try:
-            keys = await kv.keys()
-        except nats.js.errors.NoKeysError:
-            return None
-        for key in sorted(key for key in keys if key.startswith(prefix)):
-            try:
-                entry = await kv.get(key)
-                host = msgspec.msgpack.decode(entry.value or b"", type=HostRecord)
-            except (nats.js.errors.KeyNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
-                continue
-            node = key[len(prefix) :]
-            if await self.node.membership.is_live(node, host.incarnation):
-                return Owner(node, host.incarnation, 0)
-        return None
-
     # -- ownership ----------------------------------------------------------------
 
     async def owner(self, type_name: str, shard: int) -> Owner | None:
@@ -238,8 +221,49 @@ class NatsPlacement:
             return None
         return Owner(held.node, held.incarnation, entry.revision)
 
-    async def claim(self, type_name: str, shard: int) -> Owner:
-        """Own the shard unless a live node does; return whoever owns it now.
+    async def _live_hosts(self, type_name: str) -> list[Owner]:
+        """The live hosts of ``type_name``, read again when a cached one has left or aged."""
+        cached = self._hosts.get(type_name)
+        now = anyio.current_time()
+        if (
+            cached is not None
+            and now - cached[0] < self.lease_ttl
+            and all(self.holds(host) for host in cached[1])
+        ):
+            return cached[1]
+        kv = await self._bucket()
+        prefix = f"{escape(type_name)}.host."
+        try:
+            keys = await kv.keys()
+        except nats.js.errors.NoKeysError:
+            keys = []
+        hosts = []
+        for key in sorted(key for key in keys if key.startswith(prefix)):
+            try:
+                entry = await kv.get(key)
+                host = msgspec.msgpack.decode(entry.value or b"", type=HostRecord)
+            except (nats.js.errors.KeyNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
+                continue
+            node = key[len(prefix) :]
+            if await self.node.membership.is_live(node, host.incarnation):
+                hosts.append(Owner(node, host.incarnation, 0))
+        self._hosts[type_name] = (now, hosts)
+        return hosts
+
+    async def a_host(self, type_name: str) -> Owner | None:
+        """A live node hosting ``type_name`` (for a node that does not), or ``None``."""
+        hosts = await self._live_hosts(type_name)
+        return hosts[0] if hosts else None
+
+    async def claim(self, type_name: str, shard: int, *, forwarded: bool) -> Owner:
+        """Whoever owns the shard now: a live owner, else its preferred host, else this node.
+
+        Shards are spread over the live hosts by rendezvous hashing (each shard
+        prefers the host with the highest BLAKE2b weight of shard and node), so
+        a host joining or leaving changes the preference of its share of
+        shards only. A node that is not the preferred host returns that host
+        unclaimed (the message goes there, and that host claims it); one that
+        is, or that received the message forwarded, claims it.
 
         Compare-and-set only: the record is created if absent, or replaced on
         its revision if its node's lease has ended, so of nodes racing for a
@@ -248,6 +272,15 @@ class NatsPlacement:
         Raises:
             ShardingError: the record kept changing under this node's feet.
         """
+        owner = await self.owner(type_name, shard)
+        if owner is not None:
+            return owner
+        if not forwarded:
+            hosts = await self._live_hosts(type_name)
+            if hosts:
+                preferred = max(hosts, key=lambda host: _weight(type_name, shard, host.node))
+                if not self.is_me(preferred):
+                    return preferred
         kv = await self._bucket()
         key = f"{escape(type_name)}.shard.{shard}"
         incarnation = self.node.membership.incarnation
@@ -302,6 +335,10 @@ class NatsPlacement:
     async def ask(self, node: str, routed: Routed, timeout: float | None) -> Any:
         """Ask ``node``'s region; its entity's reply or exception comes back."""
         return await self._target(node, routed.type_name).ask(routed, timeout=timeout)
+
+
+def _weight(type_name: str, shard: int, node: str) -> bytes:
+    return hashlib.blake2b(f"{type_name}\0{shard}\0{node}".encode(), digest_size=8).digest()
 
 
 _PLACEMENTS: WeakKeyDictionary[NatsNode, NatsPlacement] = WeakKeyDictionary()

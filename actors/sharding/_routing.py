@@ -3,12 +3,14 @@
 A region in a cluster keeps, per shard, the owner it last learned, and trusts
 it while the owner's lease is in the node's live view (a dictionary lookup per
 message, no I/O). A shard with no trusted owner is *resolved* in the
-background: a hosting node claims it by compare-and-set (winning it, or reading
-the live winner); a node that does not host the type sends through any live
-host instead, which resolves it in turn. Messages that arrive meanwhile are held
-and sent, in order, once the owner is known, so one sender's messages keep their
-order. On the owner they go to the local region; elsewhere they travel as an
-envelope to the owner's region endpoint over the remote transport.
+background: a hosting node claims it by compare-and-set (winning it, or
+reading the live winner) if it is the shard's preferred host, else it sends to
+that host, which claims it (see ``NatsPlacement.claim``); a node that does not
+host the type sends through any live host instead, which resolves it in turn.
+Messages that arrive meanwhile are held and sent, in order, once the owner is
+known, so one sender's messages keep their order. On the owner they go to the
+local region; elsewhere they travel as an envelope to the owner's region
+endpoint over the remote transport.
 
 The transport is duck-typed (:class:`Placement`): ``actors.remote`` provides it
 for a ``NatsNode``, so this layer never imports NATS.
@@ -50,7 +52,7 @@ class Placement(Protocol):
 
     async def join(self, type_name: str, shards: int, handler: Any) -> None: ...
 
-    async def claim(self, type_name: str, shard: int) -> Any: ...
+    async def claim(self, type_name: str, shard: int, *, forwarded: bool) -> Any: ...
 
     async def a_host(self, type_name: str) -> Any: ...
 
@@ -119,27 +121,32 @@ class ClusterRouting:
         if hops >= MAX_HOPS:
             self._dead_letter(entity_id, message, f"routing loop: forwarded {hops} times")
             return
-        envelope = self._placement.envelope(self._type_name, entity_id, message, hops + 1)
+        envelope = self._placement.envelope(self._type_name, entity_id, message, self._next(hops))
         self._placement.tell(owner.node, envelope)
+
+    def _next(self, hops: int) -> int:
+        # A proxy's message reaches its host as if sent there: the host may still
+        # send it on to the shard's preferred host, which then claims it.
+        return hops if self._region is None else hops + 1
 
     def _hold(self, key: int, entity_id: str, message: object, hops: int) -> None:
         held = self._held.get(key)
         if held is None:
             held = self._held[key] = []
-            self._start_resolving(key)
+            self._start_resolving(key, forwarded=hops > 0)
         held.append((entity_id, message, hops))
 
-    def _start_resolving(self, key: int) -> None:
+    def _start_resolving(self, key: int, *, forwarded: bool) -> None:
         self._held.setdefault(key, [])
         self._resolved[key] = anyio.Event()
         self._failures.pop(key, None)
-        self._system.start_soon(self._resolve, key)
+        self._system.start_soon(self._resolve, key, forwarded)
 
-    async def _resolve(self, key: int) -> None:
+    async def _resolve(self, key: int, forwarded: bool) -> None:
         owner: Any = None
         failure: ShardingError | None = None
         try:
-            owner, failure = await self._find(key)
+            owner, failure = await self._find(key, forwarded)
         finally:
             held = self._held.pop(key, [])
             resolved = self._resolved.pop(key)
@@ -162,7 +169,7 @@ class ClusterRouting:
                     self._dead_letter(entity_id, message, str(error))
             resolved.set()
 
-    async def _find(self, key: int) -> tuple[Any, ShardingError | None]:
+    async def _find(self, key: int, forwarded: bool) -> tuple[Any, ShardingError | None]:
         pause = 0.05
         last: Exception | None = None
         for _ in range(RESOLVE_ATTEMPTS):
@@ -173,7 +180,8 @@ class ClusterRouting:
                         return host, None
                     last = None
                 else:
-                    return await self._placement.claim(self._type_name, key), None
+                    owner = await self._placement.claim(self._type_name, key, forwarded=forwarded)
+                    return owner, None
             except Exception as error:  # a NATS error, a contended claim: try again
                 last = error
                 logger.debug("sharding: resolving %s shard %d: %r", self._type_name, key, error)
@@ -215,7 +223,7 @@ class ClusterRouting:
                     failure = self._failures.pop(key, None)
                     if failure is not None:
                         raise failure
-                    self._start_resolving(key)
+                    self._start_resolving(key, forwarded=hops > 0)
                 await self._resolved[key].wait()
                 failure = self._failures.get(key)
                 if failure is not None and self._trusted(key) is None:
@@ -228,7 +236,9 @@ class ClusterRouting:
                     f"entity {self._type_name}/{entity_id}: routing loop (forwarded {hops} "
                     "times); the nodes disagree on its shard's owner"
                 )
-            envelope = self._placement.envelope(self._type_name, entity_id, message, hops + 1)
+            envelope = self._placement.envelope(
+                self._type_name, entity_id, message, self._next(hops)
+            )
             return await self._placement.ask(owner.node, envelope, None)
 
     # -- the endpoint's handler ---------------------------------------------------
