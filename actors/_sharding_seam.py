@@ -46,7 +46,9 @@ class ShardingMethods:
         passivated (stopped) after ``passivate_after`` idle seconds (``None``:
         never). With ``remember_entities=True`` the active entities are
         recorded in the journal and activated again when the region next
-        starts. See ``ShardRegion`` for the guarantees.
+        starts. In a cluster, call it on every node that hosts the type, with
+        the same ``shards``: each shard is then owned by one node. See
+        ``ShardRegion`` for the guarantees.
 
         Raises:
             ValueError: a bad type name, shard count or passivation time, or
@@ -54,7 +56,8 @@ class ShardingMethods:
             TypeError: ``entity_class`` is not an ``Actor`` whose constructor
                 takes the entity id first.
             actors.sharding.ShardingError: a persistent entity class in a
-                system without a journal.
+                system without a journal; in a cluster, a live node hosting the
+                type with another shard count, or ``remember_entities=True``.
         """
         region: ShardRegion = await _sharding().ShardRegion.start(
             self,

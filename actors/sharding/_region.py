@@ -26,14 +26,12 @@ from actors import (
 )
 
 from ._directory import claim, region_hosting, region_of, release
-from ._entity_class import entity_class_for
 from ._entity_ref import EntityRef
-from ._errors import ShardingError
 from ._events import EntityActivated, EntityPassivated
 from ._hash import shard_of
-from ._options import check_options, check_timeout
-from ._placement import placement_for
-from ._region_actor import SWEEP, Activation, Forward, RegionActor, child_name
+from ._options import check_timeout
+from ._region_actor import SWEEP, Activation, Forward, child_name
+from ._region_start import start_region
 from ._remembered import RememberedEntities
 from ._reminders import Reminders
 from ._routing import ClusterRouting
@@ -73,6 +71,11 @@ class ShardRegion:
 
     Activations and passivations are published on ``system.event_stream``
     as :class:`EntityActivated` and :class:`EntityPassivated`.
+
+    In a cluster (``ActorSystem(cluster=NatsCluster(...))``), the region
+    activates only the entities of the shards this node owns; messages for
+    other shards go to their owner's region (see :attr:`routing` and
+    ``docs/sharding.md``, "Guarantees in a cluster").
     """
 
     def __init__(
@@ -114,8 +117,7 @@ class ShardRegion:
         )
         self._activated = 0
         self._passivated = 0
-        #: In a cluster: where each shard's owner is, and how messages get there.
-        self.routing: ClusterRouting | None = None
+        self.routing: ClusterRouting | None = None  #: in a cluster: how messages reach owners
 
     # -- starting and finding -------------------------------------------------------
 
@@ -132,61 +134,19 @@ class ShardRegion:
         kwargs: Mapping[str, Any] | None = None,
         cluster: object = None,
     ) -> ShardRegion:
-        """What ``system.start_sharding`` does (see it for the arguments and errors).
-
-        ``cluster`` is the system's attached cluster node, if any (given by
-        the core's seam): then the region hosts only the shards this node owns.
-        """
-        passivate_seconds = check_options(
-            system, type_name, shards, passivate_after, remember_entities
-        )
-        placement = placement_for(cluster, type_name)
-        if placement is not None and remember_entities:
-            raise ShardingError(
-                f"remember_entities=True is not built for cluster mode yet (entity type "
-                f"{type_name!r}); start it with remember_entities=False: entities come back "
-                "on their next message"
-            )
-        keywords: Mapping[str, Any] = {} if kwargs is None else dict(kwargs)
-        spawned_class = entity_class_for(system, type_name, entity_class, args, keywords)
-        region = cls(
+        """What ``system.start_sharding`` does; ``cluster``: the system's cluster node, if any."""
+        return await start_region(
+            cls,
             system,
             type_name,
-            spawned_class,
-            tuple(args),
-            keywords,
+            entity_class,
+            args,
             shards=shards,
-            passivate_after=passivate_seconds,
+            passivate_after=passivate_after,
             remember_entities=remember_entities,
+            kwargs=kwargs,
+            cluster=cluster,
         )
-        claim(system, region)
-        try:
-            if placement is None:
-                await region.reminders.load()
-            remembered = [] if region._remembered is None else await region._remembered.load(shards)
-            started = region._started = anyio.Event()
-            region.region_ref = system.spawn(
-                RegionActor,
-                region,
-                # In a cluster every node has one: a name would be registered cluster-wide.
-                name=f"sharding:{type_name}" if placement is None else None,
-                restart="permanent",
-            )
-            await started.wait()
-            if placement is not None:
-                region.routing = ClusterRouting(system, type_name, placement, region, region.entity)
-                try:
-                    await placement.join(type_name, shards, region.routing)
-                except BaseException:
-                    with anyio.CancelScope(shield=True):
-                        await system.stop(region.region_ref)
-                    raise
-        except BaseException:
-            release(system, region)
-            raise
-        for entity_id in remembered:
-            region._activate(entity_id)
-        return region
 
     @classmethod
     def of(cls, system: ActorSystem, type_name: str) -> ShardRegion:
