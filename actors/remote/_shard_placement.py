@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: The part of ``lease_ttl`` since the last lease write after which a node fences itself.
+FENCE_AFTER = 3 / 4
 #: Rounds of compare-and-set before a claim gives up (each loses to one concurrent writer at most).
 CLAIM_ROUNDS = 5
 
@@ -71,11 +73,16 @@ class HostRecord(msgspec.Struct, array_like=True):
 
 @frozen
 class Owner:
-    """A shard's owner as read or won: ``revision`` is the record's, the fencing token."""
+    """A shard's owner as read or won: ``revision`` is the record's, the fencing token.
+
+    ``epoch`` is this node's lease epoch when it won the shard (see
+    ``Membership.lease_epoch``): ownership by this node ends with that epoch.
+    """
 
     node: str
     incarnation: str
     revision: int
+    epoch: int = 0
 
 
 class RoutedHandler(Protocol):
@@ -159,14 +166,36 @@ class NatsPlacement:
     # -- validity -----------------------------------------------------------------
 
     def holds(self, owner: Owner) -> bool:
-        """Whether ``owner``'s lease is in this node's live view (no I/O: on every message)."""
+        """Whether ``owner``'s lease is in this node's live view (no I/O: on every message).
+
+        This node's own ownership holds only while its lease is fresh (self-fencing).
+        """
+        if owner.node == self.node.name:
+            return self.is_me(owner) and self.lease_fresh()
         return self.node.membership.live.get(owner.node) == owner.incarnation
 
     def is_me(self, owner: Owner) -> bool:
-        """Whether ``owner`` is this node in this incarnation."""
+        """Whether ``owner`` is this node, in this incarnation and lease epoch."""
+        membership = self.node.membership
         return (
-            owner.node == self.node.name and owner.incarnation == self.node.membership.incarnation
+            owner.node == self.node.name
+            and owner.incarnation == membership.incarnation
+            and owner.epoch == membership.lease_epoch
         )
+
+    def lease_fresh(self) -> bool:
+        """Whether this node's lease was written less than ``FENCE_AFTER`` of its TTL ago.
+
+        Past that, the lease may lapse before the next write lands, so the
+        node stops acting as an owner: it fences itself before other nodes
+        can take its shards.
+        """
+        membership = self.node.membership
+        return anyio.current_time() - membership.renewed_at < self.lease_ttl * FENCE_AFTER
+
+    def lease_epoch(self) -> int:
+        """This node's lease epoch: it changes when the lease was found expired."""
+        return self.node.membership.lease_epoch
 
     # -- joining ------------------------------------------------------------------
 
@@ -219,7 +248,7 @@ class NatsPlacement:
             held.node, held.incarnation
         ):
             return None
-        return Owner(held.node, held.incarnation, entry.revision)
+        return Owner(held.node, held.incarnation, entry.revision, self.lease_epoch())
 
     async def _live_hosts(self, type_name: str) -> list[Owner]:
         """The live hosts of ``type_name``, read again when a cached one has left or aged."""
@@ -272,6 +301,11 @@ class NatsPlacement:
         Raises:
             ShardingError: the record kept changing under this node's feet.
         """
+        if not self.lease_fresh():
+            raise ShardingError(
+                f"node {self.node.name!r} claims no shard while its lease is not fresh "
+                "(it stalled or is cut off from NATS); its messages wait for the renewal"
+            )
         owner = await self.owner(type_name, shard)
         if owner is not None:
             return owner
@@ -279,7 +313,7 @@ class NatsPlacement:
             hosts = await self._live_hosts(type_name)
             if hosts:
                 preferred = max(hosts, key=lambda host: _weight(type_name, shard, host.node))
-                if not self.is_me(preferred):
+                if preferred.node != self.node.name:
                     return preferred
         kv = await self._bucket()
         key = f"{escape(type_name)}.shard.{shard}"
@@ -288,7 +322,7 @@ class NatsPlacement:
         for _ in range(CLAIM_ROUNDS):
             try:
                 revision = await kv.create(key, mine)
-                return Owner(self.node.name, incarnation, revision)
+                return Owner(self.node.name, incarnation, revision, self.lease_epoch())
             except nats.js.errors.KeyWrongLastSequenceError:
                 pass
             try:
@@ -300,10 +334,10 @@ class NatsPlacement:
                 held = OwnerRecord("", "")
             assert entry.revision is not None
             if held.node and await self.node.membership.is_live(held.node, held.incarnation):
-                return Owner(held.node, held.incarnation, entry.revision)
+                return Owner(held.node, held.incarnation, entry.revision, self.lease_epoch())
             try:
                 revision = await kv.update(key, mine, last=entry.revision)
-                return Owner(self.node.name, incarnation, revision)
+                return Owner(self.node.name, incarnation, revision, self.lease_epoch())
             except nats.js.errors.KeyWrongLastSequenceError:
                 continue
         raise ShardingError(

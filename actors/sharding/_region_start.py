@@ -73,6 +73,7 @@ async def start_region(
             region.routing = ClusterRouting(system, type_name, placement, region, region.entity)
             try:
                 await placement.join(type_name, shards, region.routing)
+                system.start_soon(region.routing.fence_when_stale)
             except BaseException:
                 with anyio.CancelScope(shield=True):
                     await system.stop(region.region_ref)

@@ -46,7 +46,14 @@ ANY_SHARD = -1
 class Placement(Protocol):
     """What the cluster transport offers sharding (``actors.remote`` for a ``NatsNode``)."""
 
+    @property
+    def lease_ttl(self) -> float: ...
+
     def holds(self, owner: Any) -> bool: ...
+
+    def lease_fresh(self) -> bool: ...
+
+    def lease_epoch(self) -> int: ...
 
     def is_me(self, owner: Any) -> bool: ...
 
@@ -240,6 +247,46 @@ class ClusterRouting:
                 self._type_name, entity_id, message, self._next(hops)
             )
             return await self._placement.ask(owner.node, envelope, None)
+
+    # -- self-fencing -------------------------------------------------------------
+
+    async def fence_when_stale(self) -> None:
+        """Stop this node's activations whenever its lease may lapse: self-fencing.
+
+        Checked every sixth of ``lease_ttl``: when the lease was last written
+        more than three quarters of it ago (the node is cut off from NATS), or was
+        found expired (the node stalled, say under SIGSTOP), every activation
+        here is stopped and this node's shards are no longer trusted, so no
+        message reaches an activation here until the shards are claimed again.
+        A stall longer than the lease is noticed only when the node runs again:
+        an activation may handle what was already in its mailbox first, and if
+        it persists, the journal's check refuses it (``PersistenceConflict``).
+        """
+        region = self._region
+        assert region is not None
+        placement = self._placement
+        epoch = placement.lease_epoch()
+        while not region.closed:
+            await anyio.sleep(placement.lease_ttl / 6)
+            current = placement.lease_epoch()
+            if current == epoch and placement.lease_fresh():
+                continue
+            epoch = current
+            for key, owner in list(self._owners.items()):
+                if not placement.holds(owner):
+                    del self._owners[key]
+            refs = [region.activation_of(entity_id) for entity_id in region.active_entities]
+            if not refs:
+                continue
+            logger.warning(
+                "sharding: this node's lease is stale; stopping %d activations of %r",
+                len(refs),
+                self._type_name,
+            )
+            async with anyio.create_task_group() as task_group:
+                for ref in refs:
+                    if ref is not None:
+                        task_group.start_soon(self._system.stop, ref)
 
     # -- the endpoint's handler ---------------------------------------------------
 

@@ -6,7 +6,8 @@ Usage::
 
 It joins cluster ``shop`` as ``NODE`` with a SQLite journal at ``DATABASE``,
 a file that every node of the test shares (SQLite's locks hold between
-processes of one machine), starts sharding ``ledger`` and prints ``ready``.
+processes of one machine), starts sharding ``ledger`` and prints ``ready``;
+then ``stopped ID`` when an activation is stopped (by self-fencing).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import Any
 
 import anyio
 
-from actors import ActorSystem
+from actors import Actor, ActorSystem
 from actors.persistence import DurableStateActor, MessageRegistry, SqliteJournal
 from actors.remote import NatsCluster
+from actors.sharding import EntityPassivated
 from tests.remote.remote_helpers import make_registry
 
 SHARDS = 8
@@ -41,10 +43,19 @@ class Ledger(DurableStateActor):
         return [self.state, self.node]
 
 
+class Printer(Actor):
+    """Prints ``stopped ID`` for each activation stopped other than by passivation."""
+
+    def receive(self, message: Any) -> None:
+        if isinstance(message, EntityPassivated) and message.reason == "stopped":
+            print(f"stopped {message.entity_id}", flush=True)
+
+
 async def main(url: str, node: str, lease_ttl: float, database: str) -> None:
     cluster = NatsCluster(url, node=node, registry=make_registry(), lease_ttl=lease_ttl)
     journal = SqliteJournal(database, registry=MessageRegistry())
     async with ActorSystem("shop", cluster=cluster, journal=journal) as system:
+        system.event_stream.subscribe(system.spawn(Printer), EntityPassivated)
         await system.start_sharding("ledger", Ledger, node, shards=SHARDS)
         print("ready", flush=True)
         await anyio.sleep_forever()
