@@ -179,6 +179,8 @@ class ClusterRouting:
     async def _find(self, key: int, forwarded: bool) -> tuple[Any, ShardingError | None]:
         pause = 0.05
         last: Exception | None = None
+        # No host at all is given two lease times to appear (nodes may be starting).
+        hostless_until = anyio.current_time() + 2 * self._placement.lease_ttl
         for _ in range(RESOLVE_ATTEMPTS):
             try:
                 if self._region is None:
@@ -186,6 +188,8 @@ class ClusterRouting:
                     if host is not None:
                         return host, None
                     last = None
+                    if anyio.current_time() >= hostless_until:
+                        break
                 else:
                     owner = await self._placement.claim(self._type_name, key, forwarded=forwarded)
                     return owner, None

@@ -9,10 +9,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import anyio
 import pytest
 
-from actors import ActorSystem
+from actors import ActorSystem, DeadLetter
 from actors.remote import NatsCluster
 from actors.sharding import EntityRef, ShardingError
-from tests.actors.probe import Inbox
+from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
 from tests.remote.remote_helpers import WAIT, make_registry
 from tests.sharding.entities import Counter
@@ -98,3 +98,19 @@ async def test_a_node_with_another_shard_count_is_refused(nats_server: NatsServe
         # The refusal left nothing behind: it can start again with the agreed count.
         region = await system_b.start_sharding("counter", Counter, Inbox(), shards=16)
         assert await region.entity("z").ask("hello", timeout=WAIT) == 1
+
+
+async def test_a_type_that_no_node_hosts_fails_asks_and_dead_letters_tells(
+    nats_server: NatsServer,
+) -> None:
+    async with cluster_systems(nats_server.url, "a") as [system]:
+        letters = Inbox()
+        system.event_stream.subscribe(system.spawn(Recorder, letters), DeadLetter)
+        ghost = system.entity("ghost", "g1")  # no node hosts "ghost": a proxy's ref
+        ghost.tell(1)
+        [letter] = await letters.wait_for(1)
+        assert letter.message == 1
+        assert letter.recipient == ghost
+        assert letter.reason.startswith("no live node hosts entity type 'ghost'; start it with")
+        with pytest.raises(ShardingError, match=r"^no live node hosts entity type 'ghost'"):
+            await ghost.ask(2, timeout=WAIT)
