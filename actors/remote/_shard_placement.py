@@ -12,12 +12,15 @@ talks to the cluster. In the cluster's ``shards`` key-value bucket:
   count it started with: a node that joins with another count is refused.
 
 Each hosting node serves its region at the virtual path ``/sharding/<type>``:
-messages for an entity travel there as :class:`Routed` envelopes over the
-ordinary actor subjects, so they keep the transport's order per sender.
+messages for an entity travel there as envelopes ``[entity_id, hops, message]``
+(the type is the endpoint's) over the ordinary actor subjects, so they keep
+the transport's order per sender. The envelope is a plain list, so only the
+message inside it is a registered type: one level of encoding, not two.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
@@ -45,16 +48,6 @@ logger = logging.getLogger(__name__)
 FENCE_AFTER = 3 / 4
 #: Rounds of compare-and-set before a claim gives up (each loses to one concurrent writer at most).
 CLAIM_ROUNDS = 5
-
-
-@frozen(kw_only=True)
-class Routed:
-    """An entity's message on its way to the region of the node that owns its shard."""
-
-    type_name: str
-    entity_id: str
-    message: object
-    hops: int
 
 
 class OwnerRecord(msgspec.Struct, array_like=True):
@@ -85,12 +78,25 @@ class Owner:
     epoch: int = 0
 
 
+#: An entity's message on its way to the owner's region: ``[entity_id, hops, message]``.
+Envelope = tuple[str, int, object]
+
+
 class RoutedHandler(Protocol):
     """What a hosting region does with the envelopes that reach its endpoint."""
 
-    def routed_tell(self, routed: Routed) -> None: ...
+    def routed_tell(self, entity_id: str, message: object, hops: int) -> None: ...
 
-    async def routed_ask(self, routed: Routed) -> Any: ...
+    async def routed_ask(self, entity_id: str, message: object, hops: int) -> Any: ...
+
+
+def _opened(message: object) -> tuple[str, int, object] | None:
+    """The parts of an envelope that arrived (a list), or ``None`` if it is not one."""
+    if isinstance(message, list) and len(message) == 3:
+        entity_id, hops, inner = message
+        if isinstance(entity_id, str) and entity_id and type(hops) is int and hops >= 0:
+            return entity_id, hops, inner
+    return None
 
 
 class Endpoint(ActorRef):
@@ -107,18 +113,22 @@ class Endpoint(ActorRef):
         return self._path
 
     def tell(self, message: object) -> None:
-        if isinstance(message, Routed):
-            self._handler.routed_tell(message)
-        else:
-            logger.warning("%s: not a routed entity message, dropped: %r", self._path, message)
+        opened = _opened(message)
+        if opened is None:
+            logger.warning("%s: not an entity envelope, dropped: %r", self._path, message)
+            return
+        entity_id, hops, inner = opened
+        self._handler.routed_tell(entity_id, inner, hops)
 
     async def send(self, message: object) -> None:
         self.tell(message)
 
     async def ask(self, message: object, *, timeout: float | None = None) -> Any:
-        if not isinstance(message, Routed):
-            raise TypeError(f"{self._path} takes routed entity messages only (got {message!r})")
-        return await self._handler.routed_ask(message)
+        opened = _opened(message)
+        if opened is None:
+            raise TypeError(f"{self._path} takes entity envelopes only (got {message!r})")
+        entity_id, hops, inner = opened
+        return await self._handler.routed_ask(entity_id, inner, hops)
 
     def statistics(self) -> ActorStatistics:
         raise NotImplementedError(f"{self._path} is a sharding region's endpoint")
@@ -139,7 +149,6 @@ class NatsPlacement:
         self._opening = anyio.Lock()
         self._targets: dict[tuple[str, str], RemoteActorRef] = {}
         self._hosts: dict[str, tuple[float, list[Owner]]] = {}
-        node.config.registry.register(Routed, tag="anyactors.sharding.Routed")
 
     @property
     def node_name(self) -> str:
@@ -190,8 +199,9 @@ class NatsPlacement:
         node stops acting as an owner: it fences itself before other nodes
         can take its shards.
         """
-        membership = self.node.membership
-        return anyio.current_time() - membership.renewed_at < self.lease_ttl * FENCE_AFTER
+        # The asyncio loop's clock is anyio.current_time(), read without its indirection.
+        now = asyncio.get_running_loop().time()
+        return now - self.node.membership.renewed_at < self.lease_ttl * FENCE_AFTER
 
     def lease_epoch(self) -> int:
         """This node's lease epoch: it changes when the lease was found expired."""
@@ -347,9 +357,9 @@ class NatsPlacement:
 
     # -- sending ------------------------------------------------------------------
 
-    def envelope(self, type_name: str, entity_id: str, message: object, hops: int) -> Routed:
+    def envelope(self, entity_id: str, message: object, hops: int) -> Envelope:
         """The envelope that carries ``message`` to the owner's region."""
-        return Routed(type_name=type_name, entity_id=entity_id, message=message, hops=hops)
+        return (entity_id, hops, message)
 
     def _target(self, node: str, type_name: str) -> RemoteActorRef:
         target = self._targets.get((node, type_name))
@@ -358,17 +368,17 @@ class NatsPlacement:
             target = self._targets[node, type_name] = RemoteActorRef(self.node, address)
         return target
 
-    def tell(self, node: str, routed: Routed) -> None:
+    def tell(self, node: str, type_name: str, routed: Envelope) -> None:
         """Publish ``routed`` to ``node``'s region (in order per sender, at most once).
 
         Raises:
             TypeError: the message is not registered for the wire.
         """
-        self._target(node, routed.type_name).tell(routed)
+        self._target(node, type_name).tell(routed)
 
-    async def ask(self, node: str, routed: Routed, timeout: float | None) -> Any:
+    async def ask(self, node: str, type_name: str, routed: Envelope, timeout: float | None) -> Any:
         """Ask ``node``'s region; its entity's reply or exception comes back."""
-        return await self._target(node, routed.type_name).ask(routed, timeout=timeout)
+        return await self._target(node, type_name).ask(routed, timeout=timeout)
 
 
 def _weight(type_name: str, shard: int, node: str) -> bytes:

@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 MAX_HOPS = 4
 #: Failed attempts to resolve a shard's owner before its held messages become dead letters.
 RESOLVE_ATTEMPTS = 20
+#: Ids whose shard is cached; past it, the cache starts again.
+SHARD_CACHE_LIMIT = 65536
 #: The key of the one queue of a node that does not host the type (it knows no shard count).
 ANY_SHARD = -1
 
@@ -63,11 +65,11 @@ class Placement(Protocol):
 
     async def a_host(self, type_name: str) -> Any: ...
 
-    def tell(self, node: str, routed: Any) -> None: ...
+    def tell(self, node: str, type_name: str, routed: Any) -> None: ...
 
-    async def ask(self, node: str, routed: Any, timeout: float | None) -> Any: ...
+    async def ask(self, node: str, type_name: str, routed: Any, timeout: float | None) -> Any: ...
 
-    def envelope(self, type_name: str, entity_id: str, message: object, hops: int) -> Any: ...
+    def envelope(self, entity_id: str, message: object, hops: int) -> Any: ...
 
 
 class ClusterRouting:
@@ -90,9 +92,18 @@ class ClusterRouting:
         self._held: dict[int, list[tuple[str, object, int]]] = {}
         self._resolved: dict[int, anyio.Event] = {}
         self._failures: dict[int, ShardingError] = {}
+        #: The shard of recent ids: the hash is the hot path's largest cost.
+        self._shard_cache: dict[str, int] = {}
 
     def _key(self, entity_id: str) -> int:
-        return ANY_SHARD if self._region is None else shard_of(entity_id, self._region.shards)
+        if self._region is None:
+            return ANY_SHARD
+        shard = self._shard_cache.get(entity_id)
+        if shard is None:
+            if len(self._shard_cache) >= SHARD_CACHE_LIMIT:
+                self._shard_cache.clear()
+            shard = self._shard_cache[entity_id] = shard_of(entity_id, self._region.shards)
+        return shard
 
     def owner_of(self, entity_id: str) -> Any:
         """The trusted owner of ``entity_id``'s shard, or ``None`` (for inspection and tests)."""
@@ -128,8 +139,8 @@ class ClusterRouting:
         if hops >= MAX_HOPS:
             self._dead_letter(entity_id, message, f"routing loop: forwarded {hops} times")
             return
-        envelope = self._placement.envelope(self._type_name, entity_id, message, self._next(hops))
-        self._placement.tell(owner.node, envelope)
+        envelope = self._placement.envelope(entity_id, message, self._next(hops))
+        self._placement.tell(owner.node, self._type_name, envelope)
 
     def _next(self, hops: int) -> int:
         # A proxy's message reaches its host as if sent there: the host may still
@@ -247,10 +258,8 @@ class ClusterRouting:
                     f"entity {self._type_name}/{entity_id}: routing loop (forwarded {hops} "
                     "times); the nodes disagree on its shard's owner"
                 )
-            envelope = self._placement.envelope(
-                self._type_name, entity_id, message, self._next(hops)
-            )
-            return await self._placement.ask(owner.node, envelope, None)
+            envelope = self._placement.envelope(entity_id, message, self._next(hops))
+            return await self._placement.ask(owner.node, self._type_name, envelope, None)
 
     # -- self-fencing -------------------------------------------------------------
 
@@ -294,10 +303,10 @@ class ClusterRouting:
 
     # -- the endpoint's handler ---------------------------------------------------
 
-    def routed_tell(self, routed: Any) -> None:
+    def routed_tell(self, entity_id: str, message: object, hops: int) -> None:
         """An envelope told to this node's region endpoint."""
-        self.deliver(routed.entity_id, routed.message, routed.hops)
+        self.deliver(entity_id, message, hops)
 
-    async def routed_ask(self, routed: Any) -> Any:
+    async def routed_ask(self, entity_id: str, message: object, hops: int) -> Any:
         """An envelope asked of this node's region endpoint."""
-        return await self.ask(routed.entity_id, routed.message, None, routed.hops)
+        return await self.ask(entity_id, message, None, hops)
