@@ -102,9 +102,10 @@ def _opened(message: object) -> tuple[str, int, object] | None:
 class Endpoint(ActorRef):
     """The virtual ref ``/sharding/<type>`` that the node's inbound router hands envelopes to."""
 
-    __slots__ = ("_handler", "_path")
+    __slots__ = ("_handler", "_node", "_path")
 
-    def __init__(self, path: str, handler: RoutedHandler) -> None:
+    def __init__(self, node: NatsNode, path: str, handler: RoutedHandler) -> None:
+        self._node = node
         self._path = path
         self._handler = handler
 
@@ -115,7 +116,9 @@ class Endpoint(ActorRef):
     def tell(self, message: object) -> None:
         opened = _opened(message)
         if opened is None:
-            logger.warning("%s: not an entity envelope, dropped: %r", self._path, message)
+            reason = "not an entity envelope [entity_id, hops, message]"
+            logger.warning("dead letter for %s on %s: %s", self._path, self._node.name, reason)
+            self._node.dead_letter(message, self, reason)
             return
         entity_id, hops, inner = opened
         self._handler.routed_tell(entity_id, inner, hops)
@@ -239,7 +242,7 @@ class NatsPlacement:
         record = HostRecord(membership.incarnation, shards)
         await kv.put(f"{prefix}{self.node.name}", msgspec.msgpack.encode(record))
         path = f"/sharding/{type_name}"
-        endpoint = Endpoint(path, handler)
+        endpoint = Endpoint(self.node, path, handler)
         # The inbound router resolves a path through this cache before the actor tree.
         listener = CallbackRef(f"{path}#endpoint", lambda _message: None)
         self.node.inbound._refs[tokens_of(path)] = (endpoint, listener)

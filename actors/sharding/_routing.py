@@ -279,10 +279,10 @@ class ClusterRouting:
         assert region is not None
         placement = self._placement
         epoch = placement.lease_epoch()
-        while not region.closed:
+        while True:  # until the system's tasks are cancelled at shutdown
             await anyio.sleep(placement.lease_ttl / 6)
             current = placement.lease_epoch()
-            if current == epoch and placement.lease_fresh():
+            if region.closed or (current == epoch and placement.lease_fresh()):
                 continue
             epoch = current
             for key, owner in list(self._owners.items()):

@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from actors import ActorSystem, DeadLetter
-from actors.remote import NatsCluster
+from actors.remote import Address, NatsCluster, NatsNode
 from actors.sharding import EntityRef, ShardingError
 from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
@@ -114,3 +114,21 @@ async def test_a_type_that_no_node_hosts_fails_asks_and_dead_letters_tells(
         assert letter.reason.startswith("no live node hosts entity type 'ghost'; start it with")
         with pytest.raises(ShardingError, match=r"^no live node hosts entity type 'ghost'"):
             await ghost.ask(2, timeout=WAIT)
+
+
+async def test_a_malformed_envelope_at_a_region_endpoint_is_a_dead_letter(
+    nats_server: NatsServer,
+) -> None:
+    async with cluster_systems(nats_server.url, "a", "b") as [system_a, system_b]:
+        await system_a.start_sharding("counter", Counter, Inbox(), shards=4)
+        letters = Inbox()
+        system_a.event_stream.subscribe(system_a.spawn(Recorder, letters), DeadLetter)
+        node_b = system_b._cluster_node
+        assert isinstance(node_b, NatsNode)
+        endpoint = node_b.ref_at(Address("a", "/sharding/counter"))
+        endpoint.tell("not an envelope")
+        [letter] = await letters.wait_for(1)
+        assert letter.message == "not an envelope"
+        assert letter.reason == "not an entity envelope [entity_id, hops, message]"
+        with pytest.raises(TypeError, match=r"takes entity envelopes only"):
+            await endpoint.ask(["", 0, 1], timeout=WAIT)
