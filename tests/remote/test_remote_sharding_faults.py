@@ -154,3 +154,39 @@ async def test_an_owner_frozen_past_its_lease_fences_itself_when_it_resumes(
         await wait_for_line(run.processes[victim][1], f"stopped {IDS[0]}")
         # ... and wrote nothing stale: each state is exactly its acknowledged commands.
         await check_states_and_moves(run, victim)
+
+
+async def test_first_messages_from_three_processes_meet_one_activation_per_id(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    async with three_hosts(nats_server.url, tmp_path) as run:
+        # Each process asks its third of 1,000 numbers of 50 new ids, all at once.
+        for index, (process, _) in enumerate(run.processes.values()):
+            assert process.stdin is not None
+            await process.stdin.send(f"go {index} 3\n".encode())
+        activated: list[str] = []
+
+        async def collect_until(lines: AsyncIterator[str], last: str) -> None:
+            with anyio.fail_after(30):
+                async for line in lines:
+                    if line == last:
+                        return
+                    if line.startswith("activated "):
+                        activated.append(line.removeprefix("activated "))
+            raise AssertionError(f"a node process ended before printing {last!r}")
+
+        for _, lines in run.processes.values():
+            await collect_until(lines, "sent all")
+        for process, lines in run.processes.values():
+            assert process.stdin is not None
+            await process.stdin.send(b"bye\n")
+            await collect_until(lines, "bye")
+        # Each entity was activated exactly once in the cluster ...
+        assert sorted(activated) == sorted(f"t{index}" for index in range(50))
+        # ... and that one activation handled each of its 20 messages once.
+        handled: list[int] = []
+        for index in range(50):
+            seen = await run.system.entity("tally", f"t{index}").ask("seen", timeout=10)
+            assert sorted(seen) == list(range(index, 1000, 50))
+            handled.extend(seen)
+        assert sorted(handled) == list(range(1000))
