@@ -29,6 +29,7 @@ from ._pool import PoolRef, Pools
 from ._ref import RemoteActorRef, Target
 from ._registry import NameRegistry
 from ._requests import Requests
+from ._shard_placement import NatsPlacement
 from ._tracing import tracing_of
 from ._wire import MESSAGE, Codec
 
@@ -86,6 +87,7 @@ class NatsNode:
         self._scope = anyio.CancelScope()
         self._stopped = anyio.Event()
         self._closing = False
+        self._placement: NatsPlacement | None = None
         #: Subscriptions whose first slow-consumer drop has been logged.
         self._slow: set[int] = set()
 
@@ -257,6 +259,12 @@ class NatsNode:
     def spawned(self, ref: ActorRef) -> None:
         """A top-level named actor was spawned: register its name in the background."""
         self.registry.register_soon(ref)
+
+    def shard_placement(self) -> NatsPlacement:
+        """Shard ownership and routing for ``actors.sharding`` on this node (made once)."""
+        if self._placement is None:
+            self._placement = NatsPlacement(self)
+        return self._placement
 
     # -- addresses --------------------------------------------------------
     def _address_of(self, ref: ActorRef) -> Address:

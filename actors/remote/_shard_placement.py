@@ -24,7 +24,6 @@ import asyncio
 import hashlib
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
-from weakref import WeakKeyDictionary
 
 import anyio
 import msgspec
@@ -36,11 +35,12 @@ from actors.sharding import ShardingError
 
 from ._buckets import open_bucket
 from ._names import Address, escape, tokens_of
-from ._node import NatsNode
 from ._ref import CallbackRef, RemoteActorRef
 
 if TYPE_CHECKING:
     from nats.js.kv import KeyValue
+
+    from ._node import NatsNode
 
 logger = logging.getLogger(__name__)
 
@@ -386,16 +386,3 @@ class NatsPlacement:
 
 def _weight(type_name: str, shard: int, node: str) -> bytes:
     return hashlib.blake2b(f"{type_name}\0{shard}\0{node}".encode(), digest_size=8).digest()
-
-
-_PLACEMENTS: WeakKeyDictionary[NatsNode, NatsPlacement] = WeakKeyDictionary()
-
-
-def placement_of(node: object) -> NatsPlacement | None:
-    """The placement of ``node`` if it is a :class:`NatsNode` (made once), else ``None``."""
-    if not isinstance(node, NatsNode):
-        return None
-    placement = _PLACEMENTS.get(node)
-    if placement is None:
-        placement = _PLACEMENTS[node] = NatsPlacement(node)
-    return placement

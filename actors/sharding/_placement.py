@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import importlib
-
 from ._errors import ShardingError
 from ._routing import Placement
 
 
 def placement_for(cluster: object, type_name: str) -> Placement | None:
-    """The placement of the attached cluster node ``cluster``; ``None`` without a cluster.
+    """The shard placement of the attached cluster node ``cluster``; ``None`` without one.
 
-    Only ``actors.remote``'s ``NatsNode`` provides one; it is imported here, on
-    first use in a cluster, so that sharding in one process never loads NATS.
+    A cluster node that can host shards offers ``shard_placement()``
+    (``actors.remote.NatsNode`` does): sharding uses it through that method
+    alone, so it imports no transport, and one process never loads NATS.
 
     Raises:
-        ShardingError: the system is attached to a cluster of another kind.
+        ShardingError: the system is attached to a cluster that cannot host shards.
     """
     if cluster is None:
         return None
-    module = importlib.import_module("actors.remote._shard_placement")
-    placement: Placement | None = module.placement_of(cluster)
-    if placement is None:
+    offer = getattr(cluster, "shard_placement", None)
+    if offer is None:
         raise ShardingError(
-            f"sharding entity type {type_name!r} across a cluster needs "
-            f"actors.remote.NatsCluster (got {type(cluster).__name__}); attach the system "
-            "with ActorSystem(cluster=NatsCluster(...))"
+            f"sharding entity type {type_name!r} across a cluster needs a cluster node "
+            f"that offers shard_placement() (got {type(cluster).__name__}); attach the "
+            "system with ActorSystem(cluster=actors.remote.NatsCluster(...))"
         )
+    placement: Placement = offer()
     return placement
