@@ -46,7 +46,9 @@ class ShardingMethods:
         passivated (stopped) after ``passivate_after`` idle seconds (``None``:
         never). With ``remember_entities=True`` the active entities are
         recorded in the journal and activated again when the region next
-        starts. See ``ShardRegion`` for the guarantees.
+        starts. In a cluster, call it on every node that hosts the type, with
+        the same ``shards``: each shard is then owned by one node. See
+        ``ShardRegion`` for the guarantees.
 
         Raises:
             ValueError: a bad type name, shard count or passivation time, or
@@ -54,7 +56,8 @@ class ShardingMethods:
             TypeError: ``entity_class`` is not an ``Actor`` whose constructor
                 takes the entity id first.
             actors.sharding.ShardingError: a persistent entity class in a
-                system without a journal.
+                system without a journal; in a cluster, a live node hosting the
+                type with another shard count, or ``remember_entities=True``.
         """
         region: ShardRegion = await _sharding().ShardRegion.start(
             self,
@@ -65,6 +68,7 @@ class ShardingMethods:
             passivate_after=passivate_after,
             remember_entities=remember_entities,
             kwargs=kwargs,
+            cluster=getattr(self, "_cluster_node", None),
         )
         return region
 
@@ -72,12 +76,17 @@ class ShardingMethods:
         """The ``actors.sharding.EntityRef`` of entity ``entity_id`` of type ``type_name``.
 
         Valid across passivation and restarts; cheap to make and to compare.
+        In a cluster it works on every node, hosting the type or not.
 
         Raises:
-            LookupError: no region of ``type_name`` was started in this system.
+            LookupError: no region of ``type_name`` was started in this system
+                (and the system is in no cluster).
             ValueError: ``entity_id`` is not a non-empty string.
         """
-        ref: EntityRef = _sharding().ShardRegion.of(self, type_name).entity(entity_id)
+        # The sharding package's own entry point for this seam (a private module of it).
+        proxy = importlib.import_module("actors.sharding._proxy")
+        cluster = getattr(self, "_cluster_node", None)
+        ref: EntityRef = proxy.entity_ref(self, cluster, type_name, entity_id)
         return ref
 
 

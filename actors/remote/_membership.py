@@ -76,6 +76,12 @@ class Membership:
         self._relays: dict[tuple[str, str], CallbackRef] = {}
         self._ready = anyio.Event()
         self._refreshing = anyio.CancelScope()
+        #: When the last lease write that succeeded was sent (``anyio.current_time()``):
+        #: the lease lasts at least ``lease_ttl`` from then. For self-fencing.
+        self.renewed_at = 0.0
+        #: How many times the lease was found expired (the node had stalled): each one
+        #: ends what the node held under the lease before it (shards, for sharding).
+        self.lease_epoch = 0
 
     # -- the lease --------------------------------------------------------
 
@@ -92,7 +98,9 @@ class Membership:
         with anyio.move_on_after(config.lease_ttl * 2):
             while True:
                 try:
+                    sent = anyio.current_time()
                     self._revision = await kv.create(self.node.name, self.incarnation.encode())
+                    self.renewed_at = sent
                     break
                 except nats.js.errors.KeyWrongLastSequenceError:
                     await anyio.sleep(config.lease_ttl / 6)  # a previous incarnation's lease
@@ -178,9 +186,12 @@ class Membership:
         value = self.incarnation.encode()
         while True:
             await anyio.sleep(interval)
+            sent = anyio.current_time()
             try:
                 self._revision = await self._kv.update(self.node.name, value, last=self._revision)
+                self.renewed_at = sent
             except nats.js.errors.KeyWrongLastSequenceError:
+                self.lease_epoch += 1
                 logger.error(  # noqa: TRY400 - the message says it all; no traceback
                     "node %s: its lease expired (the node stalled for over %s s); "
                     "other nodes have declared its actors terminated",
@@ -188,7 +199,9 @@ class Membership:
                     self.node.config.lease_ttl,
                 )
                 try:
+                    sent = anyio.current_time()
                     self._revision = await self._kv.create(self.node.name, value)
+                    self.renewed_at = sent
                 except nats.js.errors.KeyWrongLastSequenceError:
                     logger.critical("node %s: another node took its name", self.node.name)
                 except (nats.errors.Error, TimeoutError) as error:

@@ -34,6 +34,7 @@ from ._ref import RemoteActorRef, Target
 from ._registry import NameRegistry
 from ._requests import Requests
 from ._sending import Sending
+from ._shard_placement import NatsPlacement
 from ._tracing import tracing_of
 from ._wire import Codec
 
@@ -70,7 +71,12 @@ class NatsNode(Sending):
         self.nc: Client = wrap(hosted, nc)
         self.js = self.nc.jetstream()
         self.subjects = Subjects(config.prefix, system.name, config.node)
-        self.codec = Codec(config.registry, address_of=self._address_of, ref_at=self.ref_at)
+        self.codec = Codec(
+            config.registry,
+            address_of=self._address_of,
+            ref_at=self.ref_at,
+            entity_at=system.entity,
+        )
         #: Trace propagation if instrumented, decided once: then ``publish*`` add the carrier.
         self.tracing = tracing_of(system)
         self.publish: Callable[[Target, object], None] = self._publish
@@ -93,6 +99,7 @@ class NatsNode(Sending):
         self._scope = anyio.CancelScope()
         self._stopped = anyio.Event()
         self._closing = False
+        self._placement: NatsPlacement | None = None
         #: Subscriptions whose first slow-consumer drop has been logged.
         self._slow: set[int] = set()
 
@@ -308,6 +315,12 @@ class NatsNode(Sending):
     def spawned(self, ref: ActorRef) -> None:
         """A top-level named actor was spawned: register its name in the background."""
         self.registry.register_soon(ref)
+
+    def shard_placement(self) -> NatsPlacement:
+        """Shard ownership and routing for ``actors.sharding`` on this node (made once)."""
+        if self._placement is None:
+            self._placement = NatsPlacement(self)
+        return self._placement
 
     # -- addresses --------------------------------------------------------
     def _address_of(self, ref: ActorRef) -> Address:

@@ -3,7 +3,9 @@
 Only classes in a :class:`MessageRegistry` cross the wire, named by a tag, at
 any depth of a message; a frame never carries code, and nothing from the
 network is unpickled. An ``ActorRef`` inside a message travels as its address
-(a MessagePack extension) and arrives as a working ref. The value encoding is
+(a MessagePack extension) and arrives as a working ref; an ``EntityRef`` travels
+as its type and id and arrives as the receiving node's ``system.entity(type, id)``.
+The value encoding is
 the one the journals of ``actors.persistence`` use: see
 :class:`actors.serialization.ValueCodec`.
 """
@@ -19,12 +21,15 @@ from attrs import frozen
 
 from actors import ActorRef
 from actors.serialization import MessageRegistry, UndecodableValue, ValueCodec
+from actors.sharding import EntityRef
 
 from ._errors import ActorNotFound, RemoteError
 from ._names import Address
 
 #: MessagePack extension code of an actor ref: UTF-8 ``node`` NUL ``path``.
 REF_EXT = 1
+#: MessagePack extension code of an entity ref: UTF-8 ``type`` NUL ``id``.
+ENTITY_EXT = 3  # 2 is actors.serialization.VALUE_EXT
 
 # Frame kinds.
 MESSAGE = 0
@@ -90,6 +95,8 @@ class Codec:
         registry: the allowed types.
         address_of: the address of a ref (for refs inside messages).
         ref_at: a working ref for an address that arrived inside a message.
+        entity_at: the entity ref for a type and id that arrived inside a
+            message; it raises ``LookupError`` when the type is unknown here.
     """
 
     def __init__(
@@ -98,11 +105,13 @@ class Codec:
         *,
         address_of: Callable[[ActorRef], Address],
         ref_at: Callable[[Address], ActorRef],
+        entity_at: Callable[[str, str], ActorRef] | None = None,
     ) -> None:
         registry.register_error(ActorNotFound)
         self.registry = registry
         self._address_of = address_of
         self._ref_at = ref_at
+        self._entity_at = entity_at
         self._encoder = msgspec.msgpack.Encoder()
         self.values = ValueCodec(
             registry, extension_of=self._ref_extension, from_extension=self._ext_hook
@@ -115,6 +124,8 @@ class Codec:
     # -- encoding ---------------------------------------------------------
 
     def _ref_extension(self, value: object) -> msgspec.msgpack.Ext | None:
+        if isinstance(value, EntityRef):  # virtual: its type and id, never an activation's path
+            return msgspec.msgpack.Ext(ENTITY_EXT, f"{value.type_name}\0{value.entity_id}".encode())
         if isinstance(value, ActorRef):
             address = self._address_of(value)
             return msgspec.msgpack.Ext(REF_EXT, f"{address.node}\0{address.path}".encode())
@@ -173,12 +184,23 @@ class Codec:
     # -- decoding ---------------------------------------------------------
 
     def _ext_hook(self, code: int, data: memoryview) -> object:
+        if code == ENTITY_EXT:
+            return self._entity(data)
         if code != REF_EXT:
             raise UndecodableError(f"unknown MessagePack extension {code}")
         node, sep, path = bytes(data).decode().partition("\0")
         if not sep or not path.startswith("/") or not _NODE_NAME.fullmatch(node):
             raise UndecodableError("malformed actor address")
         return self._ref_at(Address(node, path))
+
+    def _entity(self, data: memoryview) -> ActorRef:
+        type_name, sep, entity_id = bytes(data).decode().partition("\0")
+        if not sep or not type_name or not entity_id or self._entity_at is None:
+            raise UndecodableError("malformed entity ref")
+        try:
+            return self._entity_at(type_name, entity_id)
+        except (LookupError, ValueError) as error:
+            raise UndecodableError(f"entity ref {type_name}/{entity_id}: {error}") from None
 
     def decode_frame(self, data: bytes) -> Frame:
         try:

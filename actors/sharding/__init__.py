@@ -9,7 +9,10 @@ The entity class is an ``Actor`` (or an ``EventSourcedActor``/``DurableStateActo
 whose constructor takes the entity id first. An :class:`EntityRef` stays valid
 across passivation and restarts; entities set durable reminders with
 ``await self.context.remind(...)``. Without a cluster every entity of a type
-lives in the one process. See ``docs/sharding.md``.
+lives in the one process; in a cluster (``ActorSystem(cluster=NatsCluster(...))``)
+each shard is owned by one hosting node, recorded by compare-and-set in
+JetStream key-value storage, and moves to a survivor when that node's lease
+ends. See ``docs/sharding.md``.
 """
 
 from ._entity_ref import EntityRef as EntityRef

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from actors import ActorRef, ActorStatistics
 
-if TYPE_CHECKING:
-    from ._region import ShardRegion
+
+class EntityRegion(Protocol):
+    """What an entity ref sends through: a ``ShardRegion``, or a non-hosting node's proxy."""
+
+    @property
+    def type_name(self) -> str: ...
+
+    @property
+    def entity_class(self) -> type: ...
+
+    def deliver(self, entity_id: str, message: object) -> None: ...
+
+    async def deliver_waiting(self, entity_id: str, message: object) -> None: ...
+
+    async def ask(self, entity_id: str, message: object, timeout: float | None) -> Any: ...
+
+    def activation_of(self, entity_id: str) -> ActorRef | None: ...
+
 
 _WATCH_REFUSED = (
     "an entity is virtual: it is activated on demand and passivated when idle, so it never "
@@ -37,7 +53,7 @@ class EntityRef(ActorRef):
 
     __slots__ = ("_entity_id", "_region")
 
-    def __init__(self, region: ShardRegion, entity_id: str) -> None:
+    def __init__(self, region: EntityRegion, entity_id: str) -> None:
         self._region = region
         self._entity_id = entity_id
 

@@ -26,14 +26,15 @@ from actors import (
 )
 
 from ._directory import claim, region_hosting, region_of, release
-from ._entity_class import entity_class_for
 from ._entity_ref import EntityRef
 from ._events import EntityActivated, EntityPassivated
 from ._hash import shard_of
-from ._options import check_options, check_timeout
-from ._region_actor import SWEEP, Activation, Forward, RegionActor, child_name
+from ._options import check_timeout
+from ._region_actor import SWEEP, Activation, Forward, child_name
+from ._region_start import start_region
 from ._remembered import RememberedEntities
 from ._reminders import Reminders
+from ._routing import ClusterRouting
 from ._store import RecordStore
 
 if TYPE_CHECKING:
@@ -70,6 +71,11 @@ class ShardRegion:
 
     Activations and passivations are published on ``system.event_stream``
     as :class:`EntityActivated` and :class:`EntityPassivated`.
+
+    In a cluster (``ActorSystem(cluster=NatsCluster(...))``), the region
+    activates only the entities of the shards this node owns; messages for
+    other shards go to their owner's region (see :attr:`routing` and
+    ``docs/sharding.md``, "Guarantees in a cluster").
     """
 
     def __init__(
@@ -111,6 +117,7 @@ class ShardRegion:
         )
         self._activated = 0
         self._passivated = 0
+        self.routing: ClusterRouting | None = None  #: in a cluster: how messages reach owners
 
     # -- starting and finding -------------------------------------------------------
 
@@ -125,38 +132,21 @@ class ShardRegion:
         passivate_after: float | None = 120.0,
         remember_entities: bool = False,
         kwargs: Mapping[str, Any] | None = None,
+        cluster: object = None,
     ) -> ShardRegion:
-        """What ``system.start_sharding`` does (see it for the arguments and errors)."""
-        passivate_seconds = check_options(
-            system, type_name, shards, passivate_after, remember_entities
-        )
-        keywords: Mapping[str, Any] = {} if kwargs is None else dict(kwargs)
-        spawned_class = entity_class_for(system, type_name, entity_class, args, keywords)
-        region = cls(
+        """What ``system.start_sharding`` does; ``cluster``: the system's cluster node, if any."""
+        return await start_region(
+            cls,
             system,
             type_name,
-            spawned_class,
-            tuple(args),
-            keywords,
+            entity_class,
+            args,
             shards=shards,
-            passivate_after=passivate_seconds,
+            passivate_after=passivate_after,
             remember_entities=remember_entities,
+            kwargs=kwargs,
+            cluster=cluster,
         )
-        claim(system, region)
-        try:
-            await region.reminders.load()
-            remembered = [] if region._remembered is None else await region._remembered.load(shards)
-            started = region._started = anyio.Event()
-            region.region_ref = system.spawn(
-                RegionActor, region, name=f"sharding:{type_name}", restart="permanent"
-            )
-            await started.wait()
-        except BaseException:
-            release(system, region)
-            raise
-        for entity_id in remembered:
-            region._activate(entity_id)
-        return region
 
     @classmethod
     def of(cls, system: ActorSystem, type_name: str) -> ShardRegion:
@@ -225,7 +215,14 @@ class ShardRegion:
     # -- delivery -------------------------------------------------------------------
 
     def deliver(self, entity_id: str, message: object) -> None:
-        """``EntityRef.tell``: to the live activation, a new one, or the passivation buffer."""
+        """``EntityRef.tell``: to the owner's region in a cluster, else :meth:`deliver_here`."""
+        if self.routing is not None:
+            self.routing.deliver(entity_id, message)
+        else:
+            self.deliver_here(entity_id, message)
+
+    def deliver_here(self, entity_id: str, message: object) -> None:
+        """To the live activation here, a new one, or the passivation buffer."""
         activation = self._activations.get(entity_id)
         if activation is None:
             activation = self._activate(entity_id)
@@ -240,8 +237,14 @@ class ShardRegion:
             buffer.append(message)
 
     async def deliver_waiting(self, entity_id: str, message: object) -> None:
-        """``EntityRef.send``: as :meth:`deliver`, waiting for room in a bounded mailbox."""
+        """``EntityRef.send``: as :meth:`deliver`, waiting for room in a bounded mailbox.
+
+        In a cluster it waits for nothing (the transport has its own buffer).
+        """
         await anyio.lowlevel.checkpoint()
+        if self.routing is not None:
+            self.routing.deliver(entity_id, message)
+            return
         activation = self._activations.get(entity_id)
         if activation is None or activation.buffer is not None:
             self.deliver(entity_id, message)
@@ -250,7 +253,13 @@ class ShardRegion:
         await activation.ref.send(message)
 
     async def ask(self, entity_id: str, message: object, timeout: float | None) -> Any:
-        """``EntityRef.ask``: waits out a passivation under way, then asks the activation."""
+        """``EntityRef.ask``: of the owner's region in a cluster, else :meth:`ask_here`."""
+        if self.routing is not None:
+            return await self.routing.ask(entity_id, message, timeout)
+        return await self.ask_here(entity_id, message, timeout)
+
+    async def ask_here(self, entity_id: str, message: object, timeout: float | None) -> Any:
+        """Ask the activation here, waiting out a passivation under way."""
         check_timeout(timeout)
         with anyio.fail_after(timeout):
             while True:

@@ -187,6 +187,12 @@ class Reminders:
             raise ValueError(f"a reminder name must be a non-empty string (got {name!r})")
         due = _due_time(after, at)
         interval = None if every is None else _seconds(every, "every", allow_zero=False)
+        if self._region.routing is not None:
+            raise ShardingError(
+                f"durable reminders are not built for cluster mode yet (entity type "
+                f"{self._region.type_name!r}); use self.context.schedule_once for a timer "
+                "that ends with the activation"
+            )
         store = self._region.store
         if store is None:
             raise ShardingError(

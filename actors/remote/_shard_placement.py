@@ -1,0 +1,387 @@
+"""Shard placement over NATS: who owns a shard, who hosts a type, and the regions' endpoints.
+
+``actors.sharding`` decides what to route where; this module is the part that
+talks to the cluster. In the cluster's ``shards`` key-value bucket:
+
+- ``<type>.shard.<n>`` holds the owner of shard ``n`` as ``[node, incarnation]``.
+  It is written by compare-and-set only: created when absent, or replaced (on
+  its revision) when its node's lease has ended. The revision is the fencing
+  token of that ownership; the record is valid exactly while the owner's
+  lease (same node, same incarnation) lives, so there is no per-shard renewal.
+- ``<type>.host.<node>`` says that ``node`` hosts the type, with the shard
+  count it started with: a node that joins with another count is refused.
+
+Each hosting node serves its region at the virtual path ``/sharding/<type>``:
+messages for an entity travel there as envelopes ``[entity_id, hops, message]``
+(the type is the endpoint's) over the ordinary actor subjects, so they keep
+the transport's order per sender. The envelope is a plain list, so only the
+message inside it is a registered type: one level of encoding, not two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import TYPE_CHECKING, Any, Protocol
+
+import anyio
+import msgspec
+import nats.js.errors
+from attrs import frozen
+
+from actors import ActorRef, ActorStatistics
+from actors.sharding import ShardingError
+
+from ._buckets import open_bucket
+from ._names import Address, escape, tokens_of
+from ._ref import CallbackRef, RemoteActorRef
+
+if TYPE_CHECKING:
+    from nats.js.kv import KeyValue
+
+    from ._node import NatsNode
+
+logger = logging.getLogger(__name__)
+
+#: The part of ``lease_ttl`` since the last lease write after which a node fences itself.
+FENCE_AFTER = 3 / 4
+#: Rounds of compare-and-set before a claim gives up (each loses to one concurrent writer at most).
+CLAIM_ROUNDS = 5
+
+
+class OwnerRecord(msgspec.Struct, array_like=True):
+    """The value of ``<type>.shard.<n>``: the owning node and its incarnation."""
+
+    node: str
+    incarnation: str
+
+
+class HostRecord(msgspec.Struct, array_like=True):
+    """The value of ``<type>.host.<node>``: its incarnation and shard count."""
+
+    incarnation: str
+    shards: int
+
+
+@frozen
+class Owner:
+    """A shard's owner as read or won: ``revision`` is the record's, the fencing token.
+
+    ``epoch`` is this node's lease epoch when it won the shard (see
+    ``Membership.lease_epoch``): ownership by this node ends with that epoch.
+    """
+
+    node: str
+    incarnation: str
+    revision: int
+    epoch: int = 0
+
+
+#: An entity's message on its way to the owner's region: ``[entity_id, hops, message]``.
+Envelope = tuple[str, int, object]
+
+
+class RoutedHandler(Protocol):
+    """What a hosting region does with the envelopes that reach its endpoint."""
+
+    def routed_tell(self, entity_id: str, message: object, hops: int) -> None: ...
+
+    async def routed_ask(self, entity_id: str, message: object, hops: int) -> Any: ...
+
+
+def _opened(message: object) -> tuple[str, int, object] | None:
+    """The parts of an envelope that arrived (a list), or ``None`` if it is not one."""
+    if isinstance(message, list) and len(message) == 3:
+        entity_id, hops, inner = message
+        if isinstance(entity_id, str) and entity_id and type(hops) is int and hops >= 0:
+            return entity_id, hops, inner
+    return None
+
+
+class Endpoint(ActorRef):
+    """The virtual ref ``/sharding/<type>`` that the node's inbound router hands envelopes to."""
+
+    __slots__ = ("_handler", "_node", "_path")
+
+    def __init__(self, node: NatsNode, path: str, handler: RoutedHandler) -> None:
+        self._node = node
+        self._path = path
+        self._handler = handler
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def tell(self, message: object) -> None:
+        opened = _opened(message)
+        if opened is None:
+            reason = "not an entity envelope [entity_id, hops, message]"
+            logger.warning("dead letter for %s on %s: %s", self._path, self._node.name, reason)
+            self._node.dead_letter(message, self, reason)
+            return
+        entity_id, hops, inner = opened
+        self._handler.routed_tell(entity_id, inner, hops)
+
+    async def send(self, message: object) -> None:
+        self.tell(message)
+
+    async def ask(self, message: object, *, timeout: float | None = None) -> Any:
+        opened = _opened(message)
+        if opened is None:
+            raise TypeError(f"{self._path} takes entity envelopes only (got {message!r})")
+        entity_id, hops, inner = opened
+        return await self._handler.routed_ask(entity_id, inner, hops)
+
+    def statistics(self) -> ActorStatistics:
+        raise NotImplementedError(f"{self._path} is a sharding region's endpoint")
+
+    def _watch(self, watcher: ActorRef) -> None:
+        raise TypeError(f"{self._path} is a sharding region's endpoint; it cannot be watched")
+
+    def _unwatch(self, watcher: ActorRef) -> None:
+        return None
+
+
+class NatsPlacement:
+    """Shard ownership and routing for the sharding regions of one node."""
+
+    def __init__(self, node: NatsNode) -> None:
+        self.node = node
+        self._kv: KeyValue | None = None
+        self._opening = anyio.Lock()
+        self._targets: dict[tuple[str, str], RemoteActorRef] = {}
+        self._hosts: dict[str, tuple[float, list[Owner]]] = {}
+
+    @property
+    def node_name(self) -> str:
+        """This node's name."""
+        return self.node.name
+
+    @property
+    def lease_ttl(self) -> float:
+        """Seconds after which a silent node's lease, and so its shards, end."""
+        return self.node.config.lease_ttl
+
+    async def _bucket(self) -> KeyValue:
+        async with self._opening:
+            if self._kv is None:
+                config = self.node.config
+                self._kv = await open_bucket(
+                    self.node.js,
+                    self.node.subjects.bucket("shards"),
+                    config.bucket_replicas,
+                    config.connect_timeout,
+                )
+            return self._kv
+
+    # -- validity -----------------------------------------------------------------
+
+    def holds(self, owner: Owner) -> bool:
+        """Whether ``owner``'s lease is in this node's live view (no I/O: on every message).
+
+        This node's own ownership holds only while its lease is fresh (self-fencing).
+        """
+        if owner.node == self.node.name:
+            return self.is_me(owner) and self.lease_fresh()
+        return self.node.membership.live.get(owner.node) == owner.incarnation
+
+    def is_me(self, owner: Owner) -> bool:
+        """Whether ``owner`` is this node, in this incarnation and lease epoch."""
+        membership = self.node.membership
+        return (
+            owner.node == self.node.name
+            and owner.incarnation == membership.incarnation
+            and owner.epoch == membership.lease_epoch
+        )
+
+    def lease_fresh(self) -> bool:
+        """Whether this node's lease was written less than ``FENCE_AFTER`` of its TTL ago.
+
+        Past that, the lease may lapse before the next write lands, so the
+        node stops acting as an owner: it fences itself before other nodes
+        can take its shards.
+        """
+        # The clock the lease writes are stamped with (the system's, on either backend).
+        now = anyio.current_time()
+        return now - self.node.membership.renewed_at < self.lease_ttl * FENCE_AFTER
+
+    def lease_epoch(self) -> int:
+        """This node's lease epoch: it changes when the lease was found expired."""
+        return self.node.membership.lease_epoch
+
+    # -- joining ------------------------------------------------------------------
+
+    async def join(self, type_name: str, shards: int, handler: RoutedHandler) -> None:
+        """Check the shard count against the live hosts, record this host, serve its endpoint.
+
+        Raises:
+            ShardingError: a live node hosts the type with another shard count.
+        """
+        kv = await self._bucket()
+        membership = self.node.membership
+        prefix = f"{escape(type_name)}.host."
+        try:
+            keys = await kv.keys()
+        except nats.js.errors.NoKeysError:
+            keys = []
+        for key in [key for key in keys if key.startswith(prefix)]:
+            try:
+                entry = await kv.get(key)
+                host = msgspec.msgpack.decode(entry.value or b"", type=HostRecord)
+            except (nats.js.errors.KeyNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
+                continue
+            other = key[len(prefix) :]
+            if host.shards != shards and await membership.is_live(other, host.incarnation):
+                raise ShardingError(
+                    f"every node must shard entity type {type_name!r} alike, and node "
+                    f"{other!r} hosts it with shards={host.shards} (got shards={shards}); "
+                    f"start it with shards={host.shards} here, or restart the cluster "
+                    "with one count"
+                )
+        record = HostRecord(membership.incarnation, shards)
+        await kv.put(f"{prefix}{self.node.name}", msgspec.msgpack.encode(record))
+        path = f"/sharding/{type_name}"
+        endpoint = Endpoint(self.node, path, handler)
+        # The inbound router resolves a path through this cache before the actor tree.
+        listener = CallbackRef(f"{path}#endpoint", lambda _message: None)
+        self.node.inbound._refs[tokens_of(path)] = (endpoint, listener)
+
+    # -- ownership ----------------------------------------------------------------
+
+    async def owner(self, type_name: str, shard: int) -> Owner | None:
+        """The shard's owner if its record is valid (its node's lease lives), else ``None``."""
+        kv = await self._bucket()
+        try:
+            entry = await kv.get(f"{escape(type_name)}.shard.{shard}")
+            held = msgspec.msgpack.decode(entry.value or b"", type=OwnerRecord)
+        except (nats.js.errors.KeyNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        if entry.revision is None or not await self.node.membership.is_live(
+            held.node, held.incarnation
+        ):
+            return None
+        return Owner(held.node, held.incarnation, entry.revision, self.lease_epoch())
+
+    async def _live_hosts(self, type_name: str) -> list[Owner]:
+        """The live hosts of ``type_name``, read again when a cached one has left or aged."""
+        cached = self._hosts.get(type_name)
+        now = anyio.current_time()
+        if (
+            cached is not None
+            and now - cached[0] < self.lease_ttl
+            and all(self.holds(host) for host in cached[1])
+        ):
+            return cached[1]
+        kv = await self._bucket()
+        prefix = f"{escape(type_name)}.host."
+        try:
+            keys = await kv.keys()
+        except nats.js.errors.NoKeysError:
+            keys = []
+        hosts = []
+        for key in sorted(key for key in keys if key.startswith(prefix)):
+            try:
+                entry = await kv.get(key)
+                host = msgspec.msgpack.decode(entry.value or b"", type=HostRecord)
+            except (nats.js.errors.KeyNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
+                continue
+            node = key[len(prefix) :]
+            if await self.node.membership.is_live(node, host.incarnation):
+                hosts.append(Owner(node, host.incarnation, 0))
+        self._hosts[type_name] = (now, hosts)
+        return hosts
+
+    async def a_host(self, type_name: str) -> Owner | None:
+        """A live node hosting ``type_name`` (for a node that does not), or ``None``."""
+        hosts = await self._live_hosts(type_name)
+        return hosts[0] if hosts else None
+
+    async def claim(self, type_name: str, shard: int, *, forwarded: bool) -> Owner:
+        """Whoever owns the shard now: a live owner, else its preferred host, else this node.
+
+        Shards are spread over the live hosts by rendezvous hashing (each shard
+        prefers the host with the highest BLAKE2b weight of shard and node), so
+        a host joining or leaving changes the preference of its share of
+        shards only. A node that is not the preferred host returns that host
+        unclaimed (the message goes there, and that host claims it); one that
+        is, or that received the message forwarded, claims it.
+
+        Compare-and-set only: the record is created if absent, or replaced on
+        its revision if its node's lease has ended, so of nodes racing for a
+        shard exactly one wins and the others read the winner.
+
+        Raises:
+            ShardingError: the record kept changing under this node's feet.
+        """
+        if not self.lease_fresh():
+            raise ShardingError(
+                f"node {self.node.name!r} claims no shard while its lease is not fresh "
+                "(it stalled or is cut off from NATS); its messages wait for the renewal"
+            )
+        owner = await self.owner(type_name, shard)
+        if owner is not None:
+            return owner
+        if not forwarded:
+            hosts = await self._live_hosts(type_name)
+            if hosts:
+                preferred = max(hosts, key=lambda host: _weight(type_name, shard, host.node))
+                if preferred.node != self.node.name:
+                    return preferred
+        kv = await self._bucket()
+        key = f"{escape(type_name)}.shard.{shard}"
+        incarnation = self.node.membership.incarnation
+        mine = msgspec.msgpack.encode(OwnerRecord(self.node.name, incarnation))
+        for _ in range(CLAIM_ROUNDS):
+            try:
+                revision = await kv.create(key, mine)
+                return Owner(self.node.name, incarnation, revision, self.lease_epoch())
+            except nats.js.errors.KeyWrongLastSequenceError:
+                pass
+            try:
+                entry = await kv.get(key)
+                held = msgspec.msgpack.decode(entry.value or b"", type=OwnerRecord)
+            except nats.js.errors.KeyNotFoundError:
+                continue
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                held = OwnerRecord("", "")
+            assert entry.revision is not None
+            if held.node and await self.node.membership.is_live(held.node, held.incarnation):
+                return Owner(held.node, held.incarnation, entry.revision, self.lease_epoch())
+            try:
+                revision = await kv.update(key, mine, last=entry.revision)
+                return Owner(self.node.name, incarnation, revision, self.lease_epoch())
+            except nats.js.errors.KeyWrongLastSequenceError:
+                continue
+        raise ShardingError(
+            f"shard {shard} of entity type {type_name!r} is contended by several nodes; "
+            "its messages are retried on the next send"
+        )
+
+    # -- sending ------------------------------------------------------------------
+
+    def envelope(self, entity_id: str, message: object, hops: int) -> Envelope:
+        """The envelope that carries ``message`` to the owner's region."""
+        return (entity_id, hops, message)
+
+    def _target(self, node: str, type_name: str) -> RemoteActorRef:
+        target = self._targets.get((node, type_name))
+        if target is None:
+            address = Address(node, f"/sharding/{type_name}")
+            target = self._targets[node, type_name] = RemoteActorRef(self.node, address)
+        return target
+
+    def tell(self, node: str, type_name: str, routed: Envelope) -> None:
+        """Publish ``routed`` to ``node``'s region (in order per sender, at most once).
+
+        Raises:
+            TypeError: the message is not registered for the wire.
+        """
+        self._target(node, type_name).tell(routed)
+
+    async def ask(self, node: str, type_name: str, routed: Envelope, timeout: float | None) -> Any:
+        """Ask ``node``'s region; its entity's reply or exception comes back."""
+        return await self._target(node, type_name).ask(routed, timeout=timeout)
+
+
+def _weight(type_name: str, shard: int, node: str) -> bytes:
+    return hashlib.blake2b(f"{type_name}\0{shard}\0{node}".encode(), digest_size=8).digest()
