@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from functools import partial
@@ -35,6 +36,9 @@ from ._sqlite_operations import (
 )
 from ._thread import Request, StoreThread, journal_error, run_one_by_one
 
+#: How long a statement waits for another connection's lock before it fails.
+BUSY_TIMEOUT_MS = 10_000
+
 Synchronous = Literal["FULL", "NORMAL", "OFF"]
 
 
@@ -49,16 +53,33 @@ class _SqliteStore:
     def connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
-            connection.execute("PRAGMA busy_timeout = 10000")
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute(f"PRAGMA synchronous = {self.synchronous}")
-            connection.executescript(SCHEMA)
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._set_up(connection, time.monotonic() + BUSY_TIMEOUT_MS / 1000)
             self.heads = Heads()  # knows nothing yet, so it is exact as of now
             self.heads.check(connection)
         except BaseException:
             connection.close()
             raise
         return connection
+
+    def _set_up(self, connection: sqlite3.Connection, deadline: float) -> None:
+        # Processes opening a new file at once race to switch it to WAL and to
+        # create the schema, and SQLite answers some of those lock upgrades
+        # with SQLITE_BUSY at once, without its busy handler (which could
+        # deadlock there); so the set-up is retried until the busy timeout.
+        while True:
+            try:
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute(f"PRAGMA synchronous = {self.synchronous}")
+                connection.executescript(SCHEMA)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                time.sleep(0.01)  # in the journal's own thread, never the event loop's
+            else:
+                return
 
     def begin(self, connection: sqlite3.Connection) -> None:
         # The transaction begins in run_writes: a batch of appends that

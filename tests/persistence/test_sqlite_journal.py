@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import aclosing
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -172,3 +173,25 @@ async def _append_two(journal: SqliteJournal, persistence_id: str, number: int) 
     await journal.append(
         persistence_id, [Added(number), Added(number + 1)], expected_sequence_number=number
     )
+
+
+async def test_journals_opening_one_new_file_at_once_all_open(tmp_path: Path) -> None:
+    # Several journals (one per process, in production) creating one file at
+    # once race to switch it to WAL; SQLite refuses some of those upgrades at
+    # once, so before the retry about one round in twenty failed here.
+    for round_number in range(25):
+        path = tmp_path / f"shared-{round_number}.db"
+        journals = [SqliteJournal(path, registry=registry()) for _ in range(6)]
+        try:
+            async with anyio.create_task_group() as group:
+                for index, journal in enumerate(journals):
+                    group.start_soon(
+                        partial(journal.append, expected_sequence_number=0),
+                        f"writer-{index}",
+                        [Added(index)],
+                    )
+            for index, journal in enumerate(journals):
+                assert await journal.highest_sequence_number(f"writer-{index}") == 1
+        finally:
+            for journal in journals:
+                await journal.close()
