@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Lease periods for which a dead node's names are removed again after a failure.
+CLEANUP_PATIENCE = 10
+
 #: Seconds between the first looks of ``find(name, timeout=...)``, doubling up to the longest.
 FIND_FIRST_PAUSE = 0.05
 FIND_LONGEST_PAUSE = 0.5
@@ -200,19 +203,56 @@ class NameRegistry:
         return ref
 
     async def node_died(self, node: str, incarnation: str) -> None:
-        """Remove the names held by a node that left (compare-and-set: races are harmless)."""
+        """Remove the names held by a node that left (compare-and-set: races are harmless).
+
+        Retried with backoff while the bucket is unreachable (a server of the
+        cluster died and its streams are electing new leaders), for up to
+        :data:`CLEANUP_PATIENCE` lease periods: a name left behind would point
+        at a dead node until someone registers it again.
+        """
+        delay = 0.1
+        deadline = anyio.current_time() + self.node.config.lease_ttl * CLEANUP_PATIENCE
+        while True:
+            try:
+                await self._remove_names_of(node, incarnation)
+            except (nats.errors.Error, TimeoutError) as error:
+                if anyio.current_time() + delay > deadline:
+                    raise
+                logger.info(
+                    "node %s: removing the names of %s failed (%r); retrying in %.1f s",
+                    self.node.name,
+                    node,
+                    error,
+                    delay,
+                )
+                await anyio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            else:
+                return
+
+    async def _remove_names_of(self, node: str, incarnation: str) -> None:
         try:
             keys = await self.kv.keys()
         except nats.js.errors.NoKeysError:
             return
+        unreachable: BaseException | None = None
         for key in keys:
             try:
                 current = await self.kv.get(key)
                 held = msgspec.msgpack.decode(current.value or b"", type=NameEntry)
                 if held.node == node and held.incarnation == incarnation:
                     await self.kv.delete(key, last=current.revision)
-            except (nats.errors.Error, msgspec.DecodeError, msgspec.ValidationError):
+            except (
+                nats.js.errors.KeyNotFoundError,  # removed meanwhile
+                nats.js.errors.KeyWrongLastSequenceError,  # taken over meanwhile
+                msgspec.DecodeError,  # not an entry of ours: never ours to remove
+                msgspec.ValidationError,
+            ):
                 continue
+            except (nats.errors.Error, TimeoutError) as error:
+                unreachable = error  # the other keys first; node_died retries
+        if unreachable is not None:
+            raise unreachable
 
     async def stop(self) -> None:
         """Release every name this node holds (the node is leaving)."""
