@@ -191,6 +191,17 @@ class Membership:
                 self._revision = await self._kv.update(self.node.name, value, last=self._revision)
                 self.renewed_at = sent
             except nats.js.errors.KeyWrongLastSequenceError:
+                if await self._adopt_own_lease():
+                    # An earlier write landed unheard: write again at once, from it.
+                    try:
+                        sent = anyio.current_time()
+                        self._revision = await self._kv.update(
+                            self.node.name, value, last=self._revision
+                        )
+                        self.renewed_at = sent
+                    except (nats.errors.Error, TimeoutError) as error:
+                        logger.warning("node %s: lease refresh failed: %r", self.node.name, error)
+                    continue
                 self.lease_epoch += 1
                 logger.error(  # noqa: TRY400 - the message says it all; no traceback
                     "node %s: its lease expired (the node stalled for over %s s); "
@@ -203,11 +214,29 @@ class Membership:
                     self._revision = await self._kv.create(self.node.name, value)
                     self.renewed_at = sent
                 except nats.js.errors.KeyWrongLastSequenceError:
-                    logger.critical("node %s: another node took its name", self.node.name)
+                    if not await self._adopt_own_lease():
+                        logger.critical("node %s: another node took its name", self.node.name)
                 except (nats.errors.Error, TimeoutError) as error:
                     logger.warning("node %s: lease renewal failed: %r", self.node.name, error)
             except (nats.errors.Error, TimeoutError) as error:
                 logger.warning("node %s: lease refresh failed: %r", self.node.name, error)
+
+    async def _adopt_own_lease(self) -> bool:
+        """Whether the lease in the bucket is this incarnation's own (its revision then adopted).
+
+        A write whose answer was lost (a timeout while the bucket elected a new
+        leader) may have landed all the same: the next write then meets a
+        revision it did not expect, although the lease is still this node's.
+        """
+        assert self._kv is not None
+        try:
+            entry = await self._kv.get(self.node.name)
+        except (nats.errors.Error, TimeoutError):
+            return False  # gone, or unreadable for now: not known to be ours
+        if (entry.value or b"").decode() != self.incarnation or entry.revision is None:
+            return False
+        self._revision = entry.revision
+        return True
 
     async def stop(self) -> None:
         self._refreshing.cancel()  # no refresh may race the release below
