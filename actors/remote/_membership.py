@@ -115,8 +115,7 @@ class Membership:
         self.live[self.node.name] = self.incarnation
 
     async def run(self) -> None:
-        assert self._kv is not None
-        self._watcher = watcher = await self._kv.watchall()
+        self._watcher = watcher = await self._watch_leases()
         async with anyio.create_task_group() as task_group:
             task_group.start_soon(self._refresh_until_stopped)
             task_group.start_soon(self._reconcile)
@@ -136,6 +135,28 @@ class Membership:
                 if old is not None and old != new:
                     self._node_died(entry.key, old, expired=True)
                 self.live[entry.key] = new
+
+    async def _watch_leases(self) -> KeyValue.KeyWatcher:
+        """A watcher of every lease, retried while JetStream cannot make its consumer yet.
+
+        On a cluster that is still forming, or electing a leader for the
+        bucket, creating the consumer times out; that is transient, and must
+        not end the node (the lease itself is already written).
+        """
+        assert self._kv is not None
+        delay = 0.1
+        while True:
+            try:
+                return await self._kv.watchall()
+            except (nats.errors.Error, TimeoutError) as error:
+                logger.warning(
+                    "node %s: watching the leases failed (%r); retrying in %.1f s",
+                    self.node.name,
+                    error,
+                    delay,
+                )
+                await anyio.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     async def _reconcile(self) -> None:
         """Every ``lease_ttl``, check each live node's lease in the bucket itself.

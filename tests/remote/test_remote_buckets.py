@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 import anyio
+import nats.errors
 import pytest
+from nats.js.kv import KeyValue
 
 from actors import ActorSystem, Terminated
 from actors.remote import NatsCluster, NatsNode, attach_cluster
@@ -136,3 +139,26 @@ async def test_a_lease_write_that_landed_unheard_is_the_nodes_own(
         assert membership.lease_epoch == 0
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
         assert "a" in membership.live
+
+
+async def test_a_node_whose_lease_watch_times_out_at_first_keeps_trying(
+    nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # On a 3-server cluster still forming, JetStream's consumer for the lease
+    # watcher can time out; that used to end the node's task group, and with
+    # it the whole system, at attach.
+    real_watchall = KeyValue.watchall
+    failures = [nats.errors.TimeoutError(), nats.errors.TimeoutError()]
+
+    async def flaky_watchall(self: KeyValue, **options: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return await real_watchall(self, **options)
+
+    monkeypatch.setattr(KeyValue, "watchall", flaky_watchall)
+    async with nodes(nats_server.url, "a", "b") as [(system_a, node_a), (_, node_b)]:
+        await node_a.register(system_a.spawn(Echoer, name="echo"))
+        found = await node_b.find("echo", timeout=WAIT)
+        assert await found.ask(Echo("up"), timeout=WAIT) == "up"
+    assert not failures
+    assert any("watching the leases failed" in r.getMessage() for r in caplog.records)
