@@ -8,8 +8,9 @@ It serves the durable mailbox ``ledger`` with a :class:`Ledger` that appends
 each ``Entry``'s number to the file ``RECORD``, once: it reads the numbers
 already recorded when it starts and skips those (idempotent by the message's
 own id, which is also its JetStream message id). It prints ``ready``, then
-``handled N`` after every 500 new entries, and ``done S`` (S: redeliveries
-skipped) once ``RECORD`` holds ``EXPECTED`` distinct numbers. With
+``handled N`` after every 500 new entries, ``skipped N`` for each redelivered
+entry it had recorded already, and ``done S`` (S: redeliveries skipped so far)
+once ``RECORD`` holds ``EXPECTED`` distinct numbers. With
 ``STALL_AT``, the handler stops for good right after recording its
 ``STALL_AT``-th new entry (and printing ``handled STALL_AT``): that entry is
 recorded but never acknowledged, the crash window a kill then hits. Each number is
@@ -49,6 +50,7 @@ class Ledger(Actor):
             return None
         if message.number in self.seen:
             self.skipped += 1  # delivered again after a crash: already recorded
+            print(f"skipped {message.number}", flush=True)
         else:
             os.write(self.fd, f"{message.number}\n".encode())
             self.seen.add(message.number)
