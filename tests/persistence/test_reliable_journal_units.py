@@ -10,50 +10,32 @@ from typing import Any
 
 import anyio
 import pytest
-from attrs import frozen
 
 from actors import Actor, ActorSystem
-from actors.persistence import InMemoryJournal, MessageRegistry, PersistenceError
+from actors.persistence import InMemoryJournal, PersistenceError
 from actors.reliable import (
     Ack,
     DedupWindow,
     Delivery,
     GetDeliveryStatistics,
-    IdempotentReceiver,
     InvalidSetting,
     Outbox,
     RetryPolicy,
     WaitUntilDelivered,
-    register_delivery_records,
     sender_persistence_id,
     spawn_reliable_sender,
 )
 from supervision import Backoff
+from tests.persistence.reliable_node import Booked, GetBooked, Order, registry
+from tests.persistence.reliable_node import Ledger as Books
 
 pytestmark = pytest.mark.anyio
 
 FAST = RetryPolicy(backoff=Backoff(min=0.02, max=0.2), max_attempts=1000)
 
 
-@frozen
-class Order:
-    number: int
-
-
-@frozen
-class Booked:
-    number: int
-
-
-@frozen
-class GetBooked:
-    pass
-
-
 def _journal() -> InMemoryJournal:
-    registry = MessageRegistry()
-    registry.register(Order, Booked)
-    return InMemoryJournal(registry=register_delivery_records(registry))
+    return InMemoryJournal(registry=registry())
 
 
 class Silent(Actor):
@@ -61,29 +43,6 @@ class Silent(Actor):
 
     def receive(self, message: Any) -> Any:
         return None
-
-
-class Books(IdempotentReceiver):
-    def __init__(self, window: DedupWindow) -> None:
-        super().__init__(window)
-        self.booked: list[int] = []
-
-    def handle(self, payload: Any, delivery: Delivery) -> None:
-        self.record(Booked(payload.number))
-
-    def apply(self, event: Any) -> None:
-        self.booked.append(event.number)
-
-    def snapshot(self) -> Any:
-        return list(self.booked)
-
-    def restore(self, state: Any) -> None:
-        self.booked = list(state)
-
-    def receive_other(self, message: Any) -> Any:
-        if isinstance(message, GetBooked):
-            return list(self.booked)
-        return super().receive_other(message)
 
 
 async def test_a_sender_in_a_new_system_delivers_what_was_never_confirmed() -> None:
