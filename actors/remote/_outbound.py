@@ -81,10 +81,7 @@ class Outbound:
         room = self._room
         while True:
             if not items:
-                self._drained.set()
-                self._sender_waiting = True
-                self._wakeup.clear()
-                await self._wakeup.wait()
+                await self._wait_for_items()
                 continue
             item = items.popleft()
             if not room.is_set() and len(items) < capacity:
@@ -93,6 +90,13 @@ class Outbound:
                 await publish(item[0], item[2], reply=item[1], headers=item[5])
             except errors as error:
                 failed(item, error)
+
+    async def _wait_for_items(self) -> None:
+        """Drained: say so, then wait until a frame is queued (only when idle, never per frame)."""
+        self._drained.set()
+        self._sender_waiting = True
+        self._wakeup.clear()
+        await self._wakeup.wait()
 
     async def run_batched(
         self,
@@ -108,10 +112,7 @@ class Outbound:
         room = self._room
         while True:
             if not items:
-                self._drained.set()
-                self._sender_waiting = True
-                self._wakeup.clear()
-                await self._wakeup.wait()
+                await self._wait_for_items()
                 continue
             batch = [items.popleft() for _ in range(min(len(items), PUBLISH_BATCH))]
             if not room.is_set():
