@@ -35,6 +35,7 @@ from actors.sharding import ShardingError
 from ._buckets import open_bucket
 from ._names import Address, escape, tokens_of
 from ._ref import CallbackRef, RemoteActorRef
+from ._shard_records import ShardRecords
 
 if TYPE_CHECKING:
     from nats.js.kv import KeyValue
@@ -381,6 +382,12 @@ class NatsPlacement:
     async def ask(self, node: str, type_name: str, routed: Envelope, timeout: float | None) -> Any:
         """Ask ``node``'s region; its entity's reply or exception comes back."""
         return await self._target(node, type_name).ask(routed, timeout=timeout)
+
+    # -- durable records (remembered entities, reminders) ---------------------------
+
+    def records(self, type_name: str) -> ShardRecords:
+        """The JetStream key-value records of ``type_name``'s shards (see ``_shard_records``)."""
+        return ShardRecords(self.node, type_name)
 
 
 def _weight(type_name: str, shard: int, node: str) -> bytes:

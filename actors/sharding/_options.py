@@ -15,8 +15,13 @@ def check_options(
     shards: object,
     passivate_after: object,
     remember_entities: object,
+    *,
+    clustered: bool = False,
 ) -> float | None:
-    """Raise on a bad option, naming it; return ``passivate_after`` as a float (or ``None``)."""
+    """Raise on a bad option, naming it; return ``passivate_after`` as a float (or ``None``).
+
+    ``clustered``: the records go to the cluster's key-value storage, not the journal.
+    """
     if not isinstance(system, ActorSystem):
         raise TypeError(f"start_sharding needs an ActorSystem (got {system!r})")
     if not isinstance(type_name, str) or not type_name or "/" in type_name:
@@ -37,7 +42,7 @@ def check_options(
         )
     if not isinstance(remember_entities, bool):
         raise TypeError(f"remember_entities must be a bool (got {remember_entities!r})")
-    if remember_entities and system.journal is None:
+    if remember_entities and system.journal is None and not clustered:
         raise ShardingError(
             f"remember_entities=True keeps the live entity ids in the journal, and actor "
             f"system {system.name!r} has none; create it with ActorSystem(..., journal=...)"

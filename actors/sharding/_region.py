@@ -350,7 +350,7 @@ class ShardRegion:
             )
         )
         if self._remembered is not None:
-            self._remembered.change(entity_id, shard, present=False)
+            self._remembered.change(entity_id, shard, present=False, passivated=passivated)
         if activation.buffer:
             successor = self._activate(entity_id)
             for message in activation.buffer:

@@ -12,10 +12,13 @@ from actors import Actor, ActorSystem
 from ._directory import claim, release
 from ._entity_class import entity_class_for
 from ._errors import ShardingError
+from ._kv_store import ClusterRecordStore
 from ._options import check_options
 from ._placement import placement_for
 from ._region_actor import RegionActor
-from ._routing import ClusterRouting
+from ._remembered import RememberedEntities
+from ._routing import ClusterRouting, Placement
+from ._shard_loading import ShardLoader
 
 if TYPE_CHECKING:
     from ._region import ShardRegion
@@ -35,14 +38,15 @@ async def start_region(
     cluster: object,
 ) -> ShardRegion:
     """Check the options, build the region, spawn its actor; in a cluster, join the hosts."""
-    passivate_seconds = check_options(system, type_name, shards, passivate_after, remember_entities)
     placement = placement_for(cluster, type_name)
-    if placement is not None and remember_entities:
-        raise ShardingError(
-            f"remember_entities=True is not built for cluster mode yet (entity type "
-            f"{type_name!r}); start it with remember_entities=False: entities come back "
-            "on their next message"
-        )
+    passivate_seconds = check_options(
+        system,
+        type_name,
+        shards,
+        passivate_after,
+        remember_entities,
+        clustered=placement is not None,
+    )
     keywords: Mapping[str, Any] = {} if kwargs is None else dict(kwargs)
     spawned_class = entity_class_for(system, type_name, entity_class, args, keywords)
     region = cls(
@@ -59,7 +63,11 @@ async def start_region(
     try:
         if placement is None:
             await region.reminders.load()
-        remembered = [] if region._remembered is None else await region._remembered.load(shards)
+        remembered = (
+            await region._remembered.load(shards)
+            if region._remembered is not None and placement is None
+            else []  # in a cluster: each shard's, when this node comes to own it
+        )
         started = region._started = anyio.Event()
         region.region_ref = system.spawn(
             RegionActor,
@@ -72,8 +80,10 @@ async def start_region(
         if placement is not None:
             region.routing = ClusterRouting(system, type_name, placement, region, region.entity)
             try:
+                loader = _keep_records_in_the_cluster(region, placement, region.routing)
                 await placement.join(type_name, shards, region.routing)
                 system.start_soon(region.routing.fence_when_stale)
+                system.start_soon(loader.run)
             except BaseException:
                 with anyio.CancelScope(shield=True):
                     await system.stop(region.region_ref)
@@ -84,3 +94,26 @@ async def start_region(
     for entity_id in remembered:
         region._activate(entity_id)
     return region
+
+
+def _keep_records_in_the_cluster(
+    region: ShardRegion, placement: Placement, routing: ClusterRouting
+) -> ShardLoader:
+    """Give a cluster region its key-value store of records, and the loader of owned shards."""
+    offer = getattr(placement, "records", None)
+    if offer is None:
+        raise ShardingError(
+            f"entity type {region.type_name!r}: the cluster's shard placement "
+            f"({type(placement).__name__}) keeps no records, so reminders and remembered "
+            "entities cannot be stored; use actors.remote.NatsCluster"
+        )
+    records = offer(region.type_name)
+    loader = ShardLoader(region, routing, records, placement.lease_ttl)
+    store = ClusterRecordStore(records, region, loader)
+    region.store = store
+    region._remembered = (
+        RememberedEntities(region.system, store, region.type_name)
+        if region.remember_entities
+        else None
+    )
+    return loader

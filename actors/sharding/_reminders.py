@@ -1,12 +1,17 @@
-"""Durable reminders: messages an entity sends itself later, kept in the journal per shard.
+"""Durable reminders: messages an entity sends itself later, kept per shard.
 
-The region holds every reminder of its type in memory (loaded when it
-starts) with one timer each, set by the region actor. When one is due a task
+In one process they are kept in the journal, and the region holds every
+reminder of its type in memory (loaded when it starts). In a cluster they are
+kept in JetStream key-value storage (``_kv_store``), and a node holds the
+reminders of the shards it owns (loaded when it comes to own one, dropped
+when it stops owning it: ``_shard_loading``). Each has one timer, set by the
+region actor. When one is due a task
 asks the entity (activating it) with the reminder's message, and only after
 the entity has handled it is the reminder deleted (one-shot) or moved to its
-next time (repeating) in the journal: a crash in between fires it again at
-the next start, so a reminder fires at least once. A reminder is never fired
-again while its previous firing is under way.
+next time (repeating) in the store: a crash in between fires it again at
+the next start (or on the node that takes the shard over), so a reminder
+fires at least once. A reminder is never fired again while its previous
+firing is under way.
 
 Times are wall-clock (``time.time()``), so a stored reminder means the same
 in the next run; the timers themselves run on the event loop's clock, which
@@ -19,7 +24,7 @@ import logging
 import math
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from attrs import define, frozen
 
@@ -119,26 +124,67 @@ class Reminders:
         return self._generations
 
     async def load(self) -> None:
-        """Read every shard's reminders from the journal (when the region starts)."""
-        store = self._region.store
-        if store is None:
+        """Read every shard's reminders from the journal (in one process, when it starts)."""
+        if self._region.store is None:
             return
         for shard in range(self._region.shards):
-            rows = await store.read(store.record_id("reminders", shard))
-            for row in rows or ():
-                try:
-                    reminder = _Reminder(
-                        entity_id=row["entity"],
-                        name=row["name"],
-                        due=float(row["due"]),
-                        every=None if row["every"] is None else float(row["every"]),
-                        message=row["message"],
-                        generation=self._next_generation(),
-                    )
-                except (KeyError, TypeError, ValueError):
-                    logger.warning("sharding: skipped a malformed stored reminder %r", row)
-                    continue
-                self._names(reminder.entity_id, create=True)[reminder.name] = reminder
+            self.install(shard, await self.read_shard(shard), schedule=False)
+
+    async def read_shard(self, shard: int) -> list[_Reminder]:
+        """The reminders stored for ``shard``; malformed rows are logged and skipped."""
+        store = self._region.store
+        assert store is not None
+        rows = await store.read(store.record_id("reminders", shard))
+        if rows is not None and not isinstance(rows, list):
+            logger.warning(
+                "sharding: skipped malformed stored reminders of shard %d: %r", shard, rows
+            )
+            return []
+        found: list[_Reminder] = []
+        for row in rows or ():
+            try:
+                reminder = self._parse(row, shard)
+            except (KeyError, TypeError, ValueError) as error:
+                logger.warning("sharding: skipped a malformed stored reminder %r (%s)", row, error)
+                continue
+            found.append(reminder)
+        return found
+
+    def _parse(self, row: Any, shard: int) -> _Reminder:
+        entity_id, name = row["entity"], row["name"]
+        if not (isinstance(entity_id, str) and entity_id and isinstance(name, str) and name):
+            raise ValueError("entity and name must be non-empty strings")
+        if shard_of(entity_id, self._region.shards) != shard:
+            raise ValueError(f"entity {entity_id!r} is not of shard {shard}")
+        return _Reminder(
+            entity_id=entity_id,
+            name=name,
+            due=float(row["due"]),
+            every=None if row["every"] is None else float(row["every"]),
+            message=row["message"],
+            generation=self._next_generation(),
+        )
+
+    def install(self, shard: int, found: list[_Reminder], *, schedule: bool) -> None:
+        """Hold the reminders ``found`` of ``shard``; ``schedule``: have their timers set now."""
+        entities = self._by_shard.setdefault(shard, {})
+        for reminder in found:
+            names = entities.setdefault(reminder.entity_id, {})
+            old = names.get(reminder.name)
+            if old is not None and old.timer is not None:
+                old.timer.cancel()
+            names[reminder.name] = reminder
+            if schedule:
+                self._region.region_ref.tell(
+                    Due(reminder.entity_id, reminder.name, reminder.generation)
+                )
+
+    def unload_shard(self, shard: int) -> None:
+        """Forget ``shard``'s reminders here and stop their timers (another node owns it now)."""
+        for names in self._by_shard.pop(shard, {}).values():
+            for reminder in names.values():
+                if reminder.timer is not None:
+                    reminder.timer.cancel()
 
     def schedule_all(self, context: ActorContext) -> None:
         """Set a timer for every reminder (from the region actor's ``on_start``)."""
@@ -166,6 +212,9 @@ class Reminders:
         reminder.timer = None
         if reminder.firing:
             return
+        store = self._region.store
+        if store is not None and not store.owns(shard_of(due.entity_id, self._region.shards)):
+            return  # in a cluster: the shard's owner fires it; this node drops it soon
         reminder.firing = True
         try:
             context.system.start_soon(self._fire, reminder, name="anyactors reminder")
@@ -187,12 +236,6 @@ class Reminders:
             raise ValueError(f"a reminder name must be a non-empty string (got {name!r})")
         due = _due_time(after, at)
         interval = None if every is None else _seconds(every, "every", allow_zero=False)
-        if self._region.routing is not None:
-            raise ShardingError(
-                f"durable reminders are not built for cluster mode yet (entity type "
-                f"{self._region.type_name!r}); use self.context.schedule_once for a timer "
-                "that ends with the activation"
-            )
         store = self._region.store
         if store is None:
             raise ShardingError(
@@ -201,6 +244,8 @@ class Reminders:
                 "(InMemoryJournal in tests)"
             )
         shard = shard_of(entity_id, self._region.shards)
+        if not await store.ready(shard):
+            raise self._not_owned(entity_id, shard)
         record_id = store.record_id("reminders", shard)
         reminder = _Reminder(entity_id, name, due, interval, message, self._next_generation())
         async with store.lock(record_id):
@@ -220,10 +265,14 @@ class Reminders:
     async def cancel(self, entity_id: str, name: str) -> bool:
         """Delete a reminder from the journal and stop its timer; ``False`` if there was none."""
         store = self._region.store
-        names = self._names(entity_id)
-        if store is None or name not in names:
+        if store is None:
             return False
         shard = shard_of(entity_id, self._region.shards)
+        if not await store.ready(shard):
+            raise self._not_owned(entity_id, shard)
+        names = self._names(entity_id)
+        if name not in names:
+            return False
         record_id = store.record_id("reminders", shard)
         async with store.lock(record_id):
             reminder = names.get(name)
@@ -239,6 +288,13 @@ class Reminders:
         if reminder.timer is not None:
             reminder.timer.cancel()
         return True
+
+    def _not_owned(self, entity_id: str, shard: int) -> ShardingError:
+        return ShardingError(
+            f"entity {self._region.type_name}/{entity_id} cannot change its reminders here: "
+            f"this node does not own its shard {shard} now (it moved, or this node's lease "
+            "is stale); nothing was stored, and its activation here is about to stop"
+        )
 
     async def _fire(self, reminder: _Reminder) -> None:
         region = self._region

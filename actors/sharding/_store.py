@@ -5,6 +5,11 @@ Reminders and remembered entities are stored per shard as durable states
 and ``"$sharding/<type>/entities/<shard>"``. The revision check makes the
 region the single writer of its records: a second writer gets
 ``PersistenceConflict`` instead of overwriting.
+
+In a cluster the records live in JetStream key-value storage instead
+(``_kv_store.ClusterRecordStore``, through this same interface), and a node
+holds only the records of the shards it owns: :meth:`RecordStore.owns` and
+:meth:`RecordStore.ready` say which (in one process, every shard).
 """
 
 from __future__ import annotations
@@ -33,6 +38,14 @@ class RecordStore:
         if lock is None:
             lock = self._locks[record_id] = anyio.Lock()
         return lock
+
+    def owns(self, shard: int) -> bool:
+        """Whether this region owns ``shard`` now (in one process: always)."""
+        return True
+
+    async def ready(self, shard: int) -> bool:
+        """Wait until ``shard``'s records are loaded here; ``False`` if it is not owned here."""
+        return True
 
     async def read(self, record_id: str) -> Any:
         """The stored value of the record, or ``None``; remembers its revision for writes."""
