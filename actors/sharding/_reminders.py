@@ -299,7 +299,9 @@ class Reminders:
     async def _fire(self, reminder: _Reminder) -> None:
         region = self._region
         try:
-            await region.entity(reminder.entity_id).ask(reminder.message)
+            # Here, never routed: this region owns the shard (checked when the timer
+            # went off), and a routing failure must not pass for a handled reminder.
+            await region.ask_here(reminder.entity_id, reminder.message, None)
         except ActorStopped:
             # Not handled: the activation stopped first, or the region did.
             reminder.firing = False

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import cast
 
 import anyio
 import msgspec
 import pytest
+from attrs import define
 
 from actors import ActorSystem, DeadLetter
 from actors.remote import NatsCluster, NatsNode
 from actors.serialization import ValueCodec
-from actors.sharding import EntityPassivated, shard_of
+from actors.sharding import EntityPassivated, ShardingError, shard_of
+from actors.sharding._kv_store import ClusterRecordStore
+from actors.sharding._shard_loading import ShardLoader
 from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
 from tests.remote.processes import kill, python_process, wait_for_line
@@ -138,3 +142,40 @@ async def test_a_killed_owners_entities_and_reminders_come_back_on_the_survivor(
                 seen.add(line)
                 if wanted <= seen:
                     break
+
+
+@define
+class Ownership:
+    """What a record store asks of the shard loader: here, an owner holding ``token``."""
+
+    token_held: int
+
+    def owns(self, shard: int) -> bool:
+        return True
+
+    def token(self, shard: int) -> int:
+        return self.token_held
+
+    async def ready(self, shard: int) -> bool:
+        return True
+
+
+async def test_a_stale_owners_write_is_refused_and_a_newer_owner_replaces_it(
+    nats_server: NatsServer,
+) -> None:
+    async with one_node(nats_server.url) as (system, node):
+        region = await system.start_sharding("counter", Counter, Inbox(), shards=4)
+        records = node.shard_placement().records("counter")
+        stale = ClusterRecordStore(records, region, cast("ShardLoader", Ownership(5)))
+        owner = ClusterRecordStore(records, region, cast("ShardLoader", Ownership(7)))
+        key = stale.record_id("entities", 0)
+        assert owner.record_id("entities", 0) == key
+        assert await stale.read(key) is None
+        assert await owner.read(key) is None
+        await stale.write(key, ["old"])  # the stalled node writes before it learns
+        await owner.write(key, ["new"])  # the owner's write replaces it (compare failed)
+        with pytest.raises(ShardingError, match=r"^sharding record 'counter\.entities\.0' was "):
+            await stale.write(key, ["older"])  # then the stale node is refused
+        stored = await records.get(key)
+        assert stored is not None
+        assert (stored.token, stored.items) == (7, ["new"])
