@@ -217,14 +217,21 @@ class ActorContext:
         now) or ``at`` (an aware ``datetime``); with ``every`` the reminder
         repeats at that interval until cancelled. A reminder of the same name
         replaces this entity's earlier one. It returns once the reminder is
-        stored in the system's journal: it then fires even if the entity was
-        passivated meanwhile (activating it) or the program restarted, at
-        least once, and never twice at the same time for one entity.
+        stored in the system's journal (in a cluster, in JetStream key-value
+        storage): it then fires even if the entity was passivated meanwhile
+        (activating it), the program restarted, or (in a cluster) its node
+        died and another took its shard over; at least once, and never twice
+        at the same time for one entity.
 
         Raises:
             TypeError: this actor is not a sharded entity.
             ValueError: bad timing arguments.
-            actors.sharding.ShardingError: the system has no journal.
+            actors.sharding.ShardingError: the system has no journal (in one
+                process), or (in a cluster) this node no longer owns the
+                entity's shard, or the shard's reminders would exceed the
+                record size limit.
+            actors.serialization.UnregisteredType: ``message`` is not
+                registered for storage.
         """
         await _sharding_seam.remind(self, name, message, after=after, at=at, every=every)
 

@@ -18,7 +18,7 @@ from attrs import define
 
 from actors import ActorSystem, DeadLetter
 from actors.remote import NatsCluster, NatsNode
-from actors.serialization import ValueCodec
+from actors.serialization import UnregisteredType, ValueCodec
 from actors.sharding import EntityPassivated, ShardingError, shard_of
 from actors.sharding._kv_store import ClusterRecordStore
 from actors.sharding._shard_loading import ShardLoader
@@ -65,6 +65,9 @@ async def test_a_reminder_activates_a_passivated_entity_and_is_cancelled(
         assert await ada.ask(Cancel("tick"), timeout=WAIT) is True
         assert await ada.ask(Cancel("tick"), timeout=WAIT) is False
         assert len(region.reminders) == 0
+        # A message the registry cannot store is refused by remind itself.
+        with pytest.raises(UnregisteredType, match=r"neither a registered attrs class nor"):
+            await ada.ask(Remind("bad", object(), after=1.0), timeout=WAIT)
         records = node.shard_placement().records("counter")
         stored = await records.get(records.key("reminders", region.shard_of("ada")))
         assert stored is not None
