@@ -8,7 +8,8 @@ It joins cluster ``vault`` as ``NODE`` (on the test's anyio backend), starts
 sharding ``keeper`` with one shard and ``remember_entities=True``, and prints
 ``ready``; then ``activated ID`` when a keeper starts and ``got ID MESSAGE``
 for each message a keeper handles. ``["remind", NAME, MESSAGE, AFTER]`` sets
-a reminder instead. Keepers reply with their node's name.
+a reminder instead, and ``"stop yourself"`` stops the keeper. Keepers reply
+with their node's name.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class Keeper(Actor):
         match message:
             case ["remind", str(name), payload, float(after)]:
                 await self.context.remind(name, payload, after=after)
+            case "stop yourself":
+                self.context.stop(self.context.self_ref)
             case _:
                 print(f"got {self.entity_id} {message}", flush=True)
         return self.node

@@ -68,6 +68,13 @@ async def test_a_reminder_activates_a_passivated_entity_and_is_cancelled(
         # A message the registry cannot store is refused by remind itself.
         with pytest.raises(UnregisteredType, match=r"neither a registered attrs class nor"):
             await ada.ask(Remind("bad", object(), after=1.0), timeout=WAIT)
+        # A shard's record is bounded: past it, remind says so.
+        with pytest.raises(
+            ShardingError,
+            match=rf"^sharding record 'counter\.reminders\.{region.shard_of('ada')}' would "
+            r"take \d+ bytes, over the limit of 524288; spread the entities",
+        ):
+            await ada.ask(Remind("big", "x" * 600_000, after=1.0), timeout=WAIT)
         records = node.shard_placement().records("counter")
         stored = await records.get(records.key("reminders", region.shard_of("ada")))
         assert stored is not None
@@ -133,18 +140,37 @@ async def test_a_killed_owners_entities_and_reminders_come_back_on_the_survivor(
         owner = await system.entity("keeper", "r1").ask("hello", timeout=WAIT)
         reminder = ["remind", "wake", "wake up", 3.0]
         assert await system.entity("keeper", "m1").ask(reminder, timeout=WAIT) == owner
+        assert await system.entity("keeper", "s1").ask("stop yourself", timeout=WAIT) == owner
+        # The records, as any node reads them: s1 stopped itself, so it is forgotten.
+        node = system._cluster_node
+        assert isinstance(node, NatsNode)
+        records = node.shard_placement().records("keeper")
+        with anyio.fail_after(WAIT):
+            while True:
+                stored = await records.get(records.key("entities", 0))
+                if stored is not None and stored.items == ["m1", "r1"]:
+                    break
+                await anyio.sleep(0.02)
         await kill(processes[owner][0])
         [survivor] = [name for name in processes if name != owner]
         # With no message sent, the survivor claims the shard, activates the
         # remembered entities and fires the reminder.
         seen: set[str] = set()
         wanted = {"activated r1", "activated m1", "got m1 wake up"}
+        lines = processes[survivor][1]
         with anyio.fail_after(30):
-            async for line in processes[survivor][1]:
-                assert not line.startswith("got r1")
+            async for line in lines:
                 seen.add(line)
                 if wanted <= seen:
                     break
+        # A message after them all: s1 was not activated before it (nor r1 sent anything).
+        assert await system.entity("keeper", "z9").ask("last", timeout=WAIT) == survivor
+        with anyio.fail_after(WAIT):
+            async for line in lines:
+                seen.add(line)
+                if line == "got z9 last":
+                    break
+        assert not {line for line in seen if "s1" in line or line.startswith("got r1")}
 
 
 @define
