@@ -64,13 +64,10 @@ class ShardRegion:
       stops it. When an activation stops itself or is stopped, messages
       still queued for it become dead letters, and the next message starts
       a fresh activation.
-    - Reminders: see ``ActorContext.remind``; kept in the system's journal
-      (in a cluster, in JetStream key-value storage).
-    - Remembered entities: with ``remember_entities=True`` the ids of
-      activated entities (until one stops itself; passivated ones stay) are
-      kept in the journal (in a cluster, JetStream key-value storage), and
-      activated again when their shard next starts: the region's next start,
-      or in a cluster the shard's next owner.
+    - Reminders: see ``ActorContext.remind``; in the journal (a cluster's: KV).
+    - Remembered entities: with ``remember_entities=True`` the ids of entities
+      (until one stops itself) are stored likewise, and activated again when
+      their shard next starts (here, or on the shard's next owner).
 
     Activations and passivations are published on ``system.event_stream``
     as :class:`EntityActivated` and :class:`EntityPassivated`.
