@@ -35,12 +35,12 @@ from actors.sharding import ShardingError
 from ._buckets import open_bucket
 from ._names import Address, escape, tokens_of
 from ._ref import CallbackRef, RemoteActorRef
-from ._shard_records import ShardRecords
 
 if TYPE_CHECKING:
     from nats.js.kv import KeyValue
 
     from ._node import NatsNode
+    from ._shard_kv_store import DurableShardRecords
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +162,13 @@ class NatsPlacement:
     def lease_ttl(self) -> float:
         """Seconds after which a silent node's lease, and so its shards, end."""
         return self.node.config.lease_ttl
+
+    def records(self, type_name: str) -> DurableShardRecords:
+        """The durable records (reminders, remembered entities) of ``type_name``'s shards."""
+        # Imported here: only a region that starts in a cluster needs them.
+        from ._shard_kv_store import DurableShardRecords  # noqa: PLC0415
+
+        return DurableShardRecords(self.node, type_name)
 
     async def _bucket(self) -> KeyValue:
         async with self._opening:
@@ -382,12 +389,6 @@ class NatsPlacement:
     async def ask(self, node: str, type_name: str, routed: Envelope, timeout: float | None) -> Any:
         """Ask ``node``'s region; its entity's reply or exception comes back."""
         return await self._target(node, type_name).ask(routed, timeout=timeout)
-
-    # -- durable records (remembered entities, reminders) ---------------------------
-
-    def records(self, type_name: str) -> ShardRecords:
-        """The JetStream key-value records of ``type_name``'s shards (see ``_shard_records``)."""
-        return ShardRecords(self.node, type_name)
 
 
 def _weight(type_name: str, shard: int, node: str) -> bytes:

@@ -17,7 +17,7 @@ from ._options import check_options
 from ._placement import placement_for
 from ._region_actor import RegionActor
 from ._remembered import RememberedEntities
-from ._routing import ClusterRouting, Placement
+from ._routing import ClusterRouting
 from ._shard_loading import ShardLoader
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ async def start_region(
 
 
 def _keep_records_in_the_cluster(
-    region: ShardRegion, placement: Placement, routing: ClusterRouting
+    region: ShardRegion, placement: Any, routing: ClusterRouting
 ) -> ShardLoader:
     """Give a cluster region its key-value store of records, and the loader of owned shards."""
     offer = getattr(placement, "records", None)
@@ -108,7 +108,7 @@ def _keep_records_in_the_cluster(
             "entities cannot be stored; use actors.remote.NatsCluster"
         )
     records = offer(region.type_name)
-    loader = ShardLoader(region, routing, records, placement.lease_ttl)
+    loader = ShardLoader(region, routing, placement, records)
     store = ClusterRecordStore(records, region, loader)
     region.store = store
     region._remembered = (

@@ -310,23 +310,3 @@ class ClusterRouting:
     async def routed_ask(self, entity_id: str, message: object, hops: int) -> Any:
         """An envelope asked of this node's region endpoint."""
         return await self.ask(entity_id, message, None, hops)
-
-    # -- for the shards' durable records (remembered entities, reminders) ---------
-
-    def owns(self, shard: int) -> bool:
-        """Whether this node owns ``shard`` now (a trusted record of its own; no I/O)."""
-        owner = self._trusted(shard)
-        return owner is not None and self._placement.is_me(owner)
-
-    def shard_owner(self, shard: int) -> Any:
-        """The trusted owner of ``shard``, or ``None`` (no I/O)."""
-        return self._trusted(shard)
-
-    def ensure_owner(self, shard: int) -> None:
-        """Resolve ``shard``'s owner in the background unless it is trusted or being resolved.
-
-        So a shard with durable records gets an owner (its preferred host claims
-        it) without waiting for a message.
-        """
-        if self._region is not None and self._trusted(shard) is None and shard not in self._held:
-            self._start_resolving(shard, forwarded=False)

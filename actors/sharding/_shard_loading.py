@@ -11,8 +11,8 @@ remembered-entities writer load a shard on demand too (:meth:`ready`).
 
 A shard whose owner died gets no message, perhaps, for a long time. So every
 ``lease_ttl`` the loader lists the shards that have records, and has the
-owner of each resolved: its preferred live host claims it (see
-``ClusterRouting.ensure_owner``), and loads it there on the next check.
+owner of each resolved, as a message would: its preferred live host claims
+it, and loads it there on the next check.
 """
 
 from __future__ import annotations
@@ -48,17 +48,22 @@ class ShardLoader:
     """Keeps this node's in-memory records equal to the shards it owns."""
 
     def __init__(
-        self, region: ShardRegion, routing: ClusterRouting, records: Any, lease_ttl: float
+        self, region: ShardRegion, routing: ClusterRouting, placement: Any, records: Any
     ) -> None:
         self._region = region
-        self._lease_ttl = lease_ttl
         self._routing = routing
+        self._placement = placement
         self._records = records
         self._loads: dict[int, _Load] = {}
 
+    def _owner(self, shard: int) -> Any:
+        """This node's ownership of ``shard`` if the routing trusts it now, else ``None``."""
+        owner = self._routing._trusted(shard)
+        return owner if owner is not None and self._placement.is_me(owner) else None
+
     def owns(self, shard: int) -> bool:
         """Whether this node owns ``shard`` now (no I/O)."""
-        return self._routing.owns(shard)
+        return self._owner(shard) is not None
 
     def token(self, shard: int) -> int | None:
         """The ownership token of ``shard`` if its records are loaded here, else ``None``."""
@@ -76,8 +81,8 @@ class ShardLoader:
     def _current(self, shard: int) -> _Load | None:
         """The loading of ``shard`` for its current ownership: started, or dropped, as needed."""
         load = self._loads.get(shard)
-        owner = self._routing.shard_owner(shard)
-        if owner is None or not self._routing.owns(shard):
+        owner = self._owner(shard)
+        if owner is None:
             if load is not None:
                 self._unload(shard)
             return None
@@ -132,7 +137,7 @@ class ShardLoader:
     async def run(self) -> None:
         """Check ownership every quarter of ``lease_ttl``; until the system's tasks end."""
         region = self._region
-        interval = self._lease_ttl / CHECKS_PER_LISTING
+        interval = self._placement.lease_ttl / CHECKS_PER_LISTING
         checks = 0
         while True:
             if not region.closed:
@@ -149,6 +154,12 @@ class ShardLoader:
         except Exception as error:
             logger.debug("sharding: listing the shards with records failed: %r", error)
             return
+        routing = self._routing
         for shard in sorted(shards):
-            if 0 <= shard < self._region.shards:
-                self._routing.ensure_owner(shard)
+            # Unless trusted or being resolved: resolve it (its preferred host claims it).
+            if (
+                0 <= shard < self._region.shards
+                and routing._trusted(shard) is None
+                and shard not in routing._resolved
+            ):
+                routing._start_resolving(shard, forwarded=False)

@@ -67,7 +67,7 @@ class StoredRecord:
     damaged: list[Damaged]
 
 
-class ShardRecords:
+class DurableShardRecords:
     """The sharding records of one entity type in the cluster's ``sharding`` bucket."""
 
     def __init__(self, node: NatsNode, type_name: str) -> None:
