@@ -25,6 +25,8 @@ from attrs import define, field
 
 from actors import ActorSystemClosed
 
+from ._errors import ShardingError
+
 if TYPE_CHECKING:
     from ._region import ShardRegion
     from ._routing import ClusterRouting
@@ -42,6 +44,7 @@ class _Load:
     token: int
     finished: anyio.Event = field(factory=anyio.Event)
     loaded: bool = False
+    failure: Exception | None = None
 
 
 class ShardLoader:
@@ -71,11 +74,20 @@ class ShardLoader:
         return load.token if load is not None and load.loaded else None
 
     async def ready(self, shard: int) -> bool:
-        """Load ``shard`` if needed and wait; ``False`` if this node does not own it."""
+        """Load ``shard`` if needed and wait; ``False`` if this node does not own it.
+
+        Raises:
+            ShardingError: its records could not be read (the cause is chained).
+        """
         load = self._current(shard)
         if load is None:
             return False
         await load.finished.wait()
+        if load.failure is not None:
+            raise ShardingError(
+                f"the records of shard {shard} of entity type {self._region.type_name!r} "
+                f"could not be read ({load.failure!r}); nothing was changed, try again"
+            ) from load.failure
         return load.loaded and self._loads.get(shard) is load
 
     def _current(self, shard: int) -> _Load | None:
@@ -120,6 +132,7 @@ class ShardLoader:
                 region.type_name,
                 error,
             )
+            load.failure = error
             load.finished.set()
             return
         if self._loads.get(shard) is not load or region.closed:
