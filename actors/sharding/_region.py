@@ -65,8 +65,8 @@ class ShardRegion:
       still queued for it become dead letters, and the next message starts
       a fresh activation.
     - Reminders: see ``ActorContext.remind``; in the journal (a cluster's: KV).
-    - Remembered entities: with ``remember_entities=True`` the ids of entities
-      (until one stops itself) are stored likewise, and activated again when
+    - Remembered entities: with ``remember_entities=True`` the ids of active
+      entities are stored likewise, and activated again when
       their shard next starts (here, or on the shard's next owner).
 
     Activations and passivations are published on ``system.event_stream``
@@ -350,7 +350,7 @@ class ShardRegion:
             )
         )
         if self._remembered is not None:
-            self._remembered.change(entity_id, shard, present=False, passivated=passivated)
+            self._remembered.change(entity_id, shard, present=False)
         if activation.buffer:
             successor = self._activate(entity_id)
             for message in activation.buffer:

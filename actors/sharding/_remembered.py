@@ -20,11 +20,10 @@ logger = logging.getLogger(__name__)
 class RememberedEntities:
     """Which entities to activate again when their shard next starts.
 
-    An id is remembered from its first activation until the entity stops
-    itself: a passivated entity stays remembered (its shard activates it
-    again when it starts: the region's next start in one process, the shard's
-    next owner in a cluster), as do the activations a node stops because it
-    no longer owns their shard (fenced, or the shard moved).
+    An id is remembered while its entity is active, as in Akka: from its
+    activation until it is passivated or stops itself. The activations a
+    node stops because it no longer owns their shard (fenced, or the shard
+    moved) stay remembered: the shard's next owner activates them again.
 
     Changes are written behind, by one task at a time, a shard record per
     write: an activation does not wait for its record, so an id may be
@@ -80,16 +79,12 @@ class RememberedEntities:
         self._ids.pop(shard, None)
         self._dirty.discard(shard)
 
-    def change(
-        self, entity_id: str, shard: int, *, present: bool, passivated: bool = False
-    ) -> None:
-        """Record that ``entity_id`` became active (``present``), or stopped.
+    def change(self, entity_id: str, shard: int, *, present: bool) -> None:
+        """Record that ``entity_id`` became active (``present``), or was passivated or stopped.
 
-        A passivated entity stays remembered; one stopped because this node
-        no longer owns its shard is left to the shard's next owner.
+        One stopped because this node no longer owns its shard is left
+        remembered, for the shard's next owner.
         """
-        if not present and passivated:
-            return
         if not self._store.owns(shard):
             return
         ids = self._ids.setdefault(shard, set())
