@@ -12,8 +12,14 @@ its reply, on:
 * ``portal``: the design not taken, ``anyio.from_thread.start_blocking_portal``
   with ``portal.call(ref.ask, ...)`` on the same system;
 * ``handoff``: the floor of any design that runs actors on an event loop in
-  another thread: two thread hand-offs through the same loop entry, with no
-  actor and no task at all.
+  another thread: two thread hand-offs through the loop entry that the
+  blocking system uses (``LoopThread.call_soon``: on asyncio the latch loop,
+  see ``actors/blocking/_latch_loop.py``; on trio ``run_sync_soon``), with no
+  actor and no task at all; and, for comparison, through a stock asyncio
+  loop's ``call_soon_threadsafe`` (self-pipe and ``epoll``);
+* ``ping-pong``: the floor of *any* design with the actor in another thread,
+  Pykka's included: two plain threads trading a ``threading.Lock`` each way,
+  doing nothing else.
 
 Then ``--threads`` threads ask at once (``n`` asks each, spread over four
 actors), where a loop picks up many requests per wake-up. Every figure is a
@@ -30,6 +36,7 @@ import statistics
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +46,7 @@ import pykka
 
 from actors import Actor, ActorSystem
 from actors.blocking import BlockingActorSystem
+from actors.blocking._loop import LoopThread  # the floor uses the blocking system's own entry
 
 BACKENDS = ("asyncio", "trio")
 
@@ -118,37 +126,84 @@ def portal_rate(backend: str, n: int) -> float:
 
 
 def handoff_rate(backend: str, n: int) -> float:
+    """Two hand-offs a round trip through the blocking system's own loop entry."""
+    loop = LoopThread(backend, "handoff floor")
     ready = threading.Event()
-    entry: list[Callable[..., object]] = []
-    stop: list[Callable[[], None]] = []
+    done: list[anyio.Event] = []
 
-    async def loop() -> None:
-        done = anyio.Event()
-        if backend == "trio":
-            import trio  # noqa: PLC0415
-
-            entry.append(trio.lowlevel.current_trio_token().run_sync_soon)
-        else:
-            entry.append(asyncio.get_running_loop().call_soon_threadsafe)
-        stop.append(done.set)
+    async def main() -> None:
+        done.append(anyio.Event())
         ready.set()
-        await done.wait()
+        await done[0].wait()
 
-    thread = threading.Thread(target=anyio.run, args=(loop,), kwargs={"backend": backend})
-    thread.start()
+    loop.start(main, ready.set)
     ready.wait()
 
     def handoff(i: int) -> int:
         lock = threading.Lock()
         lock.acquire()
-        entry[0](lock.release)
+        loop.call_soon(lock.release)
         lock.acquire()
         return i + 1
 
     try:
         return _sequential(handoff, n)
     finally:
-        entry[0](stop[0])
+        loop.call_soon(done[0].set)
+        loop.join()
+
+
+def stock_asyncio_handoff_rate(n: int) -> float:
+    """The same through a stock asyncio loop: ``call_soon_threadsafe``, self-pipe, ``epoll``."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever)
+    thread.start()
+
+    def handoff(i: int) -> int:
+        lock = threading.Lock()
+        lock.acquire()
+        loop.call_soon_threadsafe(lock.release)
+        lock.acquire()
+        return i + 1
+
+    try:
+        return _sequential(handoff, n)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+def ping_pong_rate(n: int) -> float:
+    """Two plain threads trading a lock each way: the floor of any thread-to-thread ask."""
+    requests: deque[threading.Lock | None] = deque()
+    wake = threading.Lock()
+    wake.acquire()
+
+    def server() -> None:
+        while True:
+            wake.acquire()
+            reply = requests.popleft()
+            if reply is None:
+                return
+            reply.release()
+
+    thread = threading.Thread(target=server)
+    thread.start()
+
+    def ask(i: int) -> int:
+        reply = threading.Lock()
+        reply.acquire()
+        requests.append(reply)
+        wake.release()
+        reply.acquire()
+        return i + 1
+
+    try:
+        return _sequential(ask, n)
+    finally:
+        requests.append(None)
+        wake.release()
         thread.join()
 
 
@@ -171,6 +226,8 @@ def main() -> None:
         systems[f"blocking ask, {backend}"] = lambda b=backend: blocking_rate(b, n)  # type: ignore[misc]
         systems[f"portal.call(ask), {backend}"] = lambda b=backend: portal_rate(b, n)  # type: ignore[misc]
         systems[f"handoff floor, {backend}"] = lambda b=backend: handoff_rate(b, n)  # type: ignore[misc]
+    systems["handoff floor, stock asyncio loop"] = lambda: stock_asyncio_handoff_rate(n)
+    systems["ping-pong floor, two threads"] = lambda: ping_pong_rate(n)
     systems[f"pykka ask, {threads} threads"] = lambda: pykka_rate(n, threads)
     for backend in BACKENDS:
         systems[f"blocking ask, {backend}, {threads} threads"] = (
