@@ -100,14 +100,12 @@ class Bridge:
                 return
             # Set first: the drain may run (and clear it) before call_soon returns.
             self._drain_queued = True
-            try:
-                self.loop.call_soon(self._drain)
-            except Exception as error:  # the loop died and is being torn down
-                self._drain_queued = False
-                self._inbox.pop()
-                if reply is not None:
-                    self._pending.discard(reply)
-                raise self.closed_error() from error
+        # Outside the lock: waking the loop may let go of the GIL (a socket
+        # write), and other callers would then queue up on the lock.
+        try:
+            self.loop.call_soon(self._drain)
+        except Exception as error:  # the loop died: fail_pending fails what it owed
+            raise self.closed_error() from error
 
     def _drain(self) -> None:
         # On the loop thread. Cleared before taking: a call queued from now on
