@@ -23,8 +23,11 @@ its reply, on:
 
 Then ``--threads`` threads ask at once (``n`` asks each, spread over four
 actors), where a loop picks up many requests per wake-up. Every figure is a
-median of ``--repeat`` interleaved samples with [min-max]; ratios are
-against Pykka's median in the same run. Progress goes to stderr, the table
+median of ``--repeat`` interleaved samples with [min-max]; a ratio is taken
+per round against Pykka's sample of the same round (on a shared machine the
+load drifts between rounds more than between neighbouring samples), and
+shown as their median [min-max]. CPU time per ask (all threads, kernel time
+included) shows the work apart from waiting. Progress goes to stderr, the table
 (Markdown) to stdout.
 """
 
@@ -61,10 +64,16 @@ class PykkaIncrementer(pykka.ThreadingActor):
         return message + 1
 
 
+#: CPU seconds (every thread of the process, kernel time included) per ask of
+#: the latest sample: what a round trip costs in work, apart from waiting.
+_cpu_per_ask = [0.0]
+
+
 def _timed(asks: Callable[[], int], n: int) -> float:
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     right = asks()
     elapsed = time.perf_counter() - started
+    _cpu_per_ask[0] = (time.process_time() - cpu_started) / n
     if right != n:
         raise AssertionError(f"{right} right replies of {n}")
     return n / elapsed
@@ -207,11 +216,15 @@ def ping_pong_rate(n: int) -> float:
         thread.join()
 
 
-def _row(name: str, samples: list[float], baseline: float | None) -> str:
-    median = statistics.median(samples)
-    spread = f"{median / 1000:.1f}k [{min(samples) / 1000:.1f}k-{max(samples) / 1000:.1f}k]"
-    ratio = "-" if baseline is None else f"{median / baseline:.2f}x"
-    return f"| {name:<34} | {spread:<24} | {ratio:>8} |"
+def _row(name: str, rates: list[float], cpu: list[float], paired: list[float] | None) -> str:
+    median = statistics.median(rates)
+    spread = f"{median / 1000:.1f}k [{min(rates) / 1000:.1f}k-{max(rates) / 1000:.1f}k]"
+    ratio = (
+        "-"
+        if paired is None
+        else f"{statistics.median(paired):.2f}x [{min(paired):.2f}-{max(paired):.2f}]"
+    )
+    return f"| {name:<34} | {spread:<24} | {ratio:<18} | {statistics.median(cpu) * 1e6:>7.1f} |"
 
 
 def main() -> None:
@@ -221,34 +234,40 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="callers in the concurrent run")
     options = parser.parse_args()
     n, threads = options.size, options.threads
-    systems: dict[str, Callable[[], float]] = {"pykka ask": lambda: pykka_rate(n)}
+    sequential, concurrent = "pykka ask", f"pykka ask, {threads} threads"
+    systems: dict[str, Callable[[], float]] = {sequential: lambda: pykka_rate(n)}
     for backend in BACKENDS:
         systems[f"blocking ask, {backend}"] = lambda b=backend: blocking_rate(b, n)  # type: ignore[misc]
         systems[f"portal.call(ask), {backend}"] = lambda b=backend: portal_rate(b, n)  # type: ignore[misc]
         systems[f"handoff floor, {backend}"] = lambda b=backend: handoff_rate(b, n)  # type: ignore[misc]
     systems["handoff floor, stock asyncio loop"] = lambda: stock_asyncio_handoff_rate(n)
-    systems["ping-pong floor, two threads"] = lambda: ping_pong_rate(n)
-    systems[f"pykka ask, {threads} threads"] = lambda: pykka_rate(n, threads)
+    systems["ping-pong floor, bare lock"] = lambda: ping_pong_rate(n)
+    systems[concurrent] = lambda: pykka_rate(n, threads)
     for backend in BACKENDS:
         systems[f"blocking ask, {backend}, {threads} threads"] = (
             lambda b=backend: blocking_rate(b, n, threads)  # type: ignore[misc]
         )
-    samples: dict[str, list[float]] = {name: [] for name in systems}
+    rates: dict[str, list[float]] = {name: [] for name in systems}
+    cpu: dict[str, list[float]] = {name: [] for name in systems}
     for repetition in range(options.repeat):
         for name, measure in systems.items():
-            samples[name].append(measure())
+            rates[name].append(measure())
+            cpu[name].append(_cpu_per_ask[0])
             print(
-                f"[{repetition + 1}/{options.repeat}] {name}: {samples[name][-1]:,.0f}/s",
+                f"[{repetition + 1}/{options.repeat}] {name}: {rates[name][-1]:,.0f}/s",
                 file=sys.stderr,
             )
-    sequential = statistics.median(samples["pykka ask"])
-    concurrent = statistics.median(samples[f"pykka ask, {threads} threads"])
-    print(f"asks per sample: {n:,} (per thread when threaded); {options.repeat} samples each\n")
-    print(f"| {'round trip':<34} | {'asks/s median [min-max]':<24} | {'vs Pykka':>8} |")
-    print(f"|{'-' * 36}|{'-' * 26}|{'-' * 10}|")
-    for name, values in samples.items():
-        baseline = concurrent if "threads" in name else sequential
-        print(_row(name, values, None if name.startswith("pykka") else baseline))
+    print(f"asks per sample: {n:,} (per thread when threaded); {options.repeat} samples each")
+    print(
+        "vs Pykka: the median [min-max] of each round's ratio to Pykka's sample of that round;"
+        " CPU: microseconds of CPU time per ask, all threads, median\n"
+    )
+    print(f"| {'round trip':<34} | {'asks/s median [min-max]':<24} | {'vs Pykka':<18} | CPU/ask |")
+    print(f"|{'-' * 36}|{'-' * 26}|{'-' * 20}|{'-' * 9}|")
+    for name in systems:
+        baseline = rates[concurrent if name.endswith(f"{threads} threads") else sequential]
+        paired = [rate / base for rate, base in zip(rates[name], baseline, strict=True)]
+        print(_row(name, rates[name], cpu[name], None if name.startswith("pykka") else paired))
 
 
 if __name__ == "__main__":
