@@ -107,6 +107,17 @@ class Bridge:
         except Exception as error:  # the loop died: fail_pending fails what it owed
             raise self.closed_error() from error
 
+    def queue_last(self, fn: Callable[[], object]) -> None:
+        """Queue ``fn()`` behind every call already accepted; the caller holds :attr:`lock`.
+
+        For the stop request: the calls accepted before it (even more than a
+        drain takes at once) reach the actors before they stop.
+        """
+        self._inbox.append((fn, ()))
+        if not self._drain_queued:
+            self._drain_queued = True
+            self.loop.call_soon(self._drain)
+
     def _drain(self) -> None:
         # On the loop thread. Cleared before taking: a call queued from now on
         # either is taken below or finds the flag clear and queues a drain.

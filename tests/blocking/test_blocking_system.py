@@ -411,3 +411,28 @@ def test_a_message_of_the_wrong_type_is_refused_in_the_callers_thread(backend: s
         ):
             ledger.ask("seven", timeout=WAIT)
         assert ledger.ask(7, timeout=WAIT) == [7]
+
+
+class Tally(Actor):
+    """Counts what it is told; reports the count when it stops."""
+
+    def __init__(self, counts: list[int]) -> None:
+        self.counts = counts
+        self.count = 0
+
+    def receive(self, message: Any) -> None:
+        self.count += 1
+
+    def on_stop(self) -> None:
+        self.counts.append(self.count)
+
+
+def test_every_tell_made_before_leaving_the_block_arrives_before_the_stop(backend: str) -> None:
+    # More than one drain of the inbox takes at once (64): the stop request
+    # still queues behind them all.
+    counts: list[int] = []
+    with BlockingActorSystem("flood", backend=backend) as system:
+        tally = system.spawn(Tally, counts)
+        for _ in range(1000):
+            tally.tell("one")
+    assert counts == [1000]
