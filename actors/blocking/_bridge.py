@@ -144,8 +144,10 @@ class Bridge:
             self.submit(_deliver, ref, message)
 
     def ask(self, ref: ActorRef, message: object, timeout: float | None) -> Any:
-        _check_timeout(timeout)
-        self.refuse_on_loop(f"ask() to {ref.path}")
+        if timeout is not None:
+            _check_timeout(timeout)
+        if self.loop.ident == threading.get_ident():  # the message is made only then
+            self.refuse_on_loop(f"ask() to {ref.path}")
         reply = Reply()
         self.submit(self._start_ask, ref, message, timeout, reply, reply=reply)
         if not reply.wait(timeout):
