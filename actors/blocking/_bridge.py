@@ -9,6 +9,7 @@ waiting when the loop ends, however it ends.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import math
@@ -135,7 +136,9 @@ class Bridge:
         with self.lock:  # more than a batch: let the loop run other work first
             if inbox and not self._drain_queued and self.state != CLOSED:
                 self._drain_queued = True
-                self.loop.call_soon(self._drain)
+                # If the loop is ending, fail_pending fails what is left.
+                with contextlib.suppress(Exception):
+                    self.loop.call_soon(self._drain)
 
     def tell(self, ref: ActorRef, message: object) -> None:
         if self.loop.is_current():

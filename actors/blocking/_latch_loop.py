@@ -10,9 +10,9 @@ waker releases: one futex call on each side, as a thread pool's hand-off.
 Once any other file is registered (a remote transport's socket, say), it
 sleeps in ``epoll_wait`` as usual, and wakes through the self-pipe as usual.
 
-No wake-up is ever lost: the loop says it is going to sleep on the lock
-(``_latched``) and only then looks at its ready queue, while a waker first
-puts its callback on that queue and only then looks at ``_latched``. Under the
+No wake-up is ever lost: the loop says it is going to sleep on the lock (the
+selector's ``latched``) and only then looks at its ready queue, while a waker
+first puts its callback on that queue and only then looks at ``latched``. Under the
 GIL one of the two sees the other. A waker that releases the lock too late (the
 loop woke on its own meanwhile) only costs one extra empty turn of the loop.
 
