@@ -29,6 +29,7 @@ from ._type_parameters import M, M_contra
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
+    from ._promise import Completion
 
 
 class MessageTypeError(ActorError, TypeError):
@@ -184,6 +185,10 @@ class CheckedActorRef(LocalActorRef[M_contra]):
     async def ask(self, message: object, *, timeout: float | None = None) -> Any:
         self._acceptance.check(message, self._cell.path)
         return await LocalActorRef.ask(self, message, timeout=timeout)
+
+    def _ask_soon(self, message: object, reply: Completion) -> bool:
+        self._acceptance.check(message, self._cell.path)
+        return LocalActorRef._ask_soon(self, message, reply)
 
     def _tell_quietly(self, message: object) -> None:
         # The runtime's own messages (Terminated, timers) are not the sender's to type.

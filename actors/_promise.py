@@ -16,16 +16,25 @@ from typing import Any, Protocol
 import anyio
 
 
-class Promise(Protocol):
+class Completion(Protocol):
+    """The side of a promise that the runtime uses: it answers, it never awaits.
+
+    What ``ActorRef._ask_soon`` takes: a reply slot that something other than
+    a task waits on (a blocked thread, in ``actors.blocking``).
+    """
+
+    def done(self) -> bool: ...
+    def set_result(self, result: Any, /) -> None: ...
+    def set_exception(self, exception: BaseException, /) -> None: ...
+
+
+class Promise(Completion, Protocol):
     """A value that one task awaits and another sets exactly once.
 
     Completing a promise that is already done (or whose waiter was cancelled) is
     ignored, so completions never raise.
     """
 
-    def done(self) -> bool: ...
-    def set_result(self, result: Any, /) -> None: ...
-    def set_exception(self, exception: BaseException, /) -> None: ...
     def __await__(self) -> Generator[Any, Any, Any]: ...
 
 

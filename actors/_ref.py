@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import logging
 import math
-from typing import TYPE_CHECKING, Any, Generic, overload
+from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
 import anyio
 
@@ -26,6 +26,7 @@ from ._type_parameters import M_contra, R
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
+    from ._promise import Completion, Promise
     from ._request import ReplyTypeMismatch, Request
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,16 @@ class ActorRef(abc.ABC, Generic[M_contra]):
         # Messages from the network were typed by no checker: the ref takes them as Any.
         unchecked: ActorRef[Any] = self
         return await unchecked.ask(message)
+
+    def _ask_soon(self, message: object, reply: Completion) -> bool:
+        """Start an ``ask`` whose answer goes to ``reply``, with no task to await it.
+
+        For ``actors.blocking``: called on the system's loop thread, outside
+        any actor, with the reply slot of a thread that waits. ``False`` when
+        this ref cannot (then the caller awaits :meth:`ask` in a task
+        instead); refs with no faster way keep this default.
+        """
+        return False
 
     def _tell_quietly(self, message: object) -> None:
         """Deliver a message the runtime made (an event, a ``Terminated``): never raise.
@@ -277,6 +288,22 @@ class LocalActorRef(ActorRef[M_contra]):
             return await promise
         with anyio.fail_after(timeout):
             return await promise
+
+    def _ask_soon(self, message: object, reply: Completion) -> bool:
+        cell = self._cell
+        scheduler = cell.scheduler
+        if scheduler.current is not None:
+            return False
+        # The runtime only answers an envelope's promise; its asker alone
+        # awaits it, and here that is a thread waiting on ``reply``.
+        promise = cast("Promise", reply)
+        if scheduler.can_run_now(cell):  # idle, empty mailbox, plain ``def receive``
+            scheduler.answer_in_place(cell, message, promise)
+            return True
+        if cell.open:  # unbounded FIFO, running: the turn will answer it
+            enqueue(cell, (message, promise))
+            return True
+        return False  # bounded, stopped, instrumented: ask() knows every case
 
     def statistics(self) -> ActorStatistics:
         return actor_statistics(self._cell)

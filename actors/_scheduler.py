@@ -157,6 +157,24 @@ class Scheduler:
         if not self.can_run_now(cell):  # changed while yielding: the normal path
             cell.deliver(message, promise)
             return await promise
+        self.answer_in_place(cell, message, promise)
+        if self.run_queue:
+            waiter = self.new_promise()
+            self._batch_waiters.append(waiter)
+            self.wake()
+            await waiter
+        return await promise  # done already: no yield
+
+    def answer_in_place(self, cell: ActorCell, message: object, promise: Promise) -> None:
+        """Give ``cell`` a one-message turn for ``message`` right here; it answers ``promise``.
+
+        Only when :meth:`can_run_now` holds. The synchronous core of
+        :meth:`ask_in_place`, also used by ``actors.blocking`` (through
+        ``LocalActorRef._ask_soon``) to answer a request from another thread
+        in the loop callback that brought it: no task, no task switch. The
+        turn is the dispatcher's own (supervision, statistics, stash), run in
+        the dispatcher's context variables.
+        """
         cell.single = (message, promise)
         cell.run_state = states.BUSY
         self.current = cell
@@ -177,12 +195,6 @@ class Scheduler:
             # actor asked only from outside still gets its handling times.
             cell.ensure_extras().record_handling(perf_counter_ns() - started, 1)
         self.turn_finished(cell)
-        if self.run_queue:
-            waiter = self.new_promise()
-            self._batch_waiters.append(waiter)
-            self.wake()
-            await waiter
-        return await promise  # done already: no yield
 
     def _release_batch_waiters(self) -> None:
         waiters, self._batch_waiters = self._batch_waiters, []

@@ -12,13 +12,22 @@ its reply, on:
 * ``portal``: the design not taken, ``anyio.from_thread.start_blocking_portal``
   with ``portal.call(ref.ask, ...)`` on the same system;
 * ``handoff``: the floor of any design that runs actors on an event loop in
-  another thread: two thread hand-offs through the same loop entry, with no
-  actor and no task at all.
+  another thread: two thread hand-offs through the loop entry that the
+  blocking system uses (``LoopThread.call_soon``: on asyncio the latch loop,
+  see ``actors/blocking/_latch_loop.py``; on trio ``run_sync_soon``), with no
+  actor and no task at all; and, for comparison, through a stock asyncio
+  loop's ``call_soon_threadsafe`` (self-pipe and ``epoll``);
+* ``ping-pong``: the floor of *any* design with the actor in another thread,
+  Pykka's included: two plain threads trading a ``threading.Lock`` each way,
+  doing nothing else.
 
 Then ``--threads`` threads ask at once (``n`` asks each, spread over four
 actors), where a loop picks up many requests per wake-up. Every figure is a
-median of ``--repeat`` interleaved samples with [min-max]; ratios are
-against Pykka's median in the same run. Progress goes to stderr, the table
+median of ``--repeat`` interleaved samples with [min-max]; a ratio is taken
+per round against Pykka's sample of the same round (on a shared machine the
+load drifts between rounds more than between neighbouring samples), and
+shown as their median [min-max]. CPU time per ask (all threads, kernel time
+included) shows the work apart from waiting. Progress goes to stderr, the table
 (Markdown) to stdout.
 """
 
@@ -30,6 +39,7 @@ import statistics
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +49,7 @@ import pykka
 
 from actors import Actor, ActorSystem
 from actors.blocking import BlockingActorSystem
+from actors.blocking._loop import LoopThread  # the floor uses the blocking system's own entry
 
 BACKENDS = ("asyncio", "trio")
 
@@ -53,10 +64,16 @@ class PykkaIncrementer(pykka.ThreadingActor):
         return message + 1
 
 
+#: CPU seconds (every thread of the process, kernel time included) per ask of
+#: the latest sample: what a round trip costs in work, apart from waiting.
+_cpu_per_ask = [0.0]
+
+
 def _timed(asks: Callable[[], int], n: int) -> float:
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     right = asks()
     elapsed = time.perf_counter() - started
+    _cpu_per_ask[0] = (time.process_time() - cpu_started) / n
     if right != n:
         raise AssertionError(f"{right} right replies of {n}")
     return n / elapsed
@@ -118,45 +135,96 @@ def portal_rate(backend: str, n: int) -> float:
 
 
 def handoff_rate(backend: str, n: int) -> float:
+    """Two hand-offs a round trip through the blocking system's own loop entry."""
+    loop = LoopThread(backend, "handoff floor")
     ready = threading.Event()
-    entry: list[Callable[..., object]] = []
-    stop: list[Callable[[], None]] = []
+    done: list[anyio.Event] = []
 
-    async def loop() -> None:
-        done = anyio.Event()
-        if backend == "trio":
-            import trio  # noqa: PLC0415
-
-            entry.append(trio.lowlevel.current_trio_token().run_sync_soon)
-        else:
-            entry.append(asyncio.get_running_loop().call_soon_threadsafe)
-        stop.append(done.set)
+    async def main() -> None:
+        done.append(anyio.Event())
         ready.set()
-        await done.wait()
+        await done[0].wait()
 
-    thread = threading.Thread(target=anyio.run, args=(loop,), kwargs={"backend": backend})
-    thread.start()
+    loop.start(main, ready.set)
     ready.wait()
 
     def handoff(i: int) -> int:
         lock = threading.Lock()
         lock.acquire()
-        entry[0](lock.release)
+        loop.call_soon(lock.release)
         lock.acquire()
         return i + 1
 
     try:
         return _sequential(handoff, n)
     finally:
-        entry[0](stop[0])
+        loop.call_soon(done[0].set)
+        loop.join()
+
+
+def stock_asyncio_handoff_rate(n: int) -> float:
+    """The same through a stock asyncio loop: ``call_soon_threadsafe``, self-pipe, ``epoll``."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever)
+    thread.start()
+
+    def handoff(i: int) -> int:
+        lock = threading.Lock()
+        lock.acquire()
+        loop.call_soon_threadsafe(lock.release)
+        lock.acquire()
+        return i + 1
+
+    try:
+        return _sequential(handoff, n)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+def ping_pong_rate(n: int) -> float:
+    """Two plain threads trading a lock each way: the floor of any thread-to-thread ask."""
+    requests: deque[threading.Lock | None] = deque()
+    wake = threading.Lock()
+    wake.acquire()
+
+    def server() -> None:
+        while True:
+            wake.acquire()
+            reply = requests.popleft()
+            if reply is None:
+                return
+            reply.release()
+
+    thread = threading.Thread(target=server)
+    thread.start()
+
+    def ask(i: int) -> int:
+        reply = threading.Lock()
+        reply.acquire()
+        requests.append(reply)
+        wake.release()
+        reply.acquire()
+        return i + 1
+
+    try:
+        return _sequential(ask, n)
+    finally:
+        requests.append(None)
+        wake.release()
         thread.join()
 
 
-def _row(name: str, samples: list[float], baseline: float | None) -> str:
-    median = statistics.median(samples)
-    spread = f"{median / 1000:.1f}k [{min(samples) / 1000:.1f}k-{max(samples) / 1000:.1f}k]"
-    ratio = "-" if baseline is None else f"{median / baseline:.2f}x"
-    return f"| {name:<34} | {spread:<24} | {ratio:>8} |"
+def _row(name: str, rates: list[float], cpu: list[float], paired: list[float] | None) -> str:
+    median = statistics.median(rates)
+    spread = f"{median / 1000:.1f}k [{min(rates) / 1000:.1f}k-{max(rates) / 1000:.1f}k]"
+    ratio = (
+        "-"
+        if paired is None
+        else f"{statistics.median(paired):.2f}x [{min(paired):.2f}-{max(paired):.2f}]"
+    )
+    return f"| {name:<34} | {spread:<24} | {ratio:<18} | {statistics.median(cpu) * 1e6:>7.1f} |"
 
 
 def main() -> None:
@@ -166,32 +234,40 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="callers in the concurrent run")
     options = parser.parse_args()
     n, threads = options.size, options.threads
-    systems: dict[str, Callable[[], float]] = {"pykka ask": lambda: pykka_rate(n)}
+    sequential, concurrent = "pykka ask", f"pykka ask, {threads} threads"
+    systems: dict[str, Callable[[], float]] = {sequential: lambda: pykka_rate(n)}
     for backend in BACKENDS:
         systems[f"blocking ask, {backend}"] = lambda b=backend: blocking_rate(b, n)  # type: ignore[misc]
         systems[f"portal.call(ask), {backend}"] = lambda b=backend: portal_rate(b, n)  # type: ignore[misc]
         systems[f"handoff floor, {backend}"] = lambda b=backend: handoff_rate(b, n)  # type: ignore[misc]
-    systems[f"pykka ask, {threads} threads"] = lambda: pykka_rate(n, threads)
+    systems["handoff floor, stock asyncio loop"] = lambda: stock_asyncio_handoff_rate(n)
+    systems["ping-pong floor, bare lock"] = lambda: ping_pong_rate(n)
+    systems[concurrent] = lambda: pykka_rate(n, threads)
     for backend in BACKENDS:
         systems[f"blocking ask, {backend}, {threads} threads"] = (
             lambda b=backend: blocking_rate(b, n, threads)  # type: ignore[misc]
         )
-    samples: dict[str, list[float]] = {name: [] for name in systems}
+    rates: dict[str, list[float]] = {name: [] for name in systems}
+    cpu: dict[str, list[float]] = {name: [] for name in systems}
     for repetition in range(options.repeat):
         for name, measure in systems.items():
-            samples[name].append(measure())
+            rates[name].append(measure())
+            cpu[name].append(_cpu_per_ask[0])
             print(
-                f"[{repetition + 1}/{options.repeat}] {name}: {samples[name][-1]:,.0f}/s",
+                f"[{repetition + 1}/{options.repeat}] {name}: {rates[name][-1]:,.0f}/s",
                 file=sys.stderr,
             )
-    sequential = statistics.median(samples["pykka ask"])
-    concurrent = statistics.median(samples[f"pykka ask, {threads} threads"])
-    print(f"asks per sample: {n:,} (per thread when threaded); {options.repeat} samples each\n")
-    print(f"| {'round trip':<34} | {'asks/s median [min-max]':<24} | {'vs Pykka':>8} |")
-    print(f"|{'-' * 36}|{'-' * 26}|{'-' * 10}|")
-    for name, values in samples.items():
-        baseline = concurrent if "threads" in name else sequential
-        print(_row(name, values, None if name.startswith("pykka") else baseline))
+    print(f"asks per sample: {n:,} (per thread when threaded); {options.repeat} samples each")
+    print(
+        "vs Pykka: the median [min-max] of each round's ratio to Pykka's sample of that round;"
+        " CPU: microseconds of CPU time per ask, all threads, median\n"
+    )
+    print(f"| {'round trip':<34} | {'asks/s median [min-max]':<24} | {'vs Pykka':<18} | CPU/ask |")
+    print(f"|{'-' * 36}|{'-' * 26}|{'-' * 20}|{'-' * 9}|")
+    for name in systems:
+        baseline = rates[concurrent if name.endswith(f"{threads} threads") else sequential]
+        paired = [rate / base for rate, base in zip(rates[name], baseline, strict=True)]
+        print(_row(name, rates[name], cpu[name], None if name.startswith("pykka") else paired))
 
 
 if __name__ == "__main__":

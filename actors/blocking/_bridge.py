@@ -9,10 +9,12 @@ waiting when the loop ends, however it ends.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import math
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +29,8 @@ logger = logging.getLogger(__name__)
 NEW, RUNNING, CLOSING, CLOSED = "not started", "running", "closing", "closed"
 #: Seconds the loop's side of a timed ask outlives the caller's wait.
 _SLACK = 1.0
+#: Calls from threads taken per drain callback before the loop runs other work.
+_DRAIN_BATCH = 64
 
 
 def _check_timeout(timeout: float | None) -> None:
@@ -49,14 +53,19 @@ class Bridge:
         self.lock = threading.Lock()
         self.state = NEW
         self._pending: set[Reply] = set()
+        # Calls from other threads wait here for the loop, in the order made;
+        # one drain callback per batch takes them all (see submit).
+        self._inbox: deque[tuple[Callable[..., object], tuple[Any, ...]]] = deque()
+        self._drain_queued = False
 
     def fail_pending(self) -> None:
         """Fail every reply still owed (the loop has ended: nothing queued runs any more)."""
         with self.lock:
             self.state = CLOSED
             pending, self._pending = list(self._pending), set()
+            self._inbox.clear()
         for reply in pending:
-            reply.fail(self.closed_error())
+            reply.set_exception(self.closed_error())
 
     def closed_error(self) -> ActorSystemClosed:
         if self.state == NEW:
@@ -76,20 +85,60 @@ class Bridge:
             )
 
     def submit(self, fn: Callable[..., object], *args: Any, reply: Reply | None = None) -> None:
+        """Queue ``fn(*args)`` for the loop thread; ``reply`` is owed until set or the loop ends.
+
+        Only the call that finds no drain queued wakes the loop: when several
+        threads call at once, one wake-up of the loop takes them all.
+        """
         with self.lock:
             if self.state != RUNNING:
                 raise self.closed_error()
             if reply is not None:
-                self._pending.add(reply)
-            try:
-                self.loop.call_soon(fn, *args)
-            except Exception as error:  # the loop died and is being torn down
-                if reply is not None:
-                    self._pending.discard(reply)
-                raise self.closed_error() from error
+                reply.pending = pending = self._pending
+                pending.add(reply)
+            self._inbox.append((fn, args))
+            if self._drain_queued:
+                return
+            # Set first: the drain may run (and clear it) before call_soon returns.
+            self._drain_queued = True
+        # Outside the lock: waking the loop may let go of the GIL (a socket
+        # write), and other callers would then queue up on the lock.
+        try:
+            self.loop.call_soon(self._drain)
+        except Exception as error:  # the loop died: fail_pending fails what it owed
+            raise self.closed_error() from error
 
-    def settle(self, reply: Reply) -> None:
-        self._pending.discard(reply)
+    def queue_last(self, fn: Callable[[], object]) -> None:
+        """Queue ``fn()`` behind every call already accepted; the caller holds :attr:`lock`.
+
+        For the stop request: the calls accepted before it (even more than a
+        drain takes at once) reach the actors before they stop.
+        """
+        self._inbox.append((fn, ()))
+        if not self._drain_queued:
+            self._drain_queued = True
+            self.loop.call_soon(self._drain)
+
+    def _drain(self) -> None:
+        # On the loop thread. Cleared before taking: a call queued from now on
+        # either is taken below or finds the flag clear and queues a drain.
+        self._drain_queued = False
+        inbox = self._inbox
+        for _ in range(_DRAIN_BATCH):
+            try:
+                fn, args = inbox.popleft()
+            except IndexError:
+                return
+            try:
+                fn(*args)
+            except Exception:  # each call answers its own caller; none may stop the rest
+                logger.exception("blocking actor system %s: a call from a thread failed", self.name)
+        with self.lock:  # more than a batch: let the loop run other work first
+            if inbox and not self._drain_queued and self.state != CLOSED:
+                self._drain_queued = True
+                # If the loop is ending, fail_pending fails what is left.
+                with contextlib.suppress(Exception):
+                    self.loop.call_soon(self._drain)
 
     def tell(self, ref: ActorRef, message: object) -> None:
         if self.loop.is_current():
@@ -98,8 +147,10 @@ class Bridge:
             self.submit(_deliver, ref, message)
 
     def ask(self, ref: ActorRef, message: object, timeout: float | None) -> Any:
-        _check_timeout(timeout)
-        self.refuse_on_loop(f"ask() to {ref.path}")
+        if timeout is not None:
+            _check_timeout(timeout)
+        if self.loop.ident == threading.get_ident():  # the message is made only then
+            self.refuse_on_loop(f"ask() to {ref.path}")
         reply = Reply()
         self.submit(self._start_ask, ref, message, timeout, reply, reply=reply)
         if not reply.wait(timeout):
@@ -112,6 +163,24 @@ class Bridge:
     def _start_ask(
         self, ref: ActorRef, message: object, timeout: float | None, reply: Reply
     ) -> None:
+        # The fast way: the request goes into the mailbox with ``reply`` as its
+        # promise (or, to an idle actor, is handled right here), and the turn
+        # that handles it wakes the caller. No task, no task switch.
+        try:
+            if ref._ask_soon(message, reply):
+                return
+        except Exception as error:  # a message of the wrong type, say: the caller's error
+            reply.set_exception(error)
+            return
+        except BaseException as error:
+            # Raised by the handler, not an Exception: the runtime already
+            # took it to end the system (as from its dispatcher). Raised from
+            # here it would break the loop itself (trio: an internal error), so
+            # only the caller sees it too, as an async asker would.
+            reply.set_exception(error)
+            return
+        # Every other case (a bounded mailbox, a stopped or remote actor) is
+        # the async ask's, awaited in a task.
         try:
             self.loop.start_task(self._run_ask, ref, message, timeout, reply)
         except Exception as error:  # the loop is ending (its nursery closed)
@@ -135,12 +204,10 @@ class Bridge:
         try:
             result = fn(*args)
         except Exception as error:  # a loop callback must not raise
-            reply.fail(error)
-            self.settle(reply)
+            reply.set_exception(error)
             return
         if not inspect.isawaitable(result):
-            reply.set(result)
-            self.settle(reply)
+            reply.set_result(result)
             return
         try:
             self.loop.start_task(self._await, result, reply)
@@ -152,23 +219,18 @@ class Bridge:
     def _fail_closed(self, reply: Reply, cause: Exception) -> None:
         error = self.closed_error()
         error.__cause__ = cause
-        reply.fail(error)
-        self.settle(reply)
+        reply.set_exception(error)
 
     async def _await(self, awaitable: Awaitable[Any], reply: Reply) -> None:
         try:
             value = await awaitable
         except Exception as error:
-            self.settle(reply)
-            reply.fail(error)
+            reply.set_exception(error)
         else:
-            # Settled first: the caller wakes only once the loop has little left to do.
-            self.settle(reply)
-            reply.set(value)
+            reply.set_result(value)
         finally:
-            if not reply.done:  # cancelled at the loop's end (a remote ask still out)
-                self.settle(reply)
-                reply.fail(self.closed_error())
+            if not reply.done():  # cancelled at the loop's end (a remote ask still out)
+                reply.set_exception(self.closed_error())
 
 
 def _deliver(ref: ActorRef, message: object) -> None:

@@ -24,6 +24,8 @@ from typing import Any
 
 import anyio
 
+from ._latch_loop import latch_loop_factory
+
 logger = logging.getLogger(__name__)
 
 #: The event loops a blocking system can run on.
@@ -76,7 +78,8 @@ class LoopThread:
     def _run(self, main: Callable[[], Awaitable[None]], ended: Callable[[], None]) -> None:
         self.ident = threading.get_ident()
         try:
-            anyio.run(self._serve, main, backend=self.backend)
+            options = {"loop_factory": latch_loop_factory()} if self.backend == "asyncio" else {}
+            anyio.run(self._serve, main, backend=self.backend, backend_options=options)
         except BaseException as error:  # handed to the thread that joins
             self.error = error
         finally:

@@ -142,7 +142,7 @@ class BlockingActorSystem:
                 stop = self._stop_requested
                 assert stop is not None
                 with contextlib.suppress(Exception):  # a loop that died is ending anyway
-                    self._loop.call_soon(stop.set)
+                    self._bridge.queue_last(stop.set)
         self._loop.join()
         atexit.unregister(self._shutdown_at_exit)
         error, self._loop.error = self._loop.error, None

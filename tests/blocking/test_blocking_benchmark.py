@@ -17,6 +17,11 @@ def test_pykka_sides() -> None:
     assert _blocking.pykka_rate(20, threads=2) > 0
 
 
+def test_floors() -> None:
+    assert _blocking.stock_asyncio_handoff_rate(20) > 0
+    assert _blocking.ping_pong_rate(20) > 0
+
+
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_anyactors_sides(backend: str) -> None:
     # Each raises if a reply is wrong or missing.

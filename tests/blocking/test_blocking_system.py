@@ -18,6 +18,7 @@ from actors import (
     DeadLetter,
     MailboxConfig,
     MailboxFull,
+    MessageTypeError,
 )
 from actors.blocking import BlockingActorSystem, BlockingCallRefused, BlockingRef
 
@@ -366,3 +367,72 @@ def test_send_blocks_a_producer_thread_while_the_mailbox_is_full(backend: str) -
         assert sent == ["second", "third"]
         assert gate.ask("last", timeout=WAIT) == "last"
         assert system.call(system.actor_system.statistics).dead_letters == {"str": 1}
+
+
+class Ledger(Actor[int]):
+    """Takes only ints (for ``check_messages``); answers each with the ints seen so far."""
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    def receive(self, message: int) -> list[int]:
+        self.seen.append(message)
+        return list(self.seen)
+
+
+class SlowLedger(Ledger):
+    """As Ledger, but ``receive`` is async, so a request always goes through the mailbox."""
+
+    async def receive(self, message: int) -> list[int]:  # type: ignore[override]
+        await anyio.lowlevel.checkpoint()
+        return Ledger.receive(self, message)
+
+
+@pytest.mark.parametrize("actor_class", [Ledger, SlowLedger])
+def test_a_blocking_ask_is_handled_as_any_turn_in_mailbox_order_and_counted(
+    backend: str, actor_class: type[Ledger]
+) -> None:
+    with BlockingActorSystem("turns", backend=backend) as system:
+        ledger = system.spawn(actor_class)
+        for number in range(5):
+            ledger.tell(number)  # queued ahead of the ask below: not overtaken
+        assert ledger.ask(5, timeout=WAIT) == [0, 1, 2, 3, 4, 5]
+        assert [ledger.ask(n, timeout=WAIT)[-1] for n in range(6, 20)] == list(range(6, 20))
+        statistics = system.call(ledger.ref.statistics)
+        assert statistics.messages_handled == 20
+        assert statistics.failures == 0
+
+
+def test_a_message_of_the_wrong_type_is_refused_in_the_callers_thread(backend: str) -> None:
+    with BlockingActorSystem("typed", backend=backend, check_messages=True) as system:
+        ledger = system.spawn(Ledger)
+        with pytest.raises(
+            MessageTypeError, match=r"^/user/\S+ accepts int \(Ledger is an Actor\[int\]\), not str"
+        ):
+            ledger.ask("seven", timeout=WAIT)
+        assert ledger.ask(7, timeout=WAIT) == [7]
+
+
+class Tally(Actor):
+    """Counts what it is told; reports the count when it stops."""
+
+    def __init__(self, counts: list[int]) -> None:
+        self.counts = counts
+        self.count = 0
+
+    def receive(self, message: Any) -> None:
+        self.count += 1
+
+    def on_stop(self) -> None:
+        self.counts.append(self.count)
+
+
+def test_every_tell_made_before_leaving_the_block_arrives_before_the_stop(backend: str) -> None:
+    # More than one drain of the inbox takes at once (64): the stop request
+    # still queues behind them all.
+    counts: list[int] = []
+    with BlockingActorSystem("flood", backend=backend) as system:
+        tally = system.spawn(Tally, counts)
+        for _ in range(1000):
+            tally.tell("one")
+    assert counts == [1000]
