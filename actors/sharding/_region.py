@@ -21,16 +21,16 @@ from actors import (
     ActorStopped,
     ActorSystem,
     ActorSystemClosed,
-    DeadLetter,
-    MailboxFull,
 )
 
 from ._directory import claim, region_hosting, region_of, release
 from ._entity_ref import EntityRef
-from ._events import EntityActivated, EntityPassivated
+from ._events import EntityActivated
 from ._hash import shard_of
+from ._limits import MoveLimits
 from ._options import check_timeout
 from ._region_actor import SWEEP, Activation, Forward, child_name
+from ._region_hand_off import terminated
 from ._region_start import start_region
 from ._remembered import RememberedEntities
 from ._reminders import Reminders
@@ -117,6 +117,7 @@ class ShardRegion:
         )
         self._activated = 0
         self._passivated = 0
+        self._limits = MoveLimits()
         self.routing: ClusterRouting | None = None  #: in a cluster: how messages reach owners
 
     # -- starting and finding -------------------------------------------------------
@@ -190,6 +191,22 @@ class ShardRegion:
         return self._context is None
 
     @property
+    def limits(self) -> MoveLimits:
+        """In a cluster: the held-message bound and the rebalancing limits (see MoveLimits).
+
+        Assign a new :class:`MoveLimits` to change them; they apply at once.
+        """
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: MoveLimits) -> None:
+        if not isinstance(limits, MoveLimits):
+            raise TypeError(f"region.limits takes a MoveLimits (got {limits!r})")
+        self._limits = limits
+        if self.routing is not None:
+            self.routing.held_limit = limits.held_messages
+
+    @property
     def active_entities(self) -> frozenset[str]:
         """The ids with a live activation now (passivating ones included)."""
         return frozenset(self._activations)
@@ -239,11 +256,12 @@ class ShardRegion:
     async def deliver_waiting(self, entity_id: str, message: object) -> None:
         """``EntityRef.send``: as :meth:`deliver`, waiting for room in a bounded mailbox.
 
-        In a cluster it waits for nothing (the transport has its own buffer).
+        In a cluster it waits while the held-message bound is reached and the
+        message would have to be held (backpressure: see ``MoveLimits``).
         """
         await anyio.lowlevel.checkpoint()
         if self.routing is not None:
-            self.routing.deliver(entity_id, message)
+            await self.routing.deliver_waiting(entity_id, message)
             return
         activation = self._activations.get(entity_id)
         if activation is None or activation.buffer is not None:
@@ -331,40 +349,7 @@ class ShardRegion:
             context.stop(activation.ref)
 
     def _terminated(self, ref: ActorRef) -> None:
-        entity_id = self._ids.pop(ref, None)
-        if entity_id is None:
-            return
-        activation = self._activations.get(entity_id)
-        if activation is None or activation.ref is not ref:
-            return
-        del self._activations[entity_id]
-        passivated = activation.buffer is not None
-        self._passivated += passivated
-        shard = shard_of(entity_id, self.shards)
-        self.system.event_stream.publish(
-            EntityPassivated(
-                type_name=self.type_name,
-                entity_id=entity_id,
-                shard=shard,
-                reason="idle" if passivated else "stopped",
-            )
-        )
-        if self._remembered is not None:
-            self._remembered.change(entity_id, shard, present=False)
-        if activation.buffer:
-            successor = self._activate(entity_id)
-            for message in activation.buffer:
-                if successor is None:
-                    self.region_ref.tell(Forward(entity_id, message))
-                    continue
-                try:
-                    successor.ref.tell(message)
-                except MailboxFull:
-                    self.system.event_stream.publish(
-                        DeadLetter(message=message, recipient=successor.ref, reason="mailbox full")
-                    )
-        if activation.ended is not None:
-            activation.ended.set()
+        terminated(self, ref)
 
     def _attached(self, context: ActorContext) -> None:
         self._context = context
