@@ -182,7 +182,7 @@ class ShardMoves:
                 await routing.wait_resolved(key)  # a claim under way ends where it ends
             owned = sorted(self.owned)
             if round_number and not owned:
-                return
+                break
             hosts = [
                 host for host in await placement.live_hosts(type_name) if host.node != self._me
             ]
@@ -191,6 +191,8 @@ class ShardMoves:
                 for shard in owned
             ]
             await self.hand_off(moves, leaving=True)
+        # Asks that came through here before the others learned: their answers go back first.
+        await routing.wait_routed_asks()
 
     async def rebalance_forever(self) -> None:
         """Every ``rebalance_interval``, hand a bounded number of shards to their preferred hosts.

@@ -81,6 +81,8 @@ class ClusterRouting:
         self._shard_cache: dict[str, int] = {}
         #: Leaving the cluster: this node claims no shard any more, it only relays.
         self.leaving = False
+        self._asks_routed = 0  # asks that reached the endpoint, not answered yet
+        self._asks_answered: anyio.Event | None = None
         #: Hand-offs, rebalancing, and the notices of other nodes' moves.
         self.moves = ShardMoves(self)
 
@@ -360,7 +362,21 @@ class ClusterRouting:
 
     async def routed_ask(self, entity_id: str, message: object, hops: int) -> Any:
         """An envelope asked of this node's region endpoint."""
-        return await self.ask(entity_id, message, None, hops)
+        self._asks_routed += 1
+        try:
+            return await self.ask(entity_id, message, None, hops)
+        finally:
+            self._asks_routed -= 1
+            if not self._asks_routed and self._asks_answered is not None:
+                self._asks_answered.set()
+                self._asks_answered = None
+
+    async def wait_routed_asks(self) -> None:
+        """Wait until no ask that reached this node's endpoint is still waiting for its answer."""
+        while self._asks_routed:
+            if self._asks_answered is None:
+                self._asks_answered = anyio.Event()
+            await self._asks_answered.wait()
 
     def routed_control(self, kind: str, shards: list[int], node: str, token: str) -> None:
         """A move's notice told to this node's endpoint (see ``ShardMoves.on_control``)."""
