@@ -101,6 +101,8 @@ def test_moves_per_round_follow_akka_absolute_and_relative_limits() -> None:
         ({"rebalance_interval": -1}, r"^rebalance_interval must be > 0 seconds, or None"),
     ],
 )
-def test_bad_limits_are_refused_where_they_are_given(options: dict[str, object], error: str) -> None:
+def test_bad_limits_are_refused_where_they_are_given(
+    options: dict[str, object], error: str
+) -> None:
     with pytest.raises(ValueError, match=error):
         MoveLimits(**options)  # type: ignore[arg-type]
