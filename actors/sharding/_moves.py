@@ -110,14 +110,15 @@ class ShardMoves:
             peers |= self.proxies
         token = f"{me}:{uuid.uuid4().hex}"
         acked = anyio.Event()
+        silent = set(peers)  # the peers that have not answered yet
         if peers:
-            self._acks[token] = (set(peers), acked)
+            self._acks[token] = (silent, acked)
         else:
             acked.set()
         for shard, target in moves:
             owner = routing.owner_of_shard(shard)
             self.moving.add(shard)
-            finder = partial(self._hand_off_one, shard, owner, target, acked)
+            finder = partial(self._hand_off_one, shard, owner, target, acked, silent)
             routing.resolve_with(shard, finder)
         notice = [EVERY_SHARD] if leaving else [shard for shard, _ in moves]
         for peer in sorted(peers):
@@ -131,7 +132,7 @@ class ShardMoves:
                 placement.control(peer, type_name, [DONE, [], me, token])
 
     async def _hand_off_one(
-        self, shard: int, owner: Any, target: Any, acked: anyio.Event
+        self, shard: int, owner: Any, target: Any, acked: anyio.Event, silent: set[str]
     ) -> tuple[Any, ShardingError | None]:
         routing = self._routing
         placement = routing.placement
@@ -140,6 +141,20 @@ class ShardMoves:
         try:
             with anyio.move_on_after(placement.lease_ttl):
                 await acked.wait()  # past it, a silent node is taken for gone
+            if target is not None and target.node in silent and not routing.leaving:
+                # Never hand a shard to a node that did not answer (it may have just died):
+                # the move is called off before anything stopped, and tried again later.
+                logger.warning(
+                    "sharding: %s shard %d stays: node %s did not answer",
+                    type_name,
+                    shard,
+                    target.node,
+                )
+                return (
+                    (owner, None)
+                    if owner is not None
+                    else await routing.find(shard, forwarded=False)
+                )
             region = routing.region
             assert region is not None
             async with anyio.create_task_group() as task_group:
