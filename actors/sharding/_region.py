@@ -75,7 +75,11 @@ class ShardRegion:
     In a cluster (``ActorSystem(cluster=NatsCluster(...))``), the region
     activates only the entities of the shards this node owns; messages for
     other shards go to their owner's region (see :attr:`routing` and
-    ``docs/sharding.md``, "Guarantees in a cluster").
+    ``docs/sharding.md``, "Guarantees in a cluster"). Shards move while their
+    owner lives by a hand-off (activations stop after their mailboxes, the
+    record goes to the new owner, held messages follow): every shard when the
+    system shuts down gracefully, and a bounded number a round to rebalance
+    them over the live hosts (see :attr:`limits`).
     """
 
     def __init__(
