@@ -30,7 +30,7 @@ from ._hash import shard_of
 from ._limits import MoveLimits
 from ._options import check_timeout
 from ._region_actor import SWEEP, Activation, Forward, child_name
-from ._region_hand_off import terminated
+from ._region_hand_off import sweep, terminated
 from ._region_start import start_region
 from ._remembered import RememberedEntities
 from ._reminders import Reminders
@@ -336,21 +336,7 @@ class ShardRegion:
         return activation
 
     def _sweep(self, context: ActorContext) -> None:
-        for activation in list(self._activations.values()):
-            if activation.buffer is not None:
-                continue
-            if activation.touched:
-                activation.touched = False
-                activation.idle_sweeps = 0
-                continue
-            activation.idle_sweeps += 1
-            if activation.idle_sweeps < 2:
-                continue
-            statistics = activation.ref.statistics()
-            if statistics.state != "idle" or statistics.mailbox_depth:
-                continue
-            activation.buffer = []
-            context.stop(activation.ref)
+        sweep(self, context)
 
     def _terminated(self, ref: ActorRef) -> None:
         terminated(self, ref)
@@ -379,6 +365,18 @@ class ShardRegion:
                 self.region_ref.tell(Forward(entity_id, message))
             if activation.ended is not None:
                 activation.ended.set()
+
+    async def stop(self) -> None:
+        """Stop hosting the type here; in a cluster, hand every shard off first (graceful leave).
+
+        Returns once the region and its activations have stopped. In a
+        cluster no message is lost: see ``docs/sharding.md``, "Moving shards";
+        this node's entity refs keep working, through the other hosts.
+        Without a cluster, messages sent afterwards become dead letters.
+        """
+        if self.routing is not None:
+            await self.routing.leave()
+        await self.system.stop(self.region_ref)
 
     def entity_id_of(self, ref: ActorRef) -> str:
         """The entity id of the live activation ``ref`` (for its ``context.remind``)."""

@@ -1,8 +1,8 @@
 """A region's activations ending: passivated, stopped, or handed off to another node.
 
-Split from ``_region.py`` (one concept a module): what the region does when
-an activation ends, and how an activation is stopped for a hand-off without
-losing what its mailbox holds.
+Split from ``_region.py`` (one concept a module): when an idle activation
+is passivated, what the region does when an activation ends, and how an
+activation is stopped for a hand-off without losing what its mailbox holds.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from ._hash import shard_of
 from ._region_actor import Forward
 
 if TYPE_CHECKING:
+    from actors import ActorContext
+
     from ._region import ShardRegion
 
 #: Seconds between looks at a handing-off activation's mailbox (it drains; nothing new enters).
@@ -52,6 +54,25 @@ async def hand_off_entity(region: ShardRegion, entity_id: str) -> None:
         await anyio.sleep(DRAIN_POLL)  # no event for "mailbox empty": a short, bounded look
     await region.system.stop(ref)
     await ended.wait()
+
+
+def sweep(region: ShardRegion, context: ActorContext) -> None:
+    """Passivate the activations idle for two sweeps in a row, with empty mailboxes."""
+    for activation in list(region._activations.values()):
+        if activation.buffer is not None:
+            continue
+        if activation.touched:
+            activation.touched = False
+            activation.idle_sweeps = 0
+            continue
+        activation.idle_sweeps += 1
+        if activation.idle_sweeps < 2:
+            continue
+        statistics = activation.ref.statistics()
+        if statistics.state != "idle" or statistics.mailbox_depth:
+            continue
+        activation.buffer = []
+        context.stop(activation.ref)
 
 
 def terminated(region: ShardRegion, ref: ActorRef) -> None:

@@ -114,19 +114,26 @@ async def host_until(
     database: str,
     leave: anyio.Event,
     *,
+    stop_region: anyio.Event | None = None,
     task_status: anyio.abc.TaskStatus[ShardRegion],
 ) -> None:
     """Host ``ledger`` as node ``name`` until ``leave`` is set, then shut down gracefully.
 
-    A system is left from the task that entered it: this one.
+    A system is left from the task that entered it: this one. With
+    ``stop_region``, the region is stopped (and the event set) first.
     """
     async with AsyncExitStack() as stack:
-        task_status.started(await host(stack, url, name, database))
+        region = await host(stack, url, name, database)
+        task_status.started(region)
         await leave.wait()
+        if stop_region is not None:
+            await region.stop()
+            stop_region.set()
 
 
+@pytest.mark.parametrize("how", ["system shuts down", "region stops"])
 async def test_a_node_leaving_gracefully_mid_stream_hands_its_entities_over(
-    nats_server: NatsServer, tmp_path: Path
+    nats_server: NatsServer, tmp_path: Path, how: str
 ) -> None:
     url = nats_server.url
     async with (
@@ -135,10 +142,13 @@ async def test_a_node_leaving_gracefully_mid_stream_hands_its_entities_over(
         AsyncExitStack() as stack,
     ):
         leave, left = anyio.Event(), anyio.Event()
+        region_stopped = anyio.Event() if how == "region stops" else None
 
         async def node_a(*, task_status: anyio.abc.TaskStatus[ShardRegion]) -> None:
             try:
-                await host_until(url, "a", database, leave, task_status=task_status)
+                await host_until(
+                    url, "a", database, leave, stop_region=region_stopped, task_status=task_status
+                )
             finally:
                 left.set()
 
@@ -154,7 +164,7 @@ async def test_a_node_leaving_gracefully_mid_stream_hands_its_entities_over(
 
         async def leave_gracefully() -> None:
             leave.set()
-            await left.wait()
+            await (left if region_stopped is None else region_stopped).wait()
 
         # Node a leaves (its system shuts down gracefully) while the stream runs.
         try:
