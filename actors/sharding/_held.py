@@ -29,12 +29,13 @@ class HeldMessages:
 
     def __init__(self, limit: int = DEFAULT_HELD_LIMIT) -> None:
         self.limit = check_held_limit(limit)
-        self._queues: dict[int, deque[Held]] = {}
+        #: The queue of each shard holding messages now (read it, never change it).
+        self.queues: dict[int, deque[Held]] = {}
         self._count = 0
         self._room: anyio.Event | None = None
 
     def __contains__(self, key: int) -> bool:
-        return key in self._queues
+        return key in self.queues
 
     def __len__(self) -> int:
         """How many messages are held now, over every shard."""
@@ -42,16 +43,16 @@ class HeldMessages:
 
     def open(self, key: int) -> bool:
         """Start holding for ``key`` (its messages wait from now on); ``False`` if it was."""
-        if key in self._queues:
+        if key in self.queues:
             return False
-        self._queues[key] = deque()
+        self.queues[key] = deque()
         return True
 
     def hold(self, key: int, held: Held) -> bool:
         """Queue ``held`` behind the others of ``key`` (opened if need be); ``False`` when full."""
         if self._count >= self.limit:
             return False
-        self._queues.setdefault(key, deque()).append(held)
+        self.queues.setdefault(key, deque()).append(held)
         self._count += 1
         return True
 
@@ -60,14 +61,14 @@ class HeldMessages:
 
         They were accepted once already, so refusing them now would lose them.
         """
-        queue = self._queues.setdefault(key, deque())
+        queue = self.queues.setdefault(key, deque())
         items = list(items)
         queue.extendleft(reversed(items))
         self._count += len(items)
 
     def take(self, key: int) -> list[Held]:
         """Stop holding for ``key``: its messages, oldest first (none if it held nothing)."""
-        queue = self._queues.pop(key, None)
+        queue = self.queues.pop(key, None)
         if queue is None:
             return []
         self._count -= len(queue)

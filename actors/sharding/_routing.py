@@ -75,6 +75,8 @@ class ClusterRouting:
         self._held = HeldMessages(
             DEFAULT_HELD_LIMIT if region is None else region.limits.held_messages
         )
+        # The shards holding messages now: a plain dict lookup on every message.
+        self._holding = self._held.queues
         self._resolved: dict[int, anyio.Event] = {}
         self._failures: dict[int, ShardingError] = {}
         #: The shard of recent ids: the hash is the hot path's largest cost.
@@ -143,7 +145,7 @@ class ClusterRouting:
         """
         key = self._key(entity_id)
         owner = self._trusted(key)
-        if owner is None or key in self._held:
+        if owner is None or key in self._holding:
             self._hold(key, entity_id, message, hops)
         else:
             self._send(owner, entity_id, message, hops)
@@ -314,7 +316,7 @@ class ClusterRouting:
         with anyio.fail_after(timeout):
             while True:
                 owner = self._trusted(key)
-                if owner is not None and key not in self._held:
+                if owner is not None and key not in self._holding:
                     break
                 if key not in self._resolved:
                     failure = self._failures.pop(key, None)
