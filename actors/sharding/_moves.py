@@ -216,14 +216,14 @@ class ShardMoves:
         weight for it, so a node that joins is preferred for its fair share of
         shards: their owners hand them to it, at most
         ``MoveLimits.moves_per_round`` each round, one round at a time.
-        Ends when the region closes or the node leaves.
+        Ends when the node leaves (a region restarting only skips rounds).
         """
         routing = self._routing
         region = routing.region
         assert region is not None
         placement = routing.placement
         type_name = routing.type_name
-        while not (region.closed or routing.leaving):
+        while not routing.leaving:
             limits = region.limits
             await anyio.sleep(limits.rebalance_interval or placement.lease_ttl)
             if region.closed or routing.leaving or not placement.lease_fresh():
