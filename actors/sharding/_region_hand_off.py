@@ -93,7 +93,8 @@ def terminated(region: ShardRegion, ref: ActorRef) -> None:
             type_name=region.type_name, entity_id=entity_id, shard=shard, reason=reason
         )
     )
-    if region._remembered is not None:
+    if region._remembered is not None and not activation.handing_off:
+        # A handed-off entity stays remembered: its shard's next owner activates it.
         region._remembered.change(entity_id, shard, present=False)
     if activation.handing_off and region.routing is not None:
         region.routing.put_back(
