@@ -308,9 +308,12 @@ class NatsNode(Sending):
     async def drain(self) -> None:
         """Leave every pool, draining each membership: take no new pool work, finish what was taken.
 
+        Every sharding region here hands its shards off too (graceful leave).
         Call it before stopping actors that are pool members (``detach`` does it too).
         """
         await self.pools.leave_all()
+        if self._placement is not None:
+            await self._placement.leave_all()
 
     def spawned(self, ref: ActorRef) -> None:
         """A top-level named actor was spawned: register its name in the background."""

@@ -4,9 +4,10 @@
 talks to the cluster. In the cluster's ``shards`` key-value bucket:
 
 - ``<type>.shard.<n>`` holds the owner of shard ``n`` as ``[node, incarnation]``.
-  It is written by compare-and-set only: created when absent, or replaced (on
-  its revision) when its node's lease has ended. The revision is the fencing
-  token of that ownership; the record is valid exactly while the owner's
+  It is written by compare-and-set only: created when absent, replaced (on
+  its revision) when its node's lease has ended, or handed over to another
+  host (or released) by its owner when the shard moves (``_shard_moves.py``).
+  The revision is the fencing token of that ownership; the record is valid exactly while the owner's
   lease (same node, same incarnation) lives, so there is no per-shard renewal.
 - ``<type>.host.<node>`` says that ``node`` hosts the type, with the shard
   count it started with: a node that joins with another count is refused.
@@ -20,21 +21,21 @@ message inside it is a registered type: one level of encoding, not two.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 import msgspec
 import nats.js.errors
-from attrs import frozen
 
 from actors import ActorRef, ActorStatistics
 from actors.sharding import ShardingError
 
 from ._buckets import open_bucket
-from ._names import Address, escape, tokens_of
-from ._ref import CallbackRef, RemoteActorRef
+from ._names import Address, escape
+from ._ref import RemoteActorRef
+from ._shard_moves import ShardMovesMixin
+from ._shard_records import HostRecord, Owner, OwnerRecord, weight
 
 if TYPE_CHECKING:
     from nats.js.kv import KeyValue
@@ -50,34 +51,6 @@ FENCE_AFTER = 3 / 4
 CLAIM_ROUNDS = 5
 
 
-class OwnerRecord(msgspec.Struct, array_like=True):
-    """The value of ``<type>.shard.<n>``: the owning node and its incarnation."""
-
-    node: str
-    incarnation: str
-
-
-class HostRecord(msgspec.Struct, array_like=True):
-    """The value of ``<type>.host.<node>``: its incarnation and shard count."""
-
-    incarnation: str
-    shards: int
-
-
-@frozen
-class Owner:
-    """A shard's owner as read or won: ``revision`` is the record's, the fencing token.
-
-    ``epoch`` is this node's lease epoch when it won the shard (see
-    ``Membership.lease_epoch``): ownership by this node ends with that epoch.
-    """
-
-    node: str
-    incarnation: str
-    revision: int
-    epoch: int = 0
-
-
 #: An entity's message on its way to the owner's region: ``[entity_id, hops, message]``.
 Envelope = tuple[str, int, object]
 
@@ -88,6 +61,27 @@ class RoutedHandler(Protocol):
     def routed_tell(self, entity_id: str, message: object, hops: int) -> None: ...
 
     async def routed_ask(self, entity_id: str, message: object, hops: int) -> Any: ...
+
+    def routed_control(self, kind: str, shards: list[int], node: str, token: str) -> None: ...
+
+    async def leave(self) -> None: ...
+
+
+def _control(message: object) -> tuple[str, list[int], str, str] | None:
+    """The parts of a move's notice ``[kind, shards, node, token]``, or ``None``."""
+    if isinstance(message, list) and len(message) == 4:
+        kind, shards, node, token = message
+        if (
+            isinstance(kind, str)
+            and kind.startswith("$")
+            and isinstance(shards, list)
+            and all(type(shard) is int for shard in shards)
+            and isinstance(node, str)
+            and node
+            and isinstance(token, str)
+        ):
+            return kind, shards, node, token
+    return None
 
 
 def _opened(message: object) -> tuple[str, int, object] | None:
@@ -116,6 +110,10 @@ class Endpoint(ActorRef):
     def tell(self, message: object) -> None:
         opened = _opened(message)
         if opened is None:
+            control = _control(message)
+            if control is not None:
+                self._handler.routed_control(*control)
+                return
             reason = "not an entity envelope [entity_id, hops, message]"
             logger.warning("dead letter for %s on %s: %s", self._path, self._node.name, reason)
             self._node.dead_letter(message, self, reason)
@@ -143,7 +141,7 @@ class Endpoint(ActorRef):
         return None
 
 
-class NatsPlacement:
+class NatsPlacement(ShardMovesMixin):
     """Shard ownership and routing for the sharding regions of one node."""
 
     def __init__(self, node: NatsNode) -> None:
@@ -152,6 +150,7 @@ class NatsPlacement:
         self._opening = anyio.Lock()
         self._targets: dict[tuple[str, str], RemoteActorRef] = {}
         self._hosts: dict[str, tuple[float, list[Owner]]] = {}
+        self._handlers: dict[str, RoutedHandler] = {}
 
     @property
     def node_name(self) -> str:
@@ -246,13 +245,15 @@ class NatsPlacement:
                     f"start it with shards={host.shards} here, or restart the cluster "
                     "with one count"
                 )
+        # Served before it is recorded: a shard handed here finds the endpoint up.
+        self.serve(type_name, handler)
         record = HostRecord(membership.incarnation, shards)
         await kv.put(f"{prefix}{self.node.name}", msgspec.msgpack.encode(record))
-        path = f"/sharding/{type_name}"
-        endpoint = Endpoint(self.node, path, handler)
-        # The inbound router resolves a path through this cache before the actor tree.
-        listener = CallbackRef(f"{path}#endpoint", lambda _message: None)
-        self.node.inbound._refs[tokens_of(path)] = (endpoint, listener)
+        self._hosts.pop(type_name, None)
+        self._handlers[type_name] = handler
+
+    def _endpoint(self, path: str, handler: RoutedHandler) -> Endpoint:
+        return Endpoint(self.node, path, handler)
 
     # -- ownership ----------------------------------------------------------------
 
@@ -332,7 +333,7 @@ class NatsPlacement:
         if not forwarded:
             hosts = await self._live_hosts(type_name)
             if hosts:
-                preferred = max(hosts, key=lambda host: _weight(type_name, shard, host.node))
+                preferred = max(hosts, key=lambda host: weight(type_name, shard, host.node))
                 if preferred.node != self.node.name:
                     return preferred
         kv = await self._bucket()
@@ -389,7 +390,3 @@ class NatsPlacement:
     async def ask(self, node: str, type_name: str, routed: Envelope, timeout: float | None) -> Any:
         """Ask ``node``'s region; its entity's reply or exception comes back."""
         return await self._target(node, type_name).ask(routed, timeout=timeout)
-
-
-def _weight(type_name: str, shard: int, node: str) -> bytes:
-    return hashlib.blake2b(f"{type_name}\0{shard}\0{node}".encode(), digest_size=8).digest()

@@ -12,20 +12,27 @@ across passivation and restarts; entities set durable reminders with
 lives in the one process; in a cluster (``ActorSystem(cluster=NatsCluster(...))``)
 each shard is owned by one hosting node, recorded by compare-and-set in
 JetStream key-value storage, and moves to a survivor when that node's lease
-ends. See ``docs/sharding.md``.
+ends, to a survivor when it leaves gracefully, and to a node that joins
+(rebalancing, a bounded number of moves at a time). See ``docs/sharding.md``.
 """
 
 from ._entity_ref import EntityRef as EntityRef
 from ._errors import ShardingError as ShardingError
 from ._events import EntityActivated as EntityActivated
 from ._events import EntityPassivated as EntityPassivated
+from ._events import ShardClaimed as ShardClaimed
+from ._events import ShardHandedOff as ShardHandedOff
 from ._hash import shard_of as shard_of
+from ._limits import MoveLimits as MoveLimits
 from ._region import ShardRegion as ShardRegion
 
 __all__ = [
     "EntityActivated",
     "EntityPassivated",
     "EntityRef",
+    "MoveLimits",
+    "ShardClaimed",
+    "ShardHandedOff",
     "ShardRegion",
     "ShardingError",
     "shard_of",

@@ -21,7 +21,9 @@ class ProxyRegion:
     It knows no shard count, so it owns nothing and resolves nothing per
     shard: every message goes to one live hosting node's region (chosen once,
     and again when that node's lease ends), which routes it on to the owner.
-    That is one hop more than from a host; order per sender is kept.
+    That is one hop more than from a host; order per sender is kept. A host
+    that leaves tells its proxies first (``$begin``), and they hold their
+    messages until it has handed its shards off (see ``_moves.py``).
     """
 
     #: Shown by ``EntityRef.statistics()``: the entity lives elsewhere.
@@ -42,8 +44,8 @@ class ProxyRegion:
         self.routing.deliver(entity_id, message)
 
     async def deliver_waiting(self, entity_id: str, message: object) -> None:
-        """``EntityRef.send``: as :meth:`deliver` (the transport has its own buffer)."""
-        self.routing.deliver(entity_id, message)
+        """``EntityRef.send``: as :meth:`deliver`, waiting for room if it must be held."""
+        await self.routing.deliver_waiting(entity_id, message)
 
     async def ask(self, entity_id: str, message: object, timeout: float | None) -> Any:
         """``EntityRef.ask``: through a host to the owner."""
@@ -72,7 +74,9 @@ def entity_ref(system: ActorSystem, cluster: object, type_name: str, entity_id: 
     if proxy is None:
 
         def routing_of(region: ProxyRegion) -> ClusterRouting:
-            return ClusterRouting(system, type_name, placement, None, region.entity)
+            routing = ClusterRouting(system, type_name, placement, None, region.entity)
+            placement.serve(type_name, routing)  # a leaving host tells it to route elsewhere
+            return routing
 
         proxy = proxies[type_name] = ProxyRegion(system, type_name, routing_of)
     return proxy.entity(entity_id)

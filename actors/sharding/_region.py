@@ -21,16 +21,16 @@ from actors import (
     ActorStopped,
     ActorSystem,
     ActorSystemClosed,
-    DeadLetter,
-    MailboxFull,
 )
 
 from ._directory import claim, region_hosting, region_of, release
 from ._entity_ref import EntityRef
-from ._events import EntityActivated, EntityPassivated
+from ._events import EntityActivated
 from ._hash import shard_of
+from ._limits import MoveLimits
 from ._options import check_timeout
 from ._region_actor import SWEEP, Activation, Forward, child_name
+from ._region_hand_off import sweep, terminated
 from ._region_start import start_region
 from ._remembered import RememberedEntities
 from ._reminders import Reminders
@@ -75,7 +75,11 @@ class ShardRegion:
     In a cluster (``ActorSystem(cluster=NatsCluster(...))``), the region
     activates only the entities of the shards this node owns; messages for
     other shards go to their owner's region (see :attr:`routing` and
-    ``docs/sharding.md``, "Guarantees in a cluster").
+    ``docs/sharding.md``, "Guarantees in a cluster"). Shards move while their
+    owner lives by a hand-off (activations stop after their mailboxes, the
+    record goes to the new owner, held messages follow): every shard when the
+    system shuts down gracefully, and a bounded number a round to rebalance
+    them over the live hosts (see :attr:`limits`).
     """
 
     def __init__(
@@ -117,6 +121,7 @@ class ShardRegion:
         )
         self._activated = 0
         self._passivated = 0
+        self._limits = MoveLimits()
         self.routing: ClusterRouting | None = None  #: in a cluster: how messages reach owners
 
     # -- starting and finding -------------------------------------------------------
@@ -190,6 +195,22 @@ class ShardRegion:
         return self._context is None
 
     @property
+    def limits(self) -> MoveLimits:
+        """In a cluster: the held-message bound and the rebalancing limits (see MoveLimits).
+
+        Assign a new :class:`MoveLimits` to change them; they apply at once.
+        """
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: MoveLimits) -> None:
+        if not isinstance(limits, MoveLimits):
+            raise TypeError(f"region.limits takes a MoveLimits (got {limits!r})")
+        self._limits = limits
+        if self.routing is not None:
+            self.routing.held_limit = limits.held_messages
+
+    @property
     def active_entities(self) -> frozenset[str]:
         """The ids with a live activation now (passivating ones included)."""
         return frozenset(self._activations)
@@ -239,11 +260,12 @@ class ShardRegion:
     async def deliver_waiting(self, entity_id: str, message: object) -> None:
         """``EntityRef.send``: as :meth:`deliver`, waiting for room in a bounded mailbox.
 
-        In a cluster it waits for nothing (the transport has its own buffer).
+        In a cluster it waits while the held-message bound is reached and the
+        message would have to be held (backpressure: see ``MoveLimits``).
         """
         await anyio.lowlevel.checkpoint()
         if self.routing is not None:
-            self.routing.deliver(entity_id, message)
+            await self.routing.deliver_waiting(entity_id, message)
             return
         activation = self._activations.get(entity_id)
         if activation is None or activation.buffer is not None:
@@ -314,57 +336,10 @@ class ShardRegion:
         return activation
 
     def _sweep(self, context: ActorContext) -> None:
-        for activation in list(self._activations.values()):
-            if activation.buffer is not None:
-                continue
-            if activation.touched:
-                activation.touched = False
-                activation.idle_sweeps = 0
-                continue
-            activation.idle_sweeps += 1
-            if activation.idle_sweeps < 2:
-                continue
-            statistics = activation.ref.statistics()
-            if statistics.state != "idle" or statistics.mailbox_depth:
-                continue
-            activation.buffer = []
-            context.stop(activation.ref)
+        sweep(self, context)
 
     def _terminated(self, ref: ActorRef) -> None:
-        entity_id = self._ids.pop(ref, None)
-        if entity_id is None:
-            return
-        activation = self._activations.get(entity_id)
-        if activation is None or activation.ref is not ref:
-            return
-        del self._activations[entity_id]
-        passivated = activation.buffer is not None
-        self._passivated += passivated
-        shard = shard_of(entity_id, self.shards)
-        self.system.event_stream.publish(
-            EntityPassivated(
-                type_name=self.type_name,
-                entity_id=entity_id,
-                shard=shard,
-                reason="idle" if passivated else "stopped",
-            )
-        )
-        if self._remembered is not None:
-            self._remembered.change(entity_id, shard, present=False)
-        if activation.buffer:
-            successor = self._activate(entity_id)
-            for message in activation.buffer:
-                if successor is None:
-                    self.region_ref.tell(Forward(entity_id, message))
-                    continue
-                try:
-                    successor.ref.tell(message)
-                except MailboxFull:
-                    self.system.event_stream.publish(
-                        DeadLetter(message=message, recipient=successor.ref, reason="mailbox full")
-                    )
-        if activation.ended is not None:
-            activation.ended.set()
+        terminated(self, ref)
 
     def _attached(self, context: ActorContext) -> None:
         self._context = context
@@ -390,6 +365,18 @@ class ShardRegion:
                 self.region_ref.tell(Forward(entity_id, message))
             if activation.ended is not None:
                 activation.ended.set()
+
+    async def stop(self) -> None:
+        """Stop hosting the type here; in a cluster, hand every shard off first (graceful leave).
+
+        Returns once the region and its activations have stopped. In a
+        cluster no message is lost: see ``docs/sharding.md``, "Moving shards";
+        this node's entity refs keep working, through the other hosts.
+        Without a cluster, messages sent afterwards become dead letters.
+        """
+        if self.routing is not None:
+            await self.routing.leave()
+        await self.system.stop(self.region_ref)
 
     def entity_id_of(self, ref: ActorRef) -> str:
         """The entity id of the live activation ``ref`` (for its ``context.remind``)."""

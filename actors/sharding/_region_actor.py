@@ -43,6 +43,8 @@ class Activation:
     touched: bool = True
     idle_sweeps: int = 0
     ended: anyio.Event | None = None
+    #: Stopping because its shard moves to another node: what it held goes there.
+    handing_off: bool = False
 
 
 def child_name(entity_id: str) -> str:

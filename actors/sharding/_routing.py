@@ -12,6 +12,11 @@ known, so one sender's messages keep their order. On the owner they go to the
 local region; elsewhere they travel as an envelope to the owner's region
 endpoint over the remote transport.
 
+Held messages are bounded (``MoveLimits.held_messages``): past the bound a
+message becomes a dead letter, counted, with the reason. Shards also move
+while their owner lives (a graceful leave, a rebalancing round): see
+``_moves.py``; a shard being handed off holds its messages the same way.
+
 The transport is duck-typed (:class:`Placement`): ``actors.remote`` provides it
 for a ``NatsNode``, so this layer never imports NATS.
 """
@@ -19,16 +24,21 @@ for a ``NatsNode``, so this layer never imports NATS.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from actors import ActorRef, ActorSystem
 
 from ._errors import ShardingError
+from ._fencing import fence_forever
 from ._hash import shard_of
+from ._held import DEFAULT_HELD_LIMIT, HeldMessages
+from ._moves import ShardMoves
 from ._options import check_timeout
+from ._placement import Placement
 
 if TYPE_CHECKING:
     from ._region import ShardRegion
@@ -45,33 +55,6 @@ SHARD_CACHE_LIMIT = 65536
 ANY_SHARD = -1
 
 
-class Placement(Protocol):
-    """What the cluster transport offers sharding (``actors.remote`` for a ``NatsNode``)."""
-
-    @property
-    def lease_ttl(self) -> float: ...
-
-    def holds(self, owner: Any) -> bool: ...
-
-    def lease_fresh(self) -> bool: ...
-
-    def lease_epoch(self) -> int: ...
-
-    def is_me(self, owner: Any) -> bool: ...
-
-    async def join(self, type_name: str, shards: int, handler: Any) -> None: ...
-
-    async def claim(self, type_name: str, shard: int, *, forwarded: bool) -> Any: ...
-
-    async def a_host(self, type_name: str) -> Any: ...
-
-    def tell(self, node: str, type_name: str, routed: Any) -> None: ...
-
-    async def ask(self, node: str, type_name: str, routed: Any, timeout: float | None) -> Any: ...
-
-    def envelope(self, entity_id: str, message: object, hops: int) -> Any: ...
-
-
 class ClusterRouting:
     """The routing of one entity type on one node; ``region`` is ``None`` on a non-hosting node."""
 
@@ -83,35 +66,71 @@ class ClusterRouting:
         region: ShardRegion | None,
         ref_of: Callable[[str], ActorRef],
     ) -> None:
-        self._system = system
+        self.system = system
         self._ref_of = ref_of
-        self._type_name = type_name
-        self._placement = placement
-        self._region = region
+        self.type_name = type_name
+        self.placement = placement
+        self.region = region
         self._owners: dict[int, Any] = {}
-        self._held: dict[int, list[tuple[str, object, int]]] = {}
+        self._held = HeldMessages(
+            DEFAULT_HELD_LIMIT if region is None else region.limits.held_messages
+        )
+        # The shards holding messages now: a plain dict lookup on every message.
+        self._holding = self._held.queues
         self._resolved: dict[int, anyio.Event] = {}
         self._failures: dict[int, ShardingError] = {}
         #: The shard of recent ids: the hash is the hot path's largest cost.
         self._shard_cache: dict[str, int] = {}
+        #: Leaving the cluster: this node claims no shard any more, it only relays.
+        self.leaving = False
+        self._asks_routed = 0  # asks that reached the endpoint, not answered yet
+        self._asks_answered: anyio.Event | None = None
+        #: Hand-offs, rebalancing, and the notices of other nodes' moves.
+        self.moves = ShardMoves(self)
+
+    @property
+    def held_limit(self) -> int:
+        """The most messages held at once (see ``MoveLimits.held_messages``)."""
+        return self._held.limit
+
+    @held_limit.setter
+    def held_limit(self, limit: int) -> None:
+        self._held.limit = limit
+
+    @property
+    def held(self) -> int:
+        """How many messages are held now, waiting for their shard's owner."""
+        return len(self._held)
 
     def _key(self, entity_id: str) -> int:
-        if self._region is None:
+        if self.region is None:
             return ANY_SHARD
         shard = self._shard_cache.get(entity_id)
         if shard is None:
             if len(self._shard_cache) >= SHARD_CACHE_LIMIT:
                 self._shard_cache.clear()
-            shard = self._shard_cache[entity_id] = shard_of(entity_id, self._region.shards)
+            shard = self._shard_cache[entity_id] = shard_of(entity_id, self.region.shards)
         return shard
 
     def owner_of(self, entity_id: str) -> Any:
         """The trusted owner of ``entity_id``'s shard, or ``None`` (for inspection and tests)."""
         return self._trusted(self._key(entity_id))
 
+    def owner_of_shard(self, key: int) -> Any:
+        """The trusted owner of shard ``key``, or ``None``."""
+        return self._trusted(key)
+
+    def shards_owned_by(self, node: str) -> list[int]:
+        """The keys whose trusted owner (or, on a proxy, host) is ``node``."""
+        return [key for key, owner in self._owners.items() if owner.node == node]
+
+    def resolving_shards(self) -> list[int]:
+        """The keys being resolved or handed off now."""
+        return list(self._resolved)
+
     def _trusted(self, key: int) -> Any:
         owner = self._owners.get(key)
-        if owner is not None and not self._placement.holds(owner):
+        if owner is not None and not self.placement.holds(owner):
             del self._owners[key]  # its lease ended: resolve again
             return None
         return owner
@@ -126,53 +145,105 @@ class ClusterRouting:
         """
         key = self._key(entity_id)
         owner = self._trusted(key)
-        if owner is None or key in self._held:
+        if owner is None or key in self._holding:
             self._hold(key, entity_id, message, hops)
         else:
             self._send(owner, entity_id, message, hops)
 
     def _send(self, owner: Any, entity_id: str, message: object, hops: int) -> None:
-        if self._placement.is_me(owner):
-            assert self._region is not None
-            self._region.deliver_here(entity_id, message)
+        if self.placement.is_me(owner):
+            assert self.region is not None
+            self.region.deliver_here(entity_id, message)
             return
         if hops >= MAX_HOPS:
             self._dead_letter(entity_id, message, f"routing loop: forwarded {hops} times")
             return
-        envelope = self._placement.envelope(entity_id, message, self._next(hops))
-        self._placement.tell(owner.node, self._type_name, envelope)
+        envelope = self.placement.envelope(entity_id, message, self._next(hops))
+        self.placement.tell(owner.node, self.type_name, envelope)
 
     def _next(self, hops: int) -> int:
         # A proxy's message reaches its host as if sent there: the host may still
         # send it on to the shard's preferred host, which then claims it.
-        return hops if self._region is None else hops + 1
+        return hops if self.region is None else hops + 1
+
+    async def deliver_waiting(self, entity_id: str, message: object) -> None:
+        """``send``: as :meth:`deliver`, but waiting for room when the message must be held."""
+        key = self._key(entity_id)
+        while (self._trusted(key) is None or key in self._held) and len(
+            self._held
+        ) >= self._held.limit:
+            await self._held.wait_for_room()
+        self.deliver(entity_id, message)
 
     def _hold(self, key: int, entity_id: str, message: object, hops: int) -> None:
-        held = self._held.get(key)
-        if held is None:
-            held = self._held[key] = []
+        if key not in self._resolved:
             self._start_resolving(key, forwarded=hops > 0)
-        held.append((entity_id, message, hops))
+        if not self._held.hold(key, (entity_id, message, hops)):
+            self._dead_letter(
+                entity_id,
+                message,
+                f"at most {self._held.limit} messages of entity type {self.type_name!r} are "
+                "held while shard owners are found or shards move, and that many are held "
+                "(got one more); raise region.limits.held_messages, or use send(), which "
+                "waits for room",
+            )
 
-    def _start_resolving(self, key: int, *, forwarded: bool) -> None:
-        self._held.setdefault(key, [])
+    def _start_resolving(
+        self,
+        key: int,
+        *,
+        forwarded: bool,
+        finder: Callable[[], Awaitable[tuple[Any, ShardingError | None]]] | None = None,
+    ) -> None:
+        """Hold the shard's messages and find its owner (``finder``: a hand-off's instead)."""
+        self._held.open(key)
+        self._owners.pop(key, None)
         self._resolved[key] = anyio.Event()
         self._failures.pop(key, None)
-        self._system.start_soon(self._resolve, key, forwarded)
+        self.system.start_soon(
+            self._resolve, key, finder or partial(self.find, key, forwarded=forwarded)
+        )
 
-    async def _resolve(self, key: int, forwarded: bool) -> None:
+    def put_back(self, key: int, items: list[tuple[str, object, int]]) -> None:
+        """Messages a handed-off activation still held: ahead of what the shard holds now."""
+        if key in self._held:
+            self._held.put_back(key, items)
+            return
+        for entity_id, message, hops in items:
+            self.deliver(entity_id, message, hops)
+
+    def resolve_with(
+        self, key: int, finder: Callable[[], Awaitable[tuple[Any, ShardingError | None]]]
+    ) -> None:
+        """Hold the shard's messages until ``finder`` (a move's) returns its owner."""
+        self._start_resolving(key, forwarded=False, finder=finder)
+
+    def resolving(self, key: int) -> bool:
+        """Whether the shard's owner is being found, or the shard handed off, now."""
+        return key in self._resolved
+
+    async def wait_resolved(self, key: int) -> None:
+        """Wait until the shard's resolution or hand-off under way (if any) has ended."""
+        resolved = self._resolved.get(key)
+        if resolved is not None:
+            await resolved.wait()
+
+    async def _resolve(
+        self, key: int, finder: Callable[[], Awaitable[tuple[Any, ShardingError | None]]]
+    ) -> None:
         owner: Any = None
         failure: ShardingError | None = None
         try:
-            owner, failure = await self._find(key, forwarded)
+            owner, failure = await finder()
         finally:
-            held = self._held.pop(key, [])
+            held = self._held.take(key)
             resolved = self._resolved.pop(key)
             if owner is not None:
                 self._owners[key] = owner
+                self.moves.resolved(key, owner)
             else:
                 failure = failure or ShardingError(
-                    f"the owner of entity type {self._type_name!r}'s shard was not found "
+                    f"the owner of entity type {self.type_name!r}'s shard was not found "
                     "(the actor system is stopping)"
                 )
                 self._failures[key] = failure
@@ -183,44 +254,50 @@ class ClusterRouting:
                     else:
                         self._send(owner, entity_id, message, hops)
                 except TypeError as error:
-                    logger.error("sharding: %s/%s: %s", self._type_name, entity_id, error)  # noqa: TRY400
+                    logger.error("sharding: %s/%s: %s", self.type_name, entity_id, error)  # noqa: TRY400
                     self._dead_letter(entity_id, message, str(error))
             resolved.set()
 
-    async def _find(self, key: int, forwarded: bool) -> tuple[Any, ShardingError | None]:
+    async def find(self, key: int, *, forwarded: bool) -> tuple[Any, ShardingError | None]:
+        """The shard's owner (or the host to send through), retried with backoff."""
         pause = 0.05
         last: Exception | None = None
         # No host at all is given two lease times to appear (nodes may be starting).
-        hostless_until = anyio.current_time() + 2 * self._placement.lease_ttl
+        hostless_until = anyio.current_time() + 2 * self.placement.lease_ttl
         for _ in range(RESOLVE_ATTEMPTS):
             try:
-                if self._region is None:
-                    host = await self._placement.a_host(self._type_name)
+                if self.region is None or self.leaving:
+                    # A proxy sends through a host; a leaving node to the shard's next owner.
+                    host = await (
+                        self.placement.a_host(self.type_name)
+                        if self.region is None
+                        else self.placement.locate(self.type_name, key)
+                    )
                     if host is not None:
                         return host, None
                     last = None
                     if anyio.current_time() >= hostless_until:
                         break
                 else:
-                    owner = await self._placement.claim(self._type_name, key, forwarded=forwarded)
+                    owner = await self.placement.claim(self.type_name, key, forwarded=forwarded)
                     return owner, None
             except Exception as error:  # a NATS error, a contended claim: try again
                 last = error
-                logger.debug("sharding: resolving %s shard %d: %r", self._type_name, key, error)
+                logger.debug("sharding: resolving %s shard %d: %r", self.type_name, key, error)
             await anyio.sleep(pause)
             pause = min(pause * 2, 1.0)
         if last is None:
             return None, ShardingError(
-                f"no live node hosts entity type {self._type_name!r}; start it with "
-                f"`await system.start_sharding({self._type_name!r}, EntityClass)` on a node"
+                f"no live node hosts entity type {self.type_name!r}; start it with "
+                f"`await system.start_sharding({self.type_name!r}, EntityClass)` on a node"
             )
         return None, ShardingError(
-            f"the owner of shard {key} of entity type {self._type_name!r} could not be "
+            f"the owner of shard {key} of entity type {self.type_name!r} could not be "
             f"resolved ({last!r})"
         )
 
     def _dead_letter(self, entity_id: str, message: object, reason: str) -> None:
-        self._system.record_dead_letter(message, self._ref_of(entity_id), reason)
+        self.system.record_dead_letter(message, self._ref_of(entity_id), reason)
 
     # -- ask ----------------------------------------------------------------------
 
@@ -239,7 +316,7 @@ class ClusterRouting:
         with anyio.fail_after(timeout):
             while True:
                 owner = self._trusted(key)
-                if owner is not None and key not in self._held:
+                if owner is not None and key not in self._holding:
                     break
                 if key not in self._resolved:
                     failure = self._failures.pop(key, None)
@@ -250,56 +327,34 @@ class ClusterRouting:
                 failure = self._failures.get(key)
                 if failure is not None and self._trusted(key) is None:
                     raise failure
-            if self._placement.is_me(owner):
-                assert self._region is not None
-                return await self._region.ask_here(entity_id, message, None)
+            if self.placement.is_me(owner):
+                assert self.region is not None
+                return await self.region.ask_here(entity_id, message, None)
             if hops >= MAX_HOPS:
                 raise ShardingError(
-                    f"entity {self._type_name}/{entity_id}: routing loop (forwarded {hops} "
+                    f"entity {self.type_name}/{entity_id}: routing loop (forwarded {hops} "
                     "times); the nodes disagree on its shard's owner"
                 )
-            envelope = self._placement.envelope(entity_id, message, self._next(hops))
-            return await self._placement.ask(owner.node, self._type_name, envelope, None)
+            envelope = self.placement.envelope(entity_id, message, self._next(hops))
+            return await self.placement.ask(owner.node, self.type_name, envelope, None)
 
-    # -- self-fencing -------------------------------------------------------------
+    # -- background duties -------------------------------------------------------
 
     async def fence_when_stale(self) -> None:
-        """Stop this node's activations whenever its lease may lapse: self-fencing.
+        """Run this hosting node's background duties: self-fencing, and rebalancing rounds.
 
-        Checked every sixth of ``lease_ttl``: when the lease was last written
-        more than three quarters of it ago (the node is cut off from NATS), or was
-        found expired (the node stalled, say under SIGSTOP), every activation
-        here is stopped and this node's shards are no longer trusted, so no
-        message reaches an activation here until the shards are claimed again.
-        A stall longer than the lease is noticed only when the node runs again:
-        an activation may handle what was already in its mailbox first, and if
-        it persists, the journal's check refuses it (``PersistenceConflict``).
+        See ``fence_forever`` (in ``_fencing.py``) and ``ShardMoves.rebalance_forever``.
         """
-        region = self._region
-        assert region is not None
-        placement = self._placement
-        epoch = placement.lease_epoch()
-        while True:  # until the system's tasks are cancelled at shutdown
-            await anyio.sleep(placement.lease_ttl / 6)
-            current = placement.lease_epoch()
-            if region.closed or (current == epoch and placement.lease_fresh()):
-                continue
-            epoch = current
-            for key, owner in list(self._owners.items()):
-                if not placement.holds(owner):
-                    del self._owners[key]
-            refs = [region.activation_of(entity_id) for entity_id in region.active_entities]
-            if not refs:
-                continue
-            logger.warning(
-                "sharding: this node's lease is stale; stopping %d activations of %r",
-                len(refs),
-                self._type_name,
-            )
-            async with anyio.create_task_group() as task_group:
-                for ref in refs:
-                    if ref is not None:
-                        task_group.start_soon(self._system.stop, ref)
+        async with anyio.create_task_group() as task_group:
+            task_group.start_soon(self.moves.rebalance_forever)
+            await fence_forever(self)
+
+    def forget_stale_owners(self) -> None:
+        """Drop every cached owner whose lease is not in the live view (after a stale lease)."""
+        for key, owner in list(self._owners.items()):
+            if not self.placement.holds(owner):
+                del self._owners[key]
+        self.moves.fenced()
 
     # -- the endpoint's handler ---------------------------------------------------
 
@@ -309,4 +364,26 @@ class ClusterRouting:
 
     async def routed_ask(self, entity_id: str, message: object, hops: int) -> Any:
         """An envelope asked of this node's region endpoint."""
-        return await self.ask(entity_id, message, None, hops)
+        self._asks_routed += 1
+        try:
+            return await self.ask(entity_id, message, None, hops)
+        finally:
+            self._asks_routed -= 1
+            if not self._asks_routed and self._asks_answered is not None:
+                self._asks_answered.set()
+                self._asks_answered = None
+
+    async def wait_routed_asks(self) -> None:
+        """Wait until no ask that reached this node's endpoint is still waiting for its answer."""
+        while self._asks_routed:
+            if self._asks_answered is None:
+                self._asks_answered = anyio.Event()
+            await self._asks_answered.wait()
+
+    def routed_control(self, kind: str, shards: list[int], node: str, token: str) -> None:
+        """A move's notice told to this node's endpoint (see ``ShardMoves.on_control``)."""
+        self.moves.on_control(kind, shards, node, token)
+
+    async def leave(self) -> None:
+        """This node leaves the cluster gracefully: hand every shard it owns off."""
+        await self.moves.leave()

@@ -67,9 +67,13 @@ async def three_hosts(url: str, tmp_path: Path) -> AsyncIterator[Run]:
         yield Run(processes, system)
 
 
-async def drive(run: Run, fault: Callable[[str], Awaitable[None]]) -> str:
-    """Drive every entity to ``COMMANDS``; midway, ``fault`` the owner of ``e0``; return it."""
-    reached = anyio.Event()
+async def drive(run: Run, fault: Callable[[str, anyio.Event], Awaitable[None]]) -> str:
+    """Drive every entity to ``COMMANDS``; midway, ``fault`` the owner of ``e0``; return it.
+
+    Every entity waits at ``BEFORE_FAULT`` until the fault has landed (``fault``
+    sets the event it is given), so each has commands left for after it.
+    """
+    reached, landed = anyio.Event(), anyio.Event()
 
     async def commands(entity_id: str) -> None:
         ref = run.system.entity("ledger", entity_id)
@@ -88,6 +92,8 @@ async def drive(run: Run, fault: Callable[[str], Awaitable[None]]) -> str:
                 owners.append(node)
             if all(count >= BEFORE_FAULT for count in run.acknowledged.values()):
                 reached.set()
+            if number == BEFORE_FAULT:
+                await landed.wait()
             number += 1
 
     with anyio.fail_after(60):
@@ -96,7 +102,7 @@ async def drive(run: Run, fault: Callable[[str], Awaitable[None]]) -> str:
                 task_group.start_soon(commands, entity_id)
             await reached.wait()
             victim = run.owners[IDS[0]][-1]
-            await fault(victim)
+            await fault(victim, landed)
     return victim
 
 
@@ -107,13 +113,13 @@ async def check_states_and_moves(run: Run, victim: str) -> None:
     for entity_id in IDS:
         state, _ = await run.system.entity("ledger", entity_id).ask(0, timeout=10)
         assert state == COMMANDS
-    # The victim's entities moved to survivors; the others stayed where they were,
-    # and the shards had spread over all three hosts.
+    # The victim's entities moved to survivors, and the shards had spread over all
+    # three hosts. (Others may move too: rebalancing hands a shard claimed from a stale
+    # view of the hosts to its preferred host, and the victim's back to it if it resumes.)
     moved = [entity_id for entity_id in IDS if run.owners[entity_id][0] == victim]
     assert IDS[0] in moved
     for entity_id in moved:
         assert run.owners[entity_id][1] != victim
-    assert all(len(run.owners[entity_id]) == 1 for entity_id in IDS if entity_id not in moved)
     assert {run.owners[entity_id][0] for entity_id in IDS} == {"a", "b", "c"}
     assert run.failed_asks >= 1  # the fault did land with commands in flight
 
@@ -123,8 +129,9 @@ async def test_entities_of_a_killed_owner_come_back_on_survivors_with_their_stat
 ) -> None:
     async with three_hosts(nats_server.url, tmp_path) as run:
 
-        async def sigkill(victim: str) -> None:
+        async def sigkill(victim: str, landed: anyio.Event) -> None:
             await kill(run.processes[victim][0])
+            landed.set()
 
         victim = await drive(run, sigkill)
         await check_states_and_moves(run, victim)
@@ -139,9 +146,10 @@ async def test_an_owner_frozen_past_its_lease_fences_itself_when_it_resumes(
     async with three_hosts(nats_server.url, tmp_path) as run:
         resumed = anyio.Event()
 
-        async def freeze(victim: str) -> None:
+        async def freeze(victim: str, landed: anyio.Event) -> None:
             process = run.processes[victim][0]
             os.kill(process.pid, signal.SIGSTOP)
+            landed.set()
             try:
                 await anyio.sleep(LEASE_TTL * 3)  # its lease expires; survivors take over
             finally:
