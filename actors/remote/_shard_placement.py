@@ -387,6 +387,10 @@ class NatsPlacement(ShardMovesMixin):
         """
         self._target(node, type_name).tell(routed)
 
+    async def send(self, node: str, type_name: str, routed: Envelope) -> None:
+        """As :meth:`tell`, waiting while this node's outbound buffer is full."""
+        await self._target(node, type_name).send(routed)
+
     async def ask(self, node: str, type_name: str, routed: Envelope, timeout: float | None) -> Any:
         """Ask ``node``'s region; its entity's reply or exception comes back."""
         return await self._target(node, type_name).ask(routed, timeout=timeout)

@@ -173,7 +173,12 @@ class ClusterRouting:
             self._held
         ) >= self._held.limit:
             await self._held.wait_for_room()
-        self.deliver(entity_id, message)
+        owner = self._trusted(key)
+        if owner is None or key in self._holding or self.placement.is_me(owner):
+            self.deliver(entity_id, message)
+        else:  # another node's: wait for room in the outbound buffer (backpressure)
+            envelope = self.placement.envelope(entity_id, message, self._next(0))
+            await self.placement.send(owner.node, self.type_name, envelope)
 
     def _hold(self, key: int, entity_id: str, message: object, hops: int) -> None:
         if key not in self._resolved:

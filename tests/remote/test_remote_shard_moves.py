@@ -278,3 +278,33 @@ async def test_held_messages_past_the_bound_are_counted_dead_letters(
         await ref.send(10)
         handled = await inbox.wait_for(4)
         assert [number for _, number in handled] == [0, 1, 2, 10]
+
+
+async def test_send_to_another_nodes_entity_waits_for_room_in_the_outbound_buffer(
+    nats_server: NatsServer,
+) -> None:
+    capacity = 100
+
+    def cluster(name: str, **options: int) -> NatsCluster:
+        return NatsCluster(
+            nats_server.url, node=name, registry=make_registry(), lease_ttl=LEASE_TTL, **options
+        )
+
+    async with (
+        ActorSystem("shop", cluster=cluster("a")) as system_a,
+        ActorSystem("shop", cluster=cluster("b", outbound_capacity=capacity)) as system_b,
+    ):
+        inbox, letters = Inbox(), Inbox()
+        await system_a.start_sharding("counter", Counter, inbox, shards=1)
+        system_b.event_stream.subscribe(system_b.spawn(Recorder, letters), DeadLetter)
+        ref = system_b.entity("counter", "x")
+        assert await ref.ask("hello", timeout=WAIT) == 1  # b now knows where x lives
+        for number in range(1000):  # no await: b's sender task cannot empty its buffer
+            ref.tell(number)
+        dropped = await letters.wait_for(1000 - capacity)
+        assert {letter.reason for letter in dropped} == {"outbound buffer full"}
+        for number in range(1000, 2000):  # send waits for room: nothing is dropped
+            await ref.send(number)
+        handled = [number for _, number in await inbox.wait_for(1 + capacity + 1000)]
+        assert handled[capacity + 1 :] == list(range(1000, 2000))
+        assert len(letters.messages) == 1000 - capacity
