@@ -285,9 +285,14 @@ async def test_send_to_another_nodes_entity_waits_for_room_in_the_outbound_buffe
 ) -> None:
     capacity = 100
 
-    def cluster(name: str, **options: int) -> NatsCluster:
+    def cluster(name: str, outbound_capacity: int = 65536) -> NatsCluster:
+        registry = make_registry()
         return NatsCluster(
-            nats_server.url, node=name, registry=make_registry(), lease_ttl=LEASE_TTL, **options
+            nats_server.url,
+            node=name,
+            registry=registry,
+            lease_ttl=LEASE_TTL,
+            outbound_capacity=outbound_capacity,
         )
 
     async with (
