@@ -21,11 +21,19 @@ pytestmark = pytest.mark.anyio
 
 
 @asynccontextmanager
-async def cluster_systems(url: str, *names: str) -> AsyncIterator[list[ActorSystem]]:
+async def cluster_systems(
+    url: str, *names: str, lease_ttl: float = 4.0
+) -> AsyncIterator[list[ActorSystem]]:
+    """Nodes of one cluster in this process.
+
+    Their lease is longer than the tests need by default: a node busy with a
+    thousand asks on a loaded machine may not renew a short lease in time,
+    and then rightly fences itself, which is not what those tests are about.
+    """
     async with AsyncExitStack() as stack:
         systems = []
         for name in names:
-            cluster = NatsCluster(url, node=name, registry=make_registry(), lease_ttl=1.5)
+            cluster = NatsCluster(url, node=name, registry=make_registry(), lease_ttl=lease_ttl)
             system = ActorSystem("shop", cluster=cluster, shutdown_timeout=5)
             systems.append(await stack.enter_async_context(system))
         yield systems
@@ -103,7 +111,8 @@ async def test_a_node_with_another_shard_count_is_refused(nats_server: NatsServe
 async def test_a_type_that_no_node_hosts_fails_asks_and_dead_letters_tells(
     nats_server: NatsServer,
 ) -> None:
-    async with cluster_systems(nats_server.url, "a") as [system]:
+    # Short leases: a type is known to have no host after two lease times.
+    async with cluster_systems(nats_server.url, "a", lease_ttl=1.5) as [system]:
         letters = Inbox()
         system.event_stream.subscribe(system.spawn(Recorder, letters), DeadLetter)
         ghost = system.entity("ghost", "g1")  # no node hosts "ghost": a proxy's ref
