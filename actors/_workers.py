@@ -50,7 +50,11 @@ async def drive(scheduler: Scheduler, suspension: Suspension) -> None:
         # Let the tasks that are ready run first, as they would while the cell
         # waited in the run queue: a stop sent by one of them meanwhile then
         # goes ahead of the next message, as it always did.
-        await anyio.lowlevel.cancel_shielded_checkpoint()
+        try:
+            await anyio.lowlevel.checkpoint()
+        except BaseException:  # cancelled (the system is ending): release the cell
+            scheduler.turn_finished(cell)
+            raise
         next_turn = _next_turn(scheduler, cell)
         if next_turn is None:
             return
