@@ -6,9 +6,10 @@ cheap when many actors suspend in every handler, as event-sourced actors do
 (each ``persist`` waits for its batch to commit):
 
 - :func:`drive`: when the handler returns and its actor has more messages,
-  the same task runs the actor's next turn at once. The actor is still busy,
-  so no other task can run it and its order is kept; going back through the
-  run queue would cost a hand-off and a dispatcher per message.
+  the same task runs the actor's next turn, after letting the ready tasks run
+  once. The actor is still busy, so no other task can run it and its order
+  is kept; going back through the run queue would cost a hand-off and a
+  dispatcher per message.
 - Parking: a finished worker waits to be the next dispatcher rather than
   exit, as long as fewer are parked than ``MAX_PARKED_WORKERS`` or than the
   handlers suspended right now (each of those may need a dispatcher to hand
@@ -43,22 +44,37 @@ async def drive(scheduler: Scheduler, suspension: Suspension) -> None:
         scheduler.suspensions += 1
         cell = suspension.cell
         suspended[cell] = suspension
+        finished = False
         try:
             await suspension.finish()
+            finished = True
+            if _has_next_turn(scheduler, cell):
+                # Let the tasks that are ready run first, as they would while
+                # the actor waited in the run queue: a stop one of them sends
+                # meanwhile still goes ahead of the next message. Meanwhile
+                # the actor still counts as suspended (busy), so that
+                # statistics() and wait_idle never see an idle system.
+                await anyio.lowlevel.checkpoint()
+        except BaseException:
+            if finished:  # cancelled (the system is ending): release the actor
+                scheduler.turn_finished(cell)
+            raise
         finally:
             del suspended[cell]
-        # Let the tasks that are ready run first, as they would while the cell
-        # waited in the run queue: a stop sent by one of them meanwhile then
-        # goes ahead of the next message, as it always did.
-        try:
-            await anyio.lowlevel.checkpoint()
-        except BaseException:  # cancelled (the system is ending): release the cell
-            scheduler.turn_finished(cell)
-            raise
         next_turn = _next_turn(scheduler, cell)
         if next_turn is None:
             return
         suspension = next_turn
+
+
+def _has_next_turn(scheduler: Scheduler, cell: ActorCell) -> bool:
+    """Whether this worker should run ``cell``'s next turn itself (see :func:`_next_turn`)."""
+    return (
+        not cell.control
+        and cell.state == states.RUNNING
+        and (bool(cell.queue) or cell.single is not None)
+        and scheduler._random is None
+    )
 
 
 def _next_turn(scheduler: Scheduler, cell: ActorCell) -> Suspension | None:
@@ -69,12 +85,7 @@ def _next_turn(scheduler: Scheduler, cell: ActorCell) -> Suspension | None:
     wake-up and never starves the dispatcher. Pending control messages and
     seeded (replayable) runs go through the run queue.
     """
-    if (
-        cell.control
-        or cell.state != states.RUNNING
-        or not (cell.queue or cell.single is not None)
-        or scheduler._random is not None
-    ):
+    if not _has_next_turn(scheduler, cell):
         scheduler.turn_finished(cell)
         return None
     started = perf_counter_ns()
