@@ -10,8 +10,8 @@ When a handler really suspends (awaits I/O, a sleep, an ``ask``), the task
 running it stays with that handler until it returns, and a fresh task becomes
 the dispatcher. So there is one task per handler that is waiting on something,
 plus one: idle and runnable actors cost none. When that handler returns and
-its actor has more messages, the same task runs the actor's next turn at once
-(its actor is still busy, so no other task can); only a turn that finishes
+its actor has more messages, the same task runs the actor's next turn (its
+actor is still busy, so no other task can; ``_workers.py``); a turn that finishes
 without suspending sends the actor back to the run queue. An actor that
 suspends in every handler (each ``persist`` of an event-sourced actor waits
 for its batch to commit) thus keeps one task, instead of one hand-off and one
