@@ -9,7 +9,13 @@ other tasks. Messages between actors never need an event-loop round trip.
 When a handler really suspends (awaits I/O, a sleep, an ``ask``), the task
 running it stays with that handler until it returns, and a fresh task becomes
 the dispatcher. So there is one task per handler that is waiting on something,
-plus one: idle and runnable actors cost none.
+plus one: idle and runnable actors cost none. When that handler returns and
+its actor has more messages, the same task runs the actor's next turn (its
+actor is still busy, so no other task can; ``_workers.py``); a turn that finishes
+without suspending sends the actor back to the run queue. An actor that
+suspends in every handler (each ``persist`` of an event-sourced actor waits
+for its batch to commit) thus keeps one task, instead of one hand-off and one
+new dispatcher per message.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import anyio.lowlevel
 from . import _cell_states as states
 from ._promise import complete
 from ._turn import Suspension, run_turn, run_turn_instrumented
+from ._workers import RETIRE, drive, retire_surplus
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
@@ -38,7 +45,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: How many finished workers wait to be reused as dispatchers (the rest exit).
+#: How many finished workers wait to be reused as dispatchers at least (more
+#: while as many handlers are suspended: see ``_workers.py``).
 MAX_PARKED_WORKERS = 32
 
 #: How many cells may go idle with an empty queue before their queues are freed.
@@ -322,27 +330,22 @@ class Scheduler:
             if self._batch_waiters:
                 self._release_batch_waiters()
             if suspension is not None:
-                self.suspensions += 1
                 # This task stays with the suspended handler; another dispatches.
                 self._hand_off()
-                cell = suspension.cell
-                self.suspended[cell] = suspension
-                try:
-                    await suspension.finish()
-                finally:
-                    del self.suspended[cell]
-                self.turn_finished(cell)
+                await drive(self, suspension)
                 # Park, to be woken as a later dispatcher: cheaper than a new task.
-                if len(self._parked) >= MAX_PARKED_WORKERS:
+                if len(self._parked) >= max(MAX_PARKED_WORKERS, len(self.suspended)):
                     return
                 self._parked.append(parked := self.new_promise())
-                await parked
+                if await parked is RETIRE:
+                    return
                 continue
             if run_queue:
                 await anyio.lowlevel.checkpoint()
             else:
                 if len(self._trim_candidates) >= IDLE_TRIM_MIN:
                     self.trim_idle_queues()
+                retire_surplus(self)
                 self._wakeup = wakeup = self.new_promise()
                 await wakeup
 

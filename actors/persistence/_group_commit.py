@@ -12,6 +12,7 @@ works on asyncio and trio alike.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
@@ -23,10 +24,44 @@ WriteT = TypeVar("WriteT")
 OutcomeT = TypeVar("OutcomeT")
 
 
+class _Wake:
+    """A one-way wake-up: a bare future of the running asyncio loop, else an ``anyio.Event``.
+
+    Each write makes one, so it is kept cheap: on asyncio a future costs a
+    fraction of an ``anyio.Event``. Setting it twice, or after its waiter was
+    cancelled, does nothing.
+    """
+
+    __slots__ = ("_event", "_future")
+
+    def __init__(self) -> None:
+        self._future: asyncio.Future[None] | None = None
+        self._event: anyio.Event | None = None
+        try:
+            self._future = asyncio.get_running_loop().create_future()
+        except RuntimeError:  # not asyncio (trio)
+            self._event = anyio.Event()
+
+    def set(self) -> None:
+        future = self._future
+        if future is None:
+            assert self._event is not None
+            self._event.set()
+        elif not future.done():
+            future.set_result(None)
+
+    async def wait(self) -> None:
+        if self._future is None:
+            assert self._event is not None
+            await self._event.wait()
+        else:
+            await self._future
+
+
 @define(eq=False)
 class _Waiter(Generic[WriteT, OutcomeT]):
     write: WriteT
-    woken: anyio.Event = field(factory=anyio.Event)
+    woken: _Wake = field(factory=_Wake)
     done: bool = False
     outcome: OutcomeT | None = None
     error: BaseException | None = None

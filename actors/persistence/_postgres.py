@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import anyio
@@ -259,10 +260,21 @@ class PostgresJournal:
     async def replay(
         self, persistence_id: str, *, from_sequence_number: int = 1
     ) -> AsyncGenerator[EventRecord, None]:
-        """See :meth:`Journal.replay`. Reads ``replay_chunk`` events at a time.
+        """See :meth:`Journal.replay`. Reads ``replay_chunk`` events at a time."""
+        async with aclosing(self._replay_chunks(persistence_id, from_sequence_number)) as chunks:
+            async for rows, events in chunks:
+                for (number, _), event in zip(rows, events, strict=True):
+                    yield EventRecord(persistence_id, number, event)
 
-        The next chunk is read in a worker thread while this one is decoded
-        and handed out, so a long recovery waits on the server only once.
+    async def _replay_chunks(
+        self, persistence_id: str, from_sequence_number: int
+    ) -> AsyncGenerator[tuple[list[tuple[int, bytes]], list[object]], None]:
+        """Replay by chunks: the rows (number, payload) and their decoded events.
+
+        What ``EventSourcedActor`` recovers from when the journal has it (as
+        ``SqliteJournal``'s): no record object and no generator step per event.
+        A reader thread reads and decodes the next chunk while the caller
+        applies this one, so a long recovery waits on the server only once.
         """
         check_id(persistence_id)
         check_number(from_sequence_number, "from_sequence_number", 1)
@@ -270,21 +282,36 @@ class PostgresJournal:
         reader = self._reader
         assert reader is not None
         chunk = self._replay_chunk
-        decode = self._codec.decode
-        pending: Future[list[tuple[int, bytes]]] | None = reader.submit(
-            store.replay_after, persistence_id, from_sequence_number - 1, chunk
+
+        def read(after: int) -> tuple[list[tuple[int, bytes]], list[object]]:
+            rows = store.replay_after(persistence_id, after, chunk)
+            return rows, self._decode_rows(persistence_id, rows)
+
+        pending: Future[tuple[list[tuple[int, bytes]], list[object]]] | None = reader.submit(
+            read, from_sequence_number - 1
         )
         while pending is not None:
-            rows = await self._call(pending.result)
+            try:
+                rows, events = await anyio.to_thread.run_sync(pending.result)
+            except Exception as error:
+                translated = _journal_error(error)
+                if translated is error:
+                    raise
+                raise translated from error
             pending = None
-            if len(rows) == chunk:
-                pending = reader.submit(store.replay_after, persistence_id, rows[-1][0], chunk)
-            for sequence_number, payload in rows:
-                try:
-                    event = decode(payload)
-                except UndecodableValue as error:
-                    raise self._corrupt(persistence_id, f"event {sequence_number}", error) from None
-                yield EventRecord(persistence_id, sequence_number, event)
+            if len(rows) == chunk:  # read the next chunk while this one is applied
+                pending = reader.submit(read, rows[-1][0])
+            if rows:
+                yield rows, events
+
+    def _decode_rows(self, persistence_id: str, rows: list[tuple[int, bytes]]) -> list[object]:
+        """The events of ``rows``; a row that cannot be decoded is named in the error."""
+        try:
+            return self._codec.decode_all([payload for _, payload in rows])
+        except UndecodableValue:
+            for number, payload in rows:
+                self._decode(payload, persistence_id, f"event {number}")
+            raise
 
     async def highest_sequence_number(self, persistence_id: str) -> int:
         """See :meth:`Journal.highest_sequence_number`."""

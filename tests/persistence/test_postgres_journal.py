@@ -13,15 +13,18 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 import anyio
+import psycopg
 import pytest
 from attrs import frozen
 
-from actors import ActorStopped, ActorSystem, Supervisor
-from actors.persistence import JournalError, PersistenceConflict, PostgresJournal
+from actors import ActorFailed, ActorStopped, ActorSystem, Supervisor
+from actors.persistence import JournalError, PersistenceConflict, PostgresJournal, RecoveryFailed
 from actors.persistence.testing import PostgresServer
 from actors.serialization import MessageRegistry
 from supervision import Backoff, OneForOne, child
+from tests.actors.probe import Inbox, Recorder
 from tests.persistence.accounts import Account, Add
+from tests.persistence.events import Added
 from tests.persistence.events import registry as events_registry
 from tests.persistence.postgres_server import create_database, start_test_server
 
@@ -198,3 +201,38 @@ async def test_an_actor_rides_out_a_database_outage_under_a_backoff_supervisor(
                 except (JournalError, TimeoutError, ActorStopped):
                     continue  # still restarting, or recovery failed once more
         assert await current.ask(Add(1)) == 6
+
+
+async def test_an_actor_recovers_by_chunks_and_a_corrupt_row_is_named(
+    postgres_conninfo: str,
+) -> None:
+    journal = PostgresJournal(postgres_conninfo, registry=events_registry(), replay_chunk=3)
+    try:
+        amounts = list(range(1, 11))  # four chunks: 3 + 3 + 3 + 1
+        await journal.append("/user/ada", [Added(n) for n in amounts], expected_sequence_number=0)
+        async with ActorSystem("bank", journal=journal) as system:
+            log: list[object] = []
+            ada = system.spawn(Account, log, name="ada")
+            assert await ada.ask("total") == sum(amounts)
+            assert [entry for entry in log if entry[0] == "apply"] == [  # type: ignore[index]
+                ("apply", Added(n)) for n in amounts
+            ]
+            assert ("recovered", sum(amounts), 10) in log
+        with psycopg.connect(postgres_conninfo, autocommit=True) as raw:
+            raw.execute(
+                "UPDATE anyactors_events SET payload = '\\xc1'::bytea "
+                "WHERE persistence_id = '/user/ada' AND sequence_number = 8"
+            )
+        async with ActorSystem("bank", journal=journal) as system:
+            failures = Inbox()
+            system.event_stream.subscribe(system.spawn(Recorder, failures), ActorFailed)
+            system.spawn(Account, name="ada", restart="temporary")
+            [failure] = await failures.wait_for(1)
+            assert not isinstance(failure.error, RecoveryFailed)
+            assert isinstance(failure.error, JournalError)
+            assert str(failure.error).startswith(
+                "the stored event 8 of '/user/ada' in PostgreSQL (anyactors_* tables) "
+                "cannot be decoded"
+            )
+    finally:
+        await journal.close()
