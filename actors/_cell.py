@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterator, Mapping
-from types import MappingProxyType
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from supervision import RestartType
@@ -35,13 +34,11 @@ from ._timers import Timer
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ._actor import Actor
+    from ._actor import Actor, Arguments
     from ._scheduler import Scheduler
     from ._system import ActorSystem
 
 logger = logging.getLogger(__name__)
-
-_EMPTY_KWARGS: Mapping[str, Any] = MappingProxyType({})
 
 
 class ActorCell(ActorContext):
@@ -80,18 +77,19 @@ class ActorCell(ActorContext):
         "state",
     )
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - positional for speed, see below
         self,
         system: ActorSystem,
         parent: ActorCell | None,
         name: str,
-        *,
         actor_class: type[Actor],
-        args: tuple[Any, ...],
-        kwargs: Mapping[str, Any],
+        arguments: Arguments,
         restart_type: RestartType,
         mailbox: MailboxConfig,
+        /,
     ) -> None:
+        # Positional only: spawning calls this once per actor, and keyword
+        # arguments cost a name match each (see docs/benchmarks.md, "spawn").
         self.system = system
         self.scheduler: Scheduler = system._scheduler
         self.parent_cell = parent
@@ -99,11 +97,8 @@ class ActorCell(ActorContext):
         # Built on first use: most actors are never asked for their path.
         self._path: str | None = None if parent is not None else f"/{name}"
         self.actor_class = actor_class
-        # One slot for both, None for neither (the common case): with 24
-        # slots a cell fits the 224-byte allocator class, 25 would take 240.
-        self.arguments: tuple[tuple[Any, ...], Mapping[str, Any]] | None = (
-            (args, kwargs) if args or kwargs else None
-        )
+        # The constructor arguments, kept for restarts: see ``Arguments``.
+        self.arguments = arguments
         self.restart_type = restart_type
         self.mailbox = mailbox
         self.self_ref = LocalActorRef(self)

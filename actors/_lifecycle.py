@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from types import MappingProxyType
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from supervision import RestartHistory, RestartType
@@ -32,9 +31,6 @@ if TYPE_CHECKING:
     from ._cell import ActorCell
 
 logger = logging.getLogger(__name__)
-
-#: ActorCell.arguments of an actor spawned without constructor arguments.
-_NO_ARGUMENTS: tuple[tuple[Any, ...], Mapping[str, Any]] = ((), MappingProxyType({}))
 
 
 async def call_hook(hook: Callable[[], Any]) -> None:
@@ -72,8 +68,7 @@ def start_now(cell: ActorCell) -> Coroutine[Any, Any, None] | None:
             if child.state == states.NEW and child.control is None:
                 child.send_control(START)
     try:
-        args, kwargs = cell.arguments or _NO_ARGUMENTS
-        instance = construct_instance(cell.actor_class, cell, args, kwargs)
+        instance = construct_instance(cell.actor_class, cell, cell.arguments)
     except Exception as error:
         cell.fail(error, None, None)
         return None

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NoReturn
 
 from supervision import ChildSpec, RestartType, check_retry_message
 
 from . import _cell_states as states
-from ._actor import Actor, check_class_configuration
+from ._actor import Actor, Arguments, KeywordArguments, check_class_configuration
 from ._cell import ActorCell
 from ._control import START_PENDING
 from ._errors import ActorStopped, DuplicateActorName, InvalidActorName
 from ._mailbox import UNBOUNDED, MailboxConfig
 from ._message_check import install_checked_ref
 from ._props import Props
-
-_EMPTY_KWARGS: Mapping[str, Any] = MappingProxyType({})
 
 
 def check_actor_name(name: object) -> str:
@@ -53,6 +51,34 @@ def _unpack_props(
     return props.actor_class, props.args, props.kwargs
 
 
+def _arguments(
+    actor_class: type[Actor], args: Iterable[Any], kwargs: Mapping[str, Any] | None
+) -> Arguments:
+    """What the cell keeps of the constructor arguments (see ``Arguments``), checked."""
+    args = tuple(args)
+    if kwargs is not None and not isinstance(kwargs, Mapping):
+        raise TypeError(
+            f"kwargs must be a mapping of constructor keyword arguments (got {kwargs!r})"
+        )
+    arguments: Arguments = (
+        KeywordArguments(args, MappingProxyType(dict(kwargs))) if kwargs else args or None
+    )
+    if arguments is not None and actor_class.__init__ is object.__init__:
+        _refuse_arguments(actor_class, args, kwargs)
+    return arguments
+
+
+def _refuse_arguments(
+    actor_class: type[Actor], args: tuple[Any, ...], kwargs: Mapping[str, Any] | None
+) -> NoReturn:
+    # object.__init__ would drop them without a word.
+    raise TypeError(
+        f"{actor_class.__name__} takes no constructor arguments "
+        f"(got args={args!r}, kwargs={dict(kwargs or {})!r}); "
+        "define __init__ to accept them"
+    )
+
+
 def spawn_child(
     parent: ActorCell,
     actor_class: type[Actor] | Props[Any],
@@ -71,6 +97,9 @@ def spawn_child(
     once too, so their refs can be looked up as soon as ``spawn`` returns;
     they start when the child starts. With ``start=False`` the child waits
     for its parent's start to send it ``Start``.
+
+    Every spawn runs all of these checks: each is a comparison or two in the
+    common case (docs/benchmarks.md, "spawn", says what it costs).
     """
     if not (isinstance(actor_class, type) and issubclass(actor_class, Actor)):
         actor_class, args, kwargs = _unpack_props(actor_class, args, kwargs)
@@ -90,26 +119,17 @@ def spawn_child(
         mailbox = actor_class.mailbox or UNBOUNDED
     elif not isinstance(mailbox, MailboxConfig):
         raise TypeError(f"mailbox must be an actors.MailboxConfig or None (got {mailbox!r})")
-    if kwargs is None:
-        kwargs = _EMPTY_KWARGS
-    elif not isinstance(kwargs, Mapping):
-        raise TypeError(
-            f"kwargs must be a mapping of constructor keyword arguments (got {kwargs!r})"
-        )
+    if kwargs is None and type(args) is tuple:
+        arguments: Arguments = args or None  # the tuple itself: see Arguments
+        if args and actor_class.__init__ is object.__init__:
+            _refuse_arguments(actor_class, args, kwargs)
     else:
-        kwargs = MappingProxyType(dict(kwargs))
-    if (args or kwargs) and actor_class.__init__ is object.__init__:
-        # object.__init__ would drop them without a word.
-        raise TypeError(
-            f"{actor_class.__name__} takes no constructor arguments "
-            f"(got args={tuple(args)!r}, kwargs={dict(kwargs)!r}); "
-            "define __init__ to accept them"
-        )
+        arguments = _arguments(actor_class, args, kwargs)
     children = parent.child_cells
     if children is None:
         children = parent.child_cells = {}
     if name is None:
-        name = system._generated_name()
+        name = next(system._names)
     else:
         check_actor_name(name)
         if name in children:
@@ -117,16 +137,7 @@ def spawn_child(
                 f"an actor named {name!r} already exists under {parent.path}; "
                 "choose another name, or stop that actor and wait for it first"
             )
-    child = ActorCell(
-        system,
-        parent,
-        name,
-        actor_class=actor_class,
-        args=args if type(args) is tuple else tuple(args),
-        kwargs=kwargs,
-        restart_type=restart_type,
-        mailbox=mailbox,
-    )
+    child = ActorCell(system, parent, name, actor_class, arguments, restart_type, mailbox)
     if system._check_messages:
         install_checked_ref(child)
     # Declared grandchildren first: if one of them is refused, nothing is
@@ -139,9 +150,14 @@ def spawn_child(
     children[name] = child
     system._actors_spawned += 1
     if start:
-        # send_control(START), inlined: a new cell is idle and has no control queue.
+        # send_control(START) and Scheduler.schedule, inlined: a new cell is
+        # idle and has no control queue.
         child.control = START_PENDING
-        system._scheduler.schedule(child)
+        child.run_state = states.QUEUED
+        scheduler = child.scheduler
+        scheduler.run_queue.append(child)
+        if scheduler._wakeup is not None:
+            scheduler.wake()
     return child
 
 

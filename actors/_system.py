@@ -7,7 +7,7 @@ import logging
 import sys
 from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping
-from types import MappingProxyType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, overload
 
 import anyio
@@ -216,16 +216,7 @@ class ActorSystem(SystemInspection, SystemUpgrade, ShardingMethods):
         return None
 
     def _start_guardian(self, name: str) -> ActorCell:
-        cell = ActorCell(
-            self,
-            None,
-            name,
-            actor_class=Guardian,
-            args=(),
-            kwargs=MappingProxyType({}),
-            restart_type=RestartType.PERMANENT,
-            mailbox=UNBOUNDED,
-        )
+        cell = ActorCell(self, None, name, Guardian, None, RestartType.PERMANENT, UNBOUNDED)
         cell.send_control(START)
         return cell
 
@@ -361,9 +352,6 @@ class ActorSystem(SystemInspection, SystemUpgrade, ShardingMethods):
         waiter = cell.add_termination_waiter()
         cell.send_control(Stop(deliberate=True))
         await waiter
-
-    def _generated_name(self) -> str:
-        return next(self._names)
 
     def _dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
         self._dead_letters[type(message)] += 1
