@@ -115,15 +115,10 @@ class ActorContext:
         ``OneForOne(max_restarts=3, within=5.0)``), and stops before this
         actor does. A ``retry_message`` above 0 overrides the strategy's.
         """
+        # Positional, and ``self`` rather than ``self._cell`` (the same object):
+        # this is the spawn path of actors that spawn actors (docs/benchmarks.md).
         return (_spawn_child or _import_spawn_child())(
-            self._cell,
-            actor_class,
-            args,
-            name=name,
-            kwargs=kwargs,
-            restart=restart,
-            mailbox=mailbox,
-            retry_message=retry_message,
+            self, actor_class, args, name, kwargs, restart, mailbox, retry_message
         ).self_ref
 
     def stop(self, ref: ActorRef) -> None:

@@ -18,7 +18,7 @@ from supervision import RestartHistory, RestartType
 
 from . import _cell_states as states
 from ._actor import construct_instance
-from ._behaviour import reset_behaviour, unstash_all
+from ._behaviour import reset_behaviour, set_handler, unstash_all
 from ._control import (
     START,
     ChildExited,
@@ -72,7 +72,9 @@ def start_now(cell: ActorCell) -> Coroutine[Any, Any, None] | None:
     except Exception as error:
         cell.fail(error, None, None)
         return None
-    cell.set_instance(instance)
+    # cell.set_instance(instance), inlined: every spawn comes through here.
+    cell.instance = instance
+    set_handler(cell, instance.receive, type(instance)._receive_is_async)
     try:
         if not first_start:
             for spec in instance._declared_children():
@@ -83,7 +85,11 @@ def start_now(cell: ActorCell) -> Coroutine[Any, Any, None] | None:
         return None
     if result is not None and inspect.isawaitable(result):
         return _finish_start(cell, result)
-    _started(cell)
+    # _started(cell), inlined.
+    cell.started = True
+    cell.state = states.RUNNING
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s started", cell.path, extra={"actor": cell.path})
     return None
 
 

@@ -79,17 +79,16 @@ def _refuse_arguments(
     )
 
 
-def spawn_child(
+def spawn_child(  # noqa: PLR0917 - spawn's options, passed positionally for speed
     parent: ActorCell,
     actor_class: type[Actor] | Props[Any],
     args: tuple[Any, ...],
-    *,
     name: str | None,
     kwargs: Mapping[str, Any] | None,
     restart: RestartType | str,
     mailbox: MailboxConfig | None,
-    start: bool = True,
     retry_message: int = 0,
+    start: bool = True,
 ) -> ActorCell:
     """Create, register and schedule the start of a child; raise at once on bad input.
 
@@ -167,10 +166,10 @@ def spawn_from_spec(parent: ActorCell, spec: ChildSpec, *, start: bool) -> Actor
         parent,
         spec.actor_class,
         spec.args,
-        name=spec.name,
-        kwargs=spec.kwargs,
-        restart=spec.restart,
-        mailbox=spec.mailbox,  # type: ignore[arg-type]
-        start=start,
-        retry_message=spec.retry_message,
+        spec.name,
+        spec.kwargs,
+        spec.restart,
+        spec.mailbox,  # type: ignore[arg-type]
+        spec.retry_message,
+        start,
     )

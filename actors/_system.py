@@ -287,16 +287,11 @@ class ActorSystem(SystemInspection, SystemUpgrade, ShardingMethods):
             InvalidActorName: the name breaks the naming rules.
             ActorSystemClosed: the system is not running.
         """
-        self._check_running()
+        if not self._running:
+            self._check_running()  # raises, naming why
+        # Positional: a keyword costs a name match on every spawn.
         ref = spawn_child(
-            self._user_guardian,
-            actor_class,
-            args,
-            name=name,
-            kwargs=kwargs,
-            restart=restart,
-            mailbox=mailbox,
-            retry_message=retry_message,
+            self._user_guardian, actor_class, args, name, kwargs, restart, mailbox, retry_message
         ).self_ref
         if name is not None and self._cluster_node is not None:
             self._cluster_node.spawned(ref)
