@@ -202,11 +202,28 @@ class KeywordArguments:
         self.kwargs = kwargs
 
 
-#: An actor's constructor arguments as its cell keeps them: ``None`` for none,
-#: the positional tuple itself when there are no keywords (no wrapper, so one
-#: object fewer per actor for the allocator and the garbage collector), or a
-#: :class:`KeywordArguments`.
-Arguments = tuple[Any, ...] | KeywordArguments | None
+#: An actor's constructor arguments as its cell keeps them for restarts, in the
+#: form that costs least (see :func:`keep_arguments`): ``None`` for none; a
+#: lone positional argument as itself; other positional arguments as their
+#: tuple; a :class:`KeywordArguments` when there are keywords.
+Arguments = object
+
+
+def keep_arguments(args: tuple[Any, ...]) -> Arguments:
+    """What a cell keeps of positional constructor arguments: see :data:`Arguments`.
+
+    A lone argument is kept as itself, not in its tuple: one object fewer per
+    actor for the allocator and the garbage collector, which is most of what
+    a kept tuple costs (docs/benchmarks.md, "spawn"). It stays in its tuple
+    when it could be mistaken for another form (``None``, a tuple, a
+    ``KeywordArguments``).
+    """
+    if len(args) == 1:
+        argument = args[0]
+        kind = type(argument)
+        if argument is not None and kind is not tuple and kind is not KeywordArguments:
+            return argument
+    return args or None
 
 
 def construct_instance(
@@ -214,17 +231,21 @@ def construct_instance(
 ) -> Actor:
     """Build an instance of ``actor_class`` for the runtime: ``context`` is set before ``__init__``.
 
-    Calling the class would run ``Actor.__new__``, which refuses (so that
-    nobody makes an actor outside the runtime); allocating directly also
-    skips a Python-level ``__new__`` on every spawn and restart.
+    ``arguments`` is what the cell kept (see :data:`Arguments`). Calling the
+    class would run ``Actor.__new__``, which refuses (so that nobody makes an
+    actor outside the runtime); allocating directly also skips a
+    Python-level ``__new__`` on every spawn and restart.
     """
     instance: Actor = _allocate(actor_class)
     instance.context = context
+    kind = type(arguments)
     if arguments is None:
         instance.__init__()  # type: ignore[misc]
-    elif type(arguments) is tuple:
+    elif kind is tuple:
         instance.__init__(*arguments)  # type: ignore[misc]
-    else:
+    elif kind is KeywordArguments:
         assert isinstance(arguments, KeywordArguments)
         instance.__init__(*arguments.args, **arguments.kwargs)  # type: ignore[misc]
+    else:
+        instance.__init__(arguments)  # type: ignore[misc]
     return instance

@@ -9,7 +9,13 @@ from typing import Any, NoReturn
 from supervision import ChildSpec, RestartType, check_retry_message
 
 from . import _cell_states as states
-from ._actor import Actor, Arguments, KeywordArguments, check_class_configuration
+from ._actor import (
+    Actor,
+    Arguments,
+    KeywordArguments,
+    check_class_configuration,
+    keep_arguments,
+)
 from ._cell import ActorCell
 from ._control import START_PENDING
 from ._errors import ActorStopped, DuplicateActorName, InvalidActorName
@@ -61,7 +67,7 @@ def _arguments(
             f"kwargs must be a mapping of constructor keyword arguments (got {kwargs!r})"
         )
     arguments: Arguments = (
-        KeywordArguments(args, MappingProxyType(dict(kwargs))) if kwargs else args or None
+        KeywordArguments(args, MappingProxyType(dict(kwargs))) if kwargs else keep_arguments(args)
     )
     if arguments is not None and actor_class.__init__ is object.__init__:
         _refuse_arguments(actor_class, args, kwargs)
@@ -119,7 +125,7 @@ def spawn_child(  # noqa: PLR0917 - spawn's options, passed positionally for spe
     elif not isinstance(mailbox, MailboxConfig):
         raise TypeError(f"mailbox must be an actors.MailboxConfig or None (got {mailbox!r})")
     if kwargs is None and type(args) is tuple:
-        arguments: Arguments = args or None  # the tuple itself: see Arguments
+        arguments: Arguments = keep_arguments(args)
         if args and actor_class.__init__ is object.__init__:
             _refuse_arguments(actor_class, args, kwargs)
     else:
