@@ -41,6 +41,26 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def generated_name(number: int) -> str:
+    """The name ``$n`` of the ``number``-th actor spawned without a name."""
+    return f"${number}"
+
+
+def child_key(name: str) -> str | int:
+    """The key under which a child named ``name`` sits in its parent's ``child_cells``.
+
+    A generated name ``$n`` is keyed by ``n`` (see ``ActorCell.name``); any
+    other name, including one that only looks generated (``$01``), by itself,
+    and finds nothing, since names given at spawn never start with ``$``.
+    """
+    digits = name[1:]
+    if name.startswith("$") and digits.isascii() and digits.isdigit():
+        number = int(digits)
+        if generated_name(number) == name:
+            return number
+    return name
+
+
 class ActorCell(ActorContext):
     """One actor: its mailbox, lifecycle state, instance and children.
 
@@ -60,9 +80,9 @@ class ActorCell(ActorContext):
         "control",
         "extras",
         "instance",
+        "key",
         "mailbox",
         "messages_handled",
-        "name",
         "open",
         "parent_cell",
         "queue",
@@ -81,7 +101,7 @@ class ActorCell(ActorContext):
         self,
         system: ActorSystem,
         parent: ActorCell | None,
-        name: str,
+        key: str | int,
         actor_class: type[Actor],
         arguments: Arguments,
         restart_type: RestartType,
@@ -93,9 +113,11 @@ class ActorCell(ActorContext):
         self.system = system
         self.scheduler: Scheduler = system._scheduler
         self.parent_cell = parent
-        self.name = name
+        # The key in the parent's ``child_cells``: the name given at spawn, or
+        # for a generated name ``$n`` only its number (see ``name``).
+        self.key = key
         # Built on first use: most actors are never asked for their path.
-        self._path: str | None = None if parent is not None else f"/{name}"
+        self._path: str | None = None if parent is not None else f"/{key}"
         self.actor_class = actor_class
         # The constructor arguments, kept for restarts: see ``Arguments``.
         self.arguments = arguments
@@ -123,7 +145,7 @@ class ActorCell(ActorContext):
         self.receiver: object = None
         self.receive_is_async = False
         self.started = False
-        self.child_cells: dict[str, ActorCell] | None = None
+        self.child_cells: dict[str | int, ActorCell] | None = None
         self.messages_handled = 0
         self.extras: CellExtras | None = None
 
@@ -135,6 +157,17 @@ class ActorCell(ActorContext):
             assert self.parent_cell is not None
             path = self._path = f"{self.parent_cell.path}/{self.name}"
         return path
+
+    @property
+    def name(self) -> str:
+        """The actor's name: the one given at spawn, or a generated ``$n``.
+
+        A generated name is kept as its number and spelled out only when asked
+        for (a path, a supervision decision): building and hashing a string
+        per spawn cost more than a third of a microsecond (docs/benchmarks.md).
+        """
+        key = self.key
+        return key if isinstance(key, str) else generated_name(key)
 
     def ensure_extras(self) -> CellExtras:
         """The cell's rarely needed state, created on first use."""
@@ -376,9 +409,9 @@ class ActorCell(ActorContext):
         if (
             parent is not None
             and parent.child_cells is not None
-            and parent.child_cells.get(self.name) is self
+            and parent.child_cells.get(self.key) is self
         ):
-            del parent.child_cells[self.name]
+            del parent.child_cells[self.key]
             self.system._actors_stopped += 1
             # The guardian keeps one restart window per top-level actor name.
             histories = getattr(parent.instance, "restart_histories", None)

@@ -85,6 +85,17 @@ def _refuse_arguments(
     )
 
 
+def _free_name(parent: ActorCell, children: Mapping[str | int, ActorCell], name: str) -> str:
+    """``name``, checked, if no live sibling has it; else raise ``DuplicateActorName``."""
+    check_actor_name(name)
+    if name in children:
+        raise DuplicateActorName(
+            f"an actor named {name!r} already exists under {parent.path}; "
+            "choose another name, or stop that actor and wait for it first"
+        )
+    return name
+
+
 def spawn_child(  # noqa: PLR0917 - spawn's options, passed positionally for speed
     parent: ActorCell,
     actor_class: type[Actor] | Props[Any],
@@ -133,16 +144,10 @@ def spawn_child(  # noqa: PLR0917 - spawn's options, passed positionally for spe
     children = parent.child_cells
     if children is None:
         children = parent.child_cells = {}
-    if name is None:
-        name = next(system._names)
-    else:
-        check_actor_name(name)
-        if name in children:
-            raise DuplicateActorName(
-                f"an actor named {name!r} already exists under {parent.path}; "
-                "choose another name, or stop that actor and wait for it first"
-            )
-    child = ActorCell(system, parent, name, actor_class, arguments, restart_type, mailbox)
+    # A generated name is kept as its number, spelled $n only when asked for
+    # (see ActorCell.name); a given one is checked and must be free.
+    key = next(system._names) if name is None else _free_name(parent, children, name)
+    child = ActorCell(system, parent, key, actor_class, arguments, restart_type, mailbox)
     if system._check_messages:
         install_checked_ref(child)
     # Declared grandchildren first: if one of them is refused, nothing is
@@ -152,7 +157,7 @@ def spawn_child(  # noqa: PLR0917 - spawn's options, passed positionally for spe
             spawn_from_spec(child, spec, start=False)
     if retry_message:
         child.ensure_extras().retry_message = retry_message
-    children[name] = child
+    children[key] = child
     system._actors_spawned += 1
     if start:
         # send_control(START) and Scheduler.schedule, inlined: a new cell is

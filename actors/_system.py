@@ -146,8 +146,9 @@ class ActorSystem(SystemInspection, SystemUpgrade, ShardingMethods):
         self._timers: TimerService
         self._user_guardian: ActorCell
         self._system_guardian: ActorCell
-        # $1, $2, ...: built in C by map, one next() per unnamed spawn.
-        self._names = map("${}".format, itertools.count(1))
+        # 1, 2, ...: the numbers of generated names, spelled $1, $2, ... only
+        # when asked for (see ActorCell.name).
+        self._names = itertools.count(1)
         self._dead_letters: Counter[type] = Counter()
         self._actors_spawned = 0
         self._actors_stopped = 0
