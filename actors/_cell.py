@@ -27,6 +27,7 @@ from ._extras import CellExtras
 from ._instrumentation import Carried
 from ._mailbox import UNBOUNDED, MailboxConfig, Overflow, close_mailbox, create_queue, unchecked
 from ._messages import ActorFailed, Terminated
+from ._names import generated_name
 from ._promise import Promise, complete, fail
 from ._ref import ActorRef, LocalActorRef
 from ._timers import Timer
@@ -39,26 +40,6 @@ if TYPE_CHECKING:
     from ._system import ActorSystem
 
 logger = logging.getLogger(__name__)
-
-
-def generated_name(number: int) -> str:
-    """The name ``$n`` of the ``number``-th actor spawned without a name."""
-    return f"${number}"
-
-
-def child_key(name: str) -> str | int:
-    """The key under which a child named ``name`` sits in its parent's ``child_cells``.
-
-    A generated name ``$n`` is keyed by ``n`` (see ``ActorCell.name``); any
-    other name, including one that only looks generated (``$01``), by itself,
-    and finds nothing, since names given at spawn never start with ``$``.
-    """
-    digits = name[1:]
-    if name.startswith("$") and digits.isascii() and digits.isdigit():
-        number = int(digits)
-        if generated_name(number) == name:
-            return number
-    return name
 
 
 class ActorCell(ActorContext):
@@ -108,13 +89,11 @@ class ActorCell(ActorContext):
         mailbox: MailboxConfig,
         /,
     ) -> None:
-        # Positional only: spawning calls this once per actor, and keyword
-        # arguments cost a name match each (see docs/benchmarks.md, "spawn").
+        # Positional only: a keyword costs a name match, on every spawn.
         self.system = system
         self.scheduler: Scheduler = system._scheduler
         self.parent_cell = parent
-        # The key in the parent's ``child_cells``: the name given at spawn, or
-        # for a generated name ``$n`` only its number (see ``name``).
+        # The key in the parent's ``child_cells``: the name, or the n of ``$n``.
         self.key = key
         # Built on first use: most actors are never asked for their path.
         self._path: str | None = None if parent is not None else f"/{key}"
@@ -160,12 +139,7 @@ class ActorCell(ActorContext):
 
     @property
     def name(self) -> str:
-        """The actor's name: the one given at spawn, or a generated ``$n``.
-
-        A generated name is kept as its number and spelled out only when asked
-        for (a path, a supervision decision): building and hashing a string
-        per spawn cost more than a third of a microsecond (docs/benchmarks.md).
-        """
+        """The name given at spawn, or the generated ``$n`` (kept as ``n``: see ``_names``)."""
         key = self.key
         return key if isinstance(key, str) else generated_name(key)
 

@@ -12,9 +12,9 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
 from . import _cell_states as states
-from ._cell import child_key
 from ._control import Fail
 from ._errors import ActorSystemClosed
+from ._names import child_key
 from ._ref import ActorRef, LocalActorRef
 from ._statistics import SystemStatistics, render_tree, system_statistics
 
