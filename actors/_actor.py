@@ -188,22 +188,64 @@ def check_class_configuration(cls: type[Actor]) -> None:
 _allocate = object.__new__
 
 
+class KeywordArguments:
+    """Constructor arguments that include keywords, as a cell keeps them for restarts.
+
+    Rare (most actors get positional arguments or none), so it costs its own
+    object only when there are keywords: see :data:`Arguments`.
+    """
+
+    __slots__ = ("args", "kwargs")
+
+    def __init__(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+        self.args = args
+        self.kwargs = kwargs
+
+
+#: An actor's constructor arguments as its cell keeps them for restarts, in the
+#: form that costs least (see :func:`keep_arguments`): ``None`` for none; a
+#: lone positional argument as itself; other positional arguments as their
+#: tuple; a :class:`KeywordArguments` when there are keywords.
+Arguments = object
+
+
+def keep_arguments(args: tuple[Any, ...]) -> Arguments:
+    """What a cell keeps of positional constructor arguments: see :data:`Arguments`.
+
+    A lone argument is kept as itself, not in its tuple: one object fewer per
+    actor for the allocator and the garbage collector, which is most of what
+    a kept tuple costs (docs/benchmarks.md, "spawn"). It stays in its tuple
+    when it could be mistaken for another form (``None``, a tuple, a
+    ``KeywordArguments``).
+    """
+    if len(args) == 1:
+        argument = args[0]
+        kind = type(argument)
+        if argument is not None and kind is not tuple and kind is not KeywordArguments:
+            return argument
+    return args or None
+
+
 def construct_instance(
-    actor_class: type[Actor],
-    context: ActorContext,
-    args: tuple[Any, ...],
-    kwargs: Mapping[str, Any],
+    actor_class: type[Actor], context: ActorContext, arguments: Arguments
 ) -> Actor:
     """Build an instance of ``actor_class`` for the runtime: ``context`` is set before ``__init__``.
 
-    Calling the class would run ``Actor.__new__``, which refuses (so that
-    nobody makes an actor outside the runtime); allocating directly also
-    skips a Python-level ``__new__`` on every spawn and restart.
+    ``arguments`` is what the cell kept (see :data:`Arguments`). Calling the
+    class would run ``Actor.__new__``, which refuses (so that nobody makes an
+    actor outside the runtime); allocating directly also skips a
+    Python-level ``__new__`` on every spawn and restart.
     """
     instance: Actor = _allocate(actor_class)
     instance.context = context
-    if kwargs:
-        instance.__init__(*args, **kwargs)  # type: ignore[misc]
+    kind = type(arguments)
+    if arguments is None:
+        instance.__init__()  # type: ignore[misc]
+    elif kind is tuple:
+        instance.__init__(*arguments)  # type: ignore[misc]
+    elif kind is KeywordArguments:
+        assert isinstance(arguments, KeywordArguments)
+        instance.__init__(*arguments.args, **arguments.kwargs)  # type: ignore[misc]
     else:
-        instance.__init__(*args)  # type: ignore[misc]
+        instance.__init__(arguments)  # type: ignore[misc]
     return instance

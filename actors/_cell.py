@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterator, Mapping
-from types import MappingProxyType
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from supervision import RestartType
@@ -28,6 +27,7 @@ from ._extras import CellExtras
 from ._instrumentation import Carried
 from ._mailbox import UNBOUNDED, MailboxConfig, Overflow, close_mailbox, create_queue, unchecked
 from ._messages import ActorFailed, Terminated
+from ._names import generated_name
 from ._promise import Promise, complete, fail
 from ._ref import ActorRef, LocalActorRef
 from ._timers import Timer
@@ -35,13 +35,11 @@ from ._timers import Timer
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ._actor import Actor
+    from ._actor import Actor, Arguments
     from ._scheduler import Scheduler
     from ._system import ActorSystem
 
 logger = logging.getLogger(__name__)
-
-_EMPTY_KWARGS: Mapping[str, Any] = MappingProxyType({})
 
 
 class ActorCell(ActorContext):
@@ -63,9 +61,9 @@ class ActorCell(ActorContext):
         "control",
         "extras",
         "instance",
+        "key",
         "mailbox",
         "messages_handled",
-        "name",
         "open",
         "parent_cell",
         "queue",
@@ -80,30 +78,28 @@ class ActorCell(ActorContext):
         "state",
     )
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - positional for speed, see below
         self,
         system: ActorSystem,
         parent: ActorCell | None,
-        name: str,
-        *,
+        key: str | int,
         actor_class: type[Actor],
-        args: tuple[Any, ...],
-        kwargs: Mapping[str, Any],
+        arguments: Arguments,
         restart_type: RestartType,
         mailbox: MailboxConfig,
+        /,
     ) -> None:
+        # Positional only: a keyword costs a name match, on every spawn.
         self.system = system
         self.scheduler: Scheduler = system._scheduler
         self.parent_cell = parent
-        self.name = name
+        # The key in the parent's ``child_cells``: the name, or the n of ``$n``.
+        self.key = key
         # Built on first use: most actors are never asked for their path.
-        self._path: str | None = None if parent is not None else f"/{name}"
+        self._path: str | None = None if parent is not None else f"/{key}"
         self.actor_class = actor_class
-        # One slot for both, None for neither (the common case): with 24
-        # slots a cell fits the 224-byte allocator class, 25 would take 240.
-        self.arguments: tuple[tuple[Any, ...], Mapping[str, Any]] | None = (
-            (args, kwargs) if args or kwargs else None
-        )
+        # The constructor arguments, kept for restarts: see ``Arguments``.
+        self.arguments = arguments
         self.restart_type = restart_type
         self.mailbox = mailbox
         self.self_ref = LocalActorRef(self)
@@ -128,7 +124,7 @@ class ActorCell(ActorContext):
         self.receiver: object = None
         self.receive_is_async = False
         self.started = False
-        self.child_cells: dict[str, ActorCell] | None = None
+        self.child_cells: dict[str | int, ActorCell] | None = None
         self.messages_handled = 0
         self.extras: CellExtras | None = None
 
@@ -140,6 +136,12 @@ class ActorCell(ActorContext):
             assert self.parent_cell is not None
             path = self._path = f"{self.parent_cell.path}/{self.name}"
         return path
+
+    @property
+    def name(self) -> str:
+        """The name given at spawn, or the generated ``$n`` (kept as ``n``: see ``_names``)."""
+        key = self.key
+        return key if isinstance(key, str) else generated_name(key)
 
     def ensure_extras(self) -> CellExtras:
         """The cell's rarely needed state, created on first use."""
@@ -381,9 +383,9 @@ class ActorCell(ActorContext):
         if (
             parent is not None
             and parent.child_cells is not None
-            and parent.child_cells.get(self.name) is self
+            and parent.child_cells.get(self.key) is self
         ):
-            del parent.child_cells[self.name]
+            del parent.child_cells[self.key]
             self.system._actors_stopped += 1
             # The guardian keeps one restart window per top-level actor name.
             histories = getattr(parent.instance, "restart_histories", None)

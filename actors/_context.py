@@ -24,6 +24,20 @@ if TYPE_CHECKING:
     from ._type_parameters import M
 
 
+# ``_spawn.spawn_child``, bound on the first spawn: ``_spawn`` imports this
+# module, so it cannot be imported here; and an import statement inside
+# ``spawn`` would cost an import-system call on every spawn (half a microsecond).
+_spawn_child: Callable[..., ActorCell] | None = None
+
+
+def _import_spawn_child() -> Callable[..., ActorCell]:
+    global _spawn_child  # noqa: PLW0603 - a one-time binding, see above
+    from ._spawn import spawn_child  # noqa: PLC0415 - see above
+
+    _spawn_child = spawn_child
+    return spawn_child
+
+
 class ActorContext:
     """An actor's view of itself and its place in the tree.
 
@@ -101,17 +115,10 @@ class ActorContext:
         ``OneForOne(max_restarts=3, within=5.0)``), and stops before this
         actor does. A ``retry_message`` above 0 overrides the strategy's.
         """
-        from ._spawn import spawn_child  # noqa: PLC0415 - _spawn needs this module first
-
-        return spawn_child(
-            self._cell,
-            actor_class,
-            args,
-            name=name,
-            kwargs=kwargs,
-            restart=restart,
-            mailbox=mailbox,
-            retry_message=retry_message,
+        # Positional, and ``self`` rather than ``self._cell`` (the same object):
+        # this is the spawn path of actors that spawn actors (docs/benchmarks.md).
+        return (_spawn_child or _import_spawn_child())(
+            self, actor_class, args, name, kwargs, restart, mailbox, retry_message
         ).self_ref
 
     def stop(self, ref: ActorRef) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 from . import _cell_states as states
 from ._control import Fail
 from ._errors import ActorSystemClosed
+from ._names import child_key
 from ._ref import ActorRef, LocalActorRef
 from ._statistics import SystemStatistics, render_tree, system_statistics
 
@@ -75,7 +76,7 @@ class SystemInspection:
             return None  # the guardians are the runtime's, not for lookup
         for segment in segments:
             children = cell.child_cells
-            found = children.get(segment) if children else None
+            found = children.get(child_key(segment)) if children else None
             if found is None:
                 return None
             cell = found

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from types import MappingProxyType
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from supervision import RestartHistory, RestartType
 
 from . import _cell_states as states
 from ._actor import construct_instance
-from ._behaviour import reset_behaviour, unstash_all
+from ._behaviour import reset_behaviour, set_handler, unstash_all
 from ._control import (
     START,
     ChildExited,
@@ -32,9 +31,6 @@ if TYPE_CHECKING:
     from ._cell import ActorCell
 
 logger = logging.getLogger(__name__)
-
-#: ActorCell.arguments of an actor spawned without constructor arguments.
-_NO_ARGUMENTS: tuple[tuple[Any, ...], Mapping[str, Any]] = ((), MappingProxyType({}))
 
 
 async def call_hook(hook: Callable[[], Any]) -> None:
@@ -72,12 +68,13 @@ def start_now(cell: ActorCell) -> Coroutine[Any, Any, None] | None:
             if child.state == states.NEW and child.control is None:
                 child.send_control(START)
     try:
-        args, kwargs = cell.arguments or _NO_ARGUMENTS
-        instance = construct_instance(cell.actor_class, cell, args, kwargs)
+        instance = construct_instance(cell.actor_class, cell, cell.arguments)
     except Exception as error:
         cell.fail(error, None, None)
         return None
-    cell.set_instance(instance)
+    # cell.set_instance(instance), inlined: every spawn comes through here.
+    cell.instance = instance
+    set_handler(cell, instance.receive, type(instance)._receive_is_async)
     try:
         if not first_start:
             for spec in instance._declared_children():
@@ -88,7 +85,11 @@ def start_now(cell: ActorCell) -> Coroutine[Any, Any, None] | None:
         return None
     if result is not None and inspect.isawaitable(result):
         return _finish_start(cell, result)
-    _started(cell)
+    # _started(cell), inlined.
+    cell.started = True
+    cell.state = states.RUNNING
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s started", cell.path, extra={"actor": cell.path})
     return None
 
 

@@ -12,7 +12,7 @@ from supervision import ChildSpec
 from ._actor import Actor
 from ._errors import DuplicateActorName
 from ._mailbox import MailboxConfig
-from ._spawn import check_actor_name
+from ._names import check_actor_name
 
 
 class Supervisor(Actor):

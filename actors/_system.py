@@ -7,7 +7,7 @@ import logging
 import sys
 from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping
-from types import MappingProxyType, TracebackType
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, overload
 
 import anyio
@@ -146,8 +146,9 @@ class ActorSystem(SystemInspection, SystemUpgrade, ShardingMethods):
         self._timers: TimerService
         self._user_guardian: ActorCell
         self._system_guardian: ActorCell
-        # $1, $2, ...: built in C by map, one next() per unnamed spawn.
-        self._names = map("${}".format, itertools.count(1))
+        # 1, 2, ...: the numbers of generated names, spelled $1, $2, ... only
+        # when asked for (see ActorCell.name).
+        self._names = itertools.count(1)
         self._dead_letters: Counter[type] = Counter()
         self._actors_spawned = 0
         self._actors_stopped = 0
@@ -216,16 +217,7 @@ class ActorSystem(SystemInspection, SystemUpgrade, ShardingMethods):
         return None
 
     def _start_guardian(self, name: str) -> ActorCell:
-        cell = ActorCell(
-            self,
-            None,
-            name,
-            actor_class=Guardian,
-            args=(),
-            kwargs=MappingProxyType({}),
-            restart_type=RestartType.PERMANENT,
-            mailbox=UNBOUNDED,
-        )
+        cell = ActorCell(self, None, name, Guardian, None, RestartType.PERMANENT, UNBOUNDED)
         cell.send_control(START)
         return cell
 
@@ -296,16 +288,11 @@ class ActorSystem(SystemInspection, SystemUpgrade, ShardingMethods):
             InvalidActorName: the name breaks the naming rules.
             ActorSystemClosed: the system is not running.
         """
-        self._check_running()
+        if not self._running:
+            self._check_running()  # raises, naming why
+        # Positional: a keyword costs a name match on every spawn.
         ref = spawn_child(
-            self._user_guardian,
-            actor_class,
-            args,
-            name=name,
-            kwargs=kwargs,
-            restart=restart,
-            mailbox=mailbox,
-            retry_message=retry_message,
+            self._user_guardian, actor_class, args, name, kwargs, restart, mailbox, retry_message
         ).self_ref
         if name is not None and self._cluster_node is not None:
             self._cluster_node.spawned(ref)
@@ -361,9 +348,6 @@ class ActorSystem(SystemInspection, SystemUpgrade, ShardingMethods):
         waiter = cell.add_termination_waiter()
         cell.send_control(Stop(deliberate=True))
         await waiter
-
-    def _generated_name(self) -> str:
-        return next(self._names)
 
     def _dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
         self._dead_letters[type(message)] += 1
