@@ -118,8 +118,8 @@ class Codec:
         )
         self._frames = msgspec.msgpack.Decoder(Frame)
         self._errors = msgspec.msgpack.Decoder(ErrorBody)
-        #: The encoded head of a frame (array header, kind, tag) by kind and class.
-        self._heads: dict[tuple[int, type], bytes] = {}
+        #: By kind, then class: the encoded head of a frame (array header, kind, tag).
+        self._heads: tuple[dict[type, bytes], ...] = ({}, {}, {}, {})
         #: By a message frame's head (kind 0, tag): see :meth:`_message_head`.
         self._message_heads: dict[bytes, tuple[msgspec.msgpack.Decoder[Any], bytes]] = {}
         self._generation = registry._generation
@@ -144,7 +144,7 @@ class Codec:
             TypeError: ``value`` (or something inside it, named by its place)
                 is of an unregistered type.
         """
-        head = self._heads.get((kind, type(value)))
+        head = self._heads[kind].get(type(value))
         if head is None:
             head = self._head(kind, value)
         return head + self.values.encode(value)
@@ -160,7 +160,7 @@ class Codec:
                 )
             tag = _PLAIN_TAG
         head = self._encoder.encode(Frame(kind, tag, msgspec.Raw(b"")))
-        self._heads[kind, cls] = head
+        self._heads[kind][cls] = head
         return head
 
     def encode_control(self, tag: str, value: msgspec.Struct) -> bytes:
