@@ -91,14 +91,11 @@ class NatsNode(Sending):
         self.pools = Pools(self)
         self.durables = Durables(self)
         self._actor_base = f"{self.subjects.base}.a."
-        #: The ordered buffer of frames to publish: on trio, handed straight to the client's loop.
-        self._outbound: Outbound | Publisher = (
-            Outbound(config.outbound_capacity)
-            if hosted is None
-            else Publisher(hosted, nc, nats.errors.Error, self._not_sent, config.outbound_capacity)
-        )
+        self._outbound = Outbound(config.outbound_capacity, hosted=hosted is not None)
         self.requests = Requests(self)
         self._subscription: Subscription | None = None
+        #: On trio, what hands frames to the client's loop.
+        self._publisher: Publisher | None = None
         self._task_group: TaskGroup | None = None
         self._scope = anyio.CancelScope()
         self._stopped = anyio.Event()
@@ -132,15 +129,23 @@ class NatsNode(Sending):
             with self._scope:
                 async with anyio.create_task_group() as task_group:
                     self._task_group = task_group
-                    if isinstance(self._outbound, Outbound):
+                    if self.hosted is None:
                         task_group.start_soon(
                             self._outbound.run, self.nc.publish, self._not_sent, nats.errors.Error
                         )
                     else:
-                        assert self.hosted is not None
                         await task_group.start(self.hosted.run)
-                        await self._outbound.start()
-                        task_group.start_soon(self._outbound.run_waker)
+                        self._publisher = Publisher(
+                            self.hosted,
+                            self._client,
+                            nats.errors.Error,
+                            self._not_sent,
+                            self.config.outbound_capacity,
+                        )
+                        await self._publisher.start()
+                        task_group.start_soon(
+                            self._outbound.run_batched, self._publisher.publish, self._not_sent
+                        )
                     task_group.start_soon(self.membership.run)
                     ready.set()
                     await anyio.sleep_forever()
@@ -207,6 +212,8 @@ class NatsNode(Sending):
                     await self.membership.stop()
                     if self._task_group is not None:
                         await self._outbound.wait_drained()
+                        if self._publisher is not None:
+                            await self._publisher.wait_published()
                     await self.nc.flush(timeout=1)
                 except (nats.errors.Error, TimeoutError) as error:
                     logger.warning("node %s: leaving the cluster uncleanly: %r", self.name, error)

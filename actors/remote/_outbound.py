@@ -3,8 +3,6 @@
 ``tell`` is synchronous and NATS publishing is not, so frames wait here; one
 queue for the whole node keeps every sender's order. The buffer is bounded:
 when it is full, ``tell`` makes a dead letter and ``send``/``ask`` wait.
-This is the buffer on asyncio; on trio, ``_publisher.Publisher`` plays its
-part and hands each frame straight to the client's loop.
 """
 
 from __future__ import annotations
@@ -15,6 +13,12 @@ from collections.abc import Awaitable, Callable
 
 from actors import ActorRef
 
+from ._neutral import Flag
+
+#: The most frames one batch hands over on trio.
+PUBLISH_BATCH = 4096
+
+
 #: subject, reply subject ("" for none), data, for dead letters the recipient and
 #: message, and the NATS headers (or ``None``).
 Item = tuple[str, str, bytes, ActorRef | None, object, dict[str, str] | None]
@@ -23,13 +27,15 @@ Item = tuple[str, str, bytes, ActorRef | None, object, dict[str, str] | None]
 class Outbound:
     """A bounded FIFO of frames with waits for room and for emptiness."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, *, hosted: bool = False) -> None:
         self.capacity = capacity
         self._items: deque[Item] = deque()
-        self._wakeup = asyncio.Event()
-        self._room = asyncio.Event()
-        self._drained = asyncio.Event()
+        signal: type[asyncio.Event] | type[Flag] = Flag if hosted else asyncio.Event
+        self._wakeup = signal()
+        self._room = signal()
+        self._drained = signal()
         self._sender_waiting = False
+        self._publishing = False
 
     def __len__(self) -> int:
         return len(self._items)
@@ -56,7 +62,7 @@ class Outbound:
 
     async def wait_drained(self) -> None:
         """Wait until the sender has taken every frame."""
-        if self._items:
+        if self._items or self._publishing:
             self._drained.clear()
             await self._drained.wait()
 
@@ -93,3 +99,30 @@ class Outbound:
         self._sender_waiting = True
         self._wakeup.clear()
         await self._wakeup.wait()
+
+    async def run_batched(
+        self,
+        publish_batch: Callable[[list[Item]], Awaitable[list[tuple[Item, Exception]]]],
+        failed: Callable[[Item, Exception], None],
+    ) -> None:
+        """The sender task on trio: hand every frame waiting to ``publish_batch`` at once.
+
+        One crossing to the client's thread per batch, not per frame; the
+        frames that failed come back to ``failed``.
+        """
+        items = self._items
+        room = self._room
+        while True:
+            if not items:
+                await self._wait_for_items()
+                continue
+            batch = [items.popleft() for _ in range(min(len(items), PUBLISH_BATCH))]
+            if not room.is_set():
+                room.set()
+            self._publishing = True
+            try:
+                failures = await publish_batch(batch)
+            finally:
+                self._publishing = False
+            for item, error in failures:
+                failed(item, error)

@@ -1,20 +1,13 @@
-"""On trio: the node's outbound buffer, its frames handed to nats-py's loop without waiting.
+"""On trio: the frames to publish, handed to nats-py's loop in batches without waiting.
 
-Each frame a ``tell``, ``send`` or ``ask`` queues goes at once into a deque
-that one publisher task on the client's loop empties, publishing in order.
-That task is woken only when it is idle: one wakeup per batch of frames, and
-none while it is still publishing (it takes one more turn of its loop
-before going idle, to catch what arrives meanwhile). A request or a reply
-wakes it at once; one-way frames (``tell``) wake it once the sender's pass
-of trio's scheduler is over, so a burst crosses as one batch. The trio side never
-waits for a frame to be written (a sequential ``ask`` would otherwise pay a
-round trip between the threads for its request alone), and no trio task
-stands between the sender and the hand-over (each would cost a pass of trio's
-scheduler, and a hand-over of the GIL, per batch).
-
+The node's outbound buffer (on the trio thread) hands over every frame it
+holds at once; one publisher task on the client's loop publishes them in
+order. Handing over costs one wakeup of that loop per batch, and the trio
+side never waits for a batch to be written (a sequential ``ask`` would
+otherwise pay a round trip between the threads for its request alone).
 At most ``capacity`` frames are handed over and not yet published: beyond,
-``offer`` refuses, so the buffer's bound (``tell`` dead-letters, ``send``
-and ``ask`` wait) means what it does on asyncio.
+the outbound buffer's sender waits, so its bound (``tell`` dead-letters,
+``send`` waits) keeps meaning what it says.
 """
 
 from __future__ import annotations
@@ -51,70 +44,35 @@ class Publisher:
         self._handed = 0  # written on trio only
         self._published = 0  # written on the client's loop only
         self._room = Flag()  # on trio
-        self._lazy = Flag()  # on trio: one-way frames were handed over to an idle loop
         self._waiting = False
         self._wakeup: asyncio.Event | None = None  # on the client's loop
         self._idle: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
 
-    # -- the trio side: what the node's outbound buffer is on asyncio ------
+    # -- the trio side ------------------------------------------------------
 
-    def __len__(self) -> int:
-        return self._handed - self._published
-
-    def full(self) -> bool:
-        """Whether ``capacity`` frames are handed over and not yet published."""
-        return self._handed - self._published >= self._capacity
-
-    def offer(self, item: Any) -> bool:
-        """Hand one frame over, in order after earlier ones; ``False`` if too many wait.
-
-        The client's loop is woken only if it is idle: one wakeup per batch of
-        frames, not per frame, and none while it is still publishing.
-        """
-        if self._handed - self._published >= self._capacity:
-            return False
-        self._items.append(item)
-        self._handed += 1
+    async def publish(self, batch: list[Any]) -> list[tuple[Any, Exception]]:
+        """Hand ``batch`` over (in order after earlier ones); wait only while too many are."""
+        self._items.extend(batch)
+        self._handed += len(batch)
         if not self._scheduled:
-            if item[1] or item[3] is None:  # a request or a reply: someone waits for it
-                self._scheduled = True
-                self._hosted.loop.call_soon_threadsafe(self._wake)
-            elif not self._lazy.is_set():
-                self._lazy.set()
-        return True
-
-    async def run_waker(self) -> None:
-        """On trio, for ``tell``: wake the client's loop once per pass of trio's scheduler.
-
-        A burst of one-way frames then crosses as one batch, with one wakeup,
-        after the sender's pass (a frame someone waits for wakes the loop at once).
-        """
-        lazy = self._lazy
-        while True:
-            await lazy.wait()
-            lazy.clear()
-            if not self._scheduled:
-                self._scheduled = True
-                self._hosted.loop.call_soon_threadsafe(self._wake)
-
-    async def wait_for_room(self, give_up: Callable[[], bool]) -> None:
-        """Wait while the buffer is full, unless ``give_up()`` says to stop waiting."""
+            self._scheduled = True
+            self._hosted.loop.call_soon_threadsafe(self._wake)
         while True:
             self._waiting = True  # before the check: the publisher then cannot miss it
-            if not self.full() or give_up():
+            if self._handed - self._published < self._capacity:
                 break
             self._room.clear()
             await self._room.wait()
         self._waiting = False
+        return []  # failures are reported to ``failed`` as they happen
 
     def _has_room(self) -> None:
         self._room.set()
 
-    async def wait_drained(self) -> None:
+    async def wait_published(self) -> None:
         """Return once every frame handed over has been given to the client."""
-        if self._handed != self._published:
-            await self._hosted.call(self._wait_idle)
+        await self._hosted.call(self._wait_idle)
 
     # -- the client's loop ------------------------------------------------
 

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
     from ._cluster import NatsCluster
     from ._outbound import Item, Outbound
-    from ._publisher import Publisher
     from ._ref import Target
     from ._requests import Requests
     from ._tracing import Tracing
@@ -38,7 +37,7 @@ class Sending:
     codec: Codec
     tracing: Tracing | None
     requests: Requests
-    _outbound: Outbound | Publisher
+    _outbound: Outbound
     _closing: bool
     #: ``config.max_message_size``, read once per message.
     _max_size: int
