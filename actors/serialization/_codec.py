@@ -298,10 +298,9 @@ class ValueCodec:
             msgspec cannot build a typed decoder for its annotations; then use
             :meth:`decode`.
 
-        Raises:
-            msgspec.DecodeError, msgspec.ValidationError, RecursionError, or an
-            error raised by the ``from_extension`` hook: the body does not fit;
-            :meth:`decode` then says why.
+        The decoder raises when the body does not fit (``msgspec.DecodeError``,
+        ``msgspec.ValidationError``, ``RecursionError``, or what the
+        ``from_extension`` hook raises); :meth:`decode` then says why.
         """
         return self._typed_decoder((0x92, tag.encode()))
 
