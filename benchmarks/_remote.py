@@ -11,9 +11,10 @@ and one event loop:
   to a callback that answers with ``publish(msg.reply, ...)``.
 - ``ask x64``: 64 tasks, each asking in sequence (64 requests in flight).
 
-A second table runs the same anyactors workloads on anyio's trio backend
-against asyncio, interleaved (on trio, nats-py runs on its own asyncio loop
-in a helper thread): the target is again >= 0.5x.
+The targets: ``tell`` >= 0.8x raw nats-py, the asks >= 0.5x. A second table
+runs the same anyactors workloads on anyio's trio backend against asyncio,
+interleaved (on trio, nats-py runs on an asyncio loop in a helper thread):
+the target is >= 0.5x for each.
 
 Both sides use two connections to the same server, so the comparison is the
 runtime's cost (encoding, routing, the mailbox, the handler) over the client's
@@ -54,8 +55,10 @@ IN_FLIGHT = 64
 BATCH = 1000
 #: The receiving node's pending-message limit: above the largest burst (the ``tell`` size).
 PENDING = 200_000
-#: Every ratio target of the issue: anyactors >= 0.5x raw nats-py.
+#: The ratio targets: remote ``tell`` >= 0.8x raw nats-py (issue 16, target 5); every
+#: other row, and trio against asyncio (issue 18, item 11), >= 0.5x.
 TARGET = 0.5
+TELL_TARGET = 0.8
 
 
 @frozen
@@ -256,6 +259,8 @@ class Pair:
     size: int
     ours: Callable[[str, int], Awaitable[float]]
     raw: Callable[[str, int], Awaitable[float]]
+    #: The ratio against raw nats-py this workload must reach.
+    target: float = TARGET
 
 
 def pairs(quick: bool) -> list[Pair]:
@@ -268,7 +273,7 @@ def pairs(quick: bool) -> list[Pair]:
         return await raw_request(url, n, IN_FLIGHT)
 
     return [
-        Pair("tell", "msg/s", 100_000 // scale, actors_tell, raw_publish),
+        Pair("tell", "msg/s", 100_000 // scale, actors_tell, raw_publish, TELL_TARGET),
         Pair("ask", "ask/s", 5_000 // scale, actors_ask, raw_request),
         Pair(f"ask x{IN_FLIGHT}", "ask/s", 64 * 320 // scale, ask64, request64),
     ]
@@ -288,8 +293,14 @@ def _spread(values: Sequence[float], unit: str) -> str:
 def table(
     rows: Sequence[tuple[Pair, list[float], list[float]]],
     sides: tuple[str, str] = ("anyactors", "nats-py"),
+    *,
+    against_raw: bool = True,
 ) -> str:
-    """The results as an aligned Markdown table (the style of ``python -m benchmarks``)."""
+    """The results as an aligned Markdown table (the style of ``python -m benchmarks``).
+
+    Against raw nats-py each workload has its own target; trio against
+    asyncio is >= 0.5x for every one.
+    """
     header = (
         "workload",
         "n",
@@ -302,7 +313,8 @@ def table(
     for pair, ours, raw in rows:
         ratios = [mine / theirs for mine, theirs in zip(ours, raw, strict=True)]
         median = statistics.median(ratios)
-        verdict = "met" if median >= TARGET else "MISSED"
+        target = pair.target if against_raw else TARGET
+        verdict = "met" if median >= target else "MISSED"
         body.append(
             (
                 pair.name,
@@ -310,7 +322,7 @@ def table(
                 _spread(ours, pair.unit),
                 _spread(raw, pair.unit),
                 f"{median:.2f}x [{min(ratios):.2f}-{max(ratios):.2f}]",
-                f">= {TARGET:g}x: {verdict}",
+                f">= {target:g}x: {verdict}",
             )
         )
     widths = [max(len(row[col]) for row in (header, *body)) for col in range(len(header))]
@@ -362,7 +374,7 @@ def run_backends(url: str, repeat: int, quick: bool) -> str:
                 file=sys.stderr,
             )
         rows.append((pair, on_trio, on_asyncio))
-    return table(rows, ("trio", "asyncio"))
+    return table(rows, ("trio", "asyncio"), against_raw=False)
 
 
 def _measure(url: str, options: argparse.Namespace) -> None:

@@ -3,8 +3,9 @@
 On asyncio the node calls nats-py directly: :func:`direct` returns ``None``
 and every call site keeps its plain path, at no cost.
 
-On trio, nats-py runs on its own asyncio event loop in a helper thread
-(:class:`Hosted`). The node itself (its routing, the actors, the refs) stays
+On trio, nats-py runs on an asyncio event loop in a helper thread
+(:class:`Hosted`), one loop for every node of the process (see
+``_client_loop``). The node itself (its routing, the actors, the refs) stays
 on the system's trio thread; only the client crosses over, through proxies:
 
 - an awaited client call (``subscribe``, key-value reads and writes, ``fetch``,
@@ -23,10 +24,8 @@ and nothing on the client's loop touches an actor.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import inspect
 import logging
-import threading
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -34,11 +33,12 @@ from typing import Any
 import anyio
 from anyio.abc import TaskStatus
 
+from ._client_loop import ClientLoop
 from ._neutral import new_event
 
 logger = logging.getLogger(__name__)
 
-#: Seconds closing the client's loop may take: its tasks ending, then its thread.
+#: Seconds each step of closing may take: this client's tasks ending, then the loop's thread.
 CLOSE_TIMEOUT = 1.0
 #: The most received messages one subscription's inbox holds on the trio side.
 INBOX_CAPACITY = 1024
@@ -131,17 +131,14 @@ class _Inbox:
 
 
 class Hosted:
-    """nats-py on a private asyncio loop in a helper thread, reached from the trio thread."""
+    """A nats-py client on the process's client loop in a helper thread, reached from trio."""
 
     def __init__(self) -> None:
         import trio  # noqa: PLC0415 - only a trio program gets here
 
         self._token = trio.lowlevel.current_trio_token()
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self.loop.run_forever, name="anyactors nats-py loop", daemon=True
-        )
-        self._thread.start()
+        self._client_loop = ClientLoop.acquire()  # shared by every hosted client of the process
+        self.loop = self._client_loop.loop
         self._task_group: Any = None  # a trio nursery
         self._early: list[_Inbox] = []
         #: Each callback subscription's inbox, by the id of its nats-py subscription.
@@ -164,10 +161,7 @@ class Hosted:
         """
         if self._closed:
             raise RuntimeError("the NATS client's loop has been closed")
-        # In a fresh context: the caller's would tell anyio (sniffio) that trio runs there.
-        future = contextvars.Context().run(
-            asyncio.run_coroutine_threadsafe, fn(*args, **kwargs), self.loop
-        )
+        future = self._client_loop.run(self, fn(*args, **kwargs))
         done = new_event()
         future.add_done_callback(lambda _: self.to_trio(done.set))
         try:
@@ -211,33 +205,13 @@ class Hosted:
             await trio.sleep_forever()
 
     async def close(self) -> None:
-        """End the client's loop (its tasks cancelled) and join its thread; at most ~2 s."""
+        """End this client's tasks on the client loop; the last user ends the loop and its thread.
+
+        At most ~3 s.
+        """
         if not self._closed:
             self._closed = True
-            await anyio.to_thread.run_sync(self._close_blocking)
-
-    def _close_blocking(self) -> None:
-        loop = self.loop
-        finishing = contextvars.Context().run(
-            asyncio.run_coroutine_threadsafe, _cancel_everything(), loop
-        )
-        try:
-            finishing.result(timeout=CLOSE_TIMEOUT)
-        except Exception as error:  # a task that will not end: the loop stops anyway
-            logger.warning("the NATS client's loop did not finish cleanly: %r", error)
-        loop.call_soon_threadsafe(loop.stop)
-        self._thread.join(CLOSE_TIMEOUT)
-        if not loop.is_running():
-            loop.close()
-
-
-async def _cancel_everything() -> None:
-    """On the client's loop: cancel its tasks and wait for them, as ``asyncio.run`` does."""
-    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await asyncio.get_running_loop().shutdown_asyncgens()
+            await anyio.to_thread.run_sync(self._client_loop.release, self, CLOSE_TIMEOUT)
 
 
 def wrap(hosted: Hosted | None, value: Any) -> Any:

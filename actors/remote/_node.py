@@ -63,6 +63,7 @@ class NatsNode(Sending):
         self, config: NatsCluster, system: ActorSystem, nc: Client, hosted: Hosted | None = None
     ) -> None:
         self.config = config
+        self._max_size = config.max_message_size
         self.system = system
         self.name = config.node
         #: On trio, nats-py's own loop in a helper thread (``None`` on asyncio): see ``_bridge``.
@@ -347,12 +348,17 @@ class NatsNode(Sending):
 
     async def _on_message(self, msg: Msg) -> None:
         """Route one arrival; nothing a frame holds can raise out of here (and end the node)."""
+        inbound = self.inbound
         try:
-            if self.inbound._deferred and self.hosted is not None:
-                await self.inbound.wait_begun()  # on trio, an ask just routed goes first
-            self._route(msg)
-            if self.inbound.asks:
-                await self.inbound.start_asks()
+            if inbound._deferred and self.hosted is not None:
+                await inbound.wait_begun()  # on trio, an ask just routed goes first
+            subject = msg.subject
+            if subject.startswith(self._actor_base):  # the hot path, without a call more
+                inbound.route(subject[len(self._actor_base) :], msg)
+            else:
+                self._route(msg)
+            if inbound.asks:
+                await inbound.start_asks()
         except Exception as error:  # a hostile frame must never take the node down
             logger.exception("node %s: a frame on %s could not be routed", self.name, msg.subject)
             recipient = self.ref_at(Address(self.name, "/?"))

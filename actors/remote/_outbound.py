@@ -72,24 +72,26 @@ class Outbound:
         failed: Callable[[Item, Exception], None],
         errors: type[Exception] | tuple[type[Exception], ...],
     ) -> None:
-        """The sender task: ``publish(subject, data, reply=, headers=)`` each frame in order.
+        """The sender task: ``publish(subject, data, reply, headers)`` each frame in order.
 
         A publish that raises one of ``errors`` is reported to ``failed``.
         """
         items = self._items
-        capacity = self.capacity
         room = self._room
         while True:
             if not items:
                 await self._wait_for_items()
                 continue
-            item = items.popleft()
-            if not room.is_set() and len(items) < capacity:
+            # A whole run of frames, usually without going back to the loop (nats-py's
+            # publish only buffers them); room is signalled once a run, not per frame.
+            while items:
+                item = items.popleft()
+                try:
+                    await publish(item[0], item[2], item[1], item[5])
+                except errors as error:
+                    failed(item, error)
+            if not room.is_set():
                 room.set()
-            try:
-                await publish(item[0], item[2], reply=item[1], headers=item[5])
-            except errors as error:
-                failed(item, error)
 
     async def _wait_for_items(self) -> None:
         """Drained: say so, then wait until a frame is queued (only when idle, never per frame)."""

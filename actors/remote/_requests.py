@@ -35,9 +35,34 @@ if TYPE_CHECKING:
 _NO_RESPONDERS = "503"
 
 
-def new_request_id() -> str:
-    """A fresh, unguessable reply id: 128 random bits in hex (one subject token)."""
-    return os.urandom(16).hex()
+#: Request ids drawn from ``os.urandom`` at once.
+_IDS_PER_DRAW = 256
+
+
+class RequestIds:
+    """Fresh, unguessable reply ids: 128 random bits each, in hex (one subject token).
+
+    The bits come from ``os.urandom``, drawn for many ids at once: a draw is a
+    system call, which releases the GIL, and on trio, where nats-py's loop
+    runs in another thread, releasing it on every request handed the GIL over
+    and waited to get it back. Each id uses bytes of its own, never reused; one
+    instance serves one node, which runs on one thread.
+    """
+
+    __slots__ = ("_pool", "_taken")
+
+    def __init__(self) -> None:
+        self._pool = b""
+        self._taken = 0
+
+    def new(self) -> str:
+        """A fresh id."""
+        start = self._taken
+        if start >= len(self._pool):
+            self._pool = os.urandom(16 * _IDS_PER_DRAW)
+            start = 0
+        self._taken = start + 16
+        return self._pool[start : start + 16].hex()
 
 
 class Requests:
@@ -45,6 +70,7 @@ class Requests:
 
     def __init__(self, node: NatsNode) -> None:
         self.node = node
+        self._ids = RequestIds()
         #: Each pending request's future, what it asked (for errors), and the
         #: node that should answer (``None``: a pool's member, or control traffic).
         self.pending: dict[str, tuple[asyncio.Future[Any], str | None, str | None]] = {}
@@ -74,7 +100,7 @@ class Requests:
                 f"the request to {target.where} is {len(data)} bytes; the limit is "
                 f"{self.node.config.max_message_size} (NatsCluster(max_message_size=...))"
             )
-        request_id = new_request_id()
+        request_id = self._ids.new()
         future: asyncio.Future[Frame] = self.node.new_future()
         answering = target.address.node if isinstance(target, RemoteActorRef) else None
         self.pending[request_id] = (future, target.where, answering)
@@ -115,7 +141,7 @@ class Requests:
         The request takes its place in the outbound order now, ahead of
         anything sent after this call; the entry goes when the future is done.
         """
-        request_id = new_request_id()
+        request_id = self._ids.new()
         future: asyncio.Future[Frame] = self.node.new_future()
         self.pending[request_id] = (future, None, None)
         subject = self.node.subjects.control(node, kind)

@@ -39,6 +39,8 @@ class Sending:
     requests: Requests
     _outbound: Outbound
     _closing: bool
+    #: ``config.max_message_size``, read once per message.
+    _max_size: int
 
     def dead_letter(self, message: object, recipient: ActorRef, reason: str) -> None:
         """Count a dead letter in ``system.dead_letters`` and publish it on the event stream."""
@@ -61,7 +63,7 @@ class Sending:
     ) -> None:
         """Queue ``message`` for ``target``; a dead letter if it cannot be queued."""
         data = self.codec.encode(MESSAGE, message)
-        if len(data) > self.config.max_message_size:
+        if len(data) > self._max_size:
             self._too_large(target, message, len(data))
         elif self._closing or not self._outbound.offer(
             (target.subject, "", data, target, message, headers)

@@ -20,7 +20,7 @@ import msgspec
 from attrs import frozen
 
 from actors import ActorRef
-from actors.serialization import MessageRegistry, UndecodableValue, ValueCodec
+from actors.serialization import VALUE_EXT, MessageRegistry, UndecodableValue, ValueCodec
 from actors.sharding import EntityRef
 
 from ._errors import ActorNotFound, RemoteError
@@ -118,8 +118,11 @@ class Codec:
         )
         self._frames = msgspec.msgpack.Decoder(Frame)
         self._errors = msgspec.msgpack.Decoder(ErrorBody)
-        #: The encoded head of a frame (array header, kind, tag) by kind and class.
-        self._heads: dict[tuple[int, type], bytes] = {}
+        #: By kind, then class: the encoded head of a frame (array header, kind, tag).
+        self._heads: tuple[dict[type, bytes], ...] = ({}, {}, {}, {})
+        #: By a message frame's head (kind 0, tag): see :meth:`_message_head`.
+        self._message_heads: dict[bytes, tuple[msgspec.msgpack.Decoder[Any], bytes]] = {}
+        self._generation = registry._generation
 
     # -- encoding ---------------------------------------------------------
 
@@ -141,7 +144,7 @@ class Codec:
             TypeError: ``value`` (or something inside it, named by its place)
                 is of an unregistered type.
         """
-        head = self._heads.get((kind, type(value)))
+        head = self._heads[kind].get(type(value))
         if head is None:
             head = self._head(kind, value)
         return head + self.values.encode(value)
@@ -157,7 +160,7 @@ class Codec:
                 )
             tag = _PLAIN_TAG
         head = self._encoder.encode(Frame(kind, tag, msgspec.Raw(b"")))
-        self._heads[kind, cls] = head
+        self._heads[kind][cls] = head
         return head
 
     def encode_control(self, tag: str, value: msgspec.Struct) -> bytes:
@@ -215,10 +218,59 @@ class Codec:
             UndecodableError: a malformed frame, another kind of frame, an
                 unknown tag, or a body that does not fit its class.
         """
+        # The fast path: the head of a message frame (``[0, tag, ...``) names its class
+        # (cached by the head's bytes); when the body is an extension holding that
+        # same tag, the class's typed decoder reads it straight from the bytes after
+        # the head, without decoding the frame and going through the extension hook.
+        # Anything else, a body that does not fit included, takes the general path,
+        # which says what is wrong.
+        if len(data) > 3 and data[0] == 0x93 and data[1] == MESSAGE:
+            size = data[2]
+            end = 3 + (size & 0x1F) if 0xA0 <= size <= 0xBF else 4 + data[3] if size == 0xD9 else 0
+            head = data[:end]
+            known = self._message_heads.get(head)
+            if known is None or self.registry._generation != self._generation:
+                known = self._message_head(head) if end else None
+            if known is not None:
+                rest = len(data) - end
+                ext = data[end]
+                if ext == 0xC7 and data[end + 1] == rest - 3 and data[end + 2] == VALUE_EXT:
+                    start = end + 3
+                elif (
+                    ext == 0xC8
+                    and rest > 4
+                    and data[end + 1] << 8 | data[end + 2] == rest - 4
+                    and data[end + 3] == VALUE_EXT
+                ):
+                    start = end + 4
+                else:
+                    start = 0
+                if start and data.startswith(known[1], start):
+                    try:
+                        return known[0].decode(data[start:])[1]
+                    except Exception:  # the general path below names the fault
+                        pass
         frame = self.decode_frame(data)
         if frame.kind != MESSAGE:
             raise UndecodableError(f"unexpected frame kind {frame.kind}")
         return self.decode_body(frame)
+
+    def _message_head(self, head: bytes) -> tuple[msgspec.msgpack.Decoder[Any], bytes] | None:
+        """For a message frame's ``head``: its class's typed decoder and the body's expected
+        start (array of 2, the same tag), cached; ``None`` if its tag names no such class."""
+        if self.registry._generation != self._generation:
+            self._message_heads.clear()
+            self._generation = self.registry._generation
+        known = self._message_heads.get(head)
+        if known is None and len(self._message_heads) < 4096:  # hostile tags: bounded
+            try:
+                tag = msgspec.msgpack.decode(head[2:], type=str)
+            except msgspec.DecodeError:
+                return None
+            typed = self.values.typed_decoder(tag)
+            if typed is not None:
+                known = self._message_heads[head] = (typed, b"\x92" + head[2:])
+        return known
 
     def decode_body(self, frame: Frame) -> object:
         """The message in ``frame``.

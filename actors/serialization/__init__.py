@@ -13,11 +13,11 @@ except ImportError as error:  # pragma: no cover - depends on what is installed
         "pip install 'anyactors[persistence]'"
     ) from error
 
-from ._codec import VALUE_EXT as VALUE_EXT
 from ._codec import ValueCodec as ValueCodec
 from ._errors import SerializationError as SerializationError
 from ._errors import UndecodableValue as UndecodableValue
 from ._errors import UnregisteredType as UnregisteredType
+from ._flat import VALUE_EXT as VALUE_EXT
 from ._registry import MessageRegistry as MessageRegistry
 from ._registry import Registration as Registration
 

@@ -18,13 +18,10 @@ import attrs
 import msgspec
 
 from ._errors import UndecodableValue, UnregisteredType
+from ._flat import SCALARS as _SCALARS
+from ._flat import VALUE_EXT, flat_encoder
 from ._registry import MessageRegistry, Registration, qualified_name
 
-VALUE_EXT = 2
-"""MessagePack extension code of a registered value: ``[tag, fields]`` or
-``[tag, fields, version]``. (Code 1 is the remote layer's actor ref.)"""
-
-_SCALARS = frozenset({type(None), bool, int, float, str, bytes})
 _PLAIN = "None, bool, int, float, str, bytes, list, tuple or dict"
 
 
@@ -73,6 +70,9 @@ class ValueCodec:
         self._decoder: msgspec.msgpack.Decoder[Any] = msgspec.msgpack.Decoder(
             ext_hook=self._ext_hook
         )
+        #: By registered class: its flat encoder (see :meth:`_flat_encoder`).
+        self._flat: dict[type, Callable[[object], bytes | None]] = {}
+        self._generation = registry._generation
         #: Typed decoders by (array header, tag bytes): ``None`` where none fits.
         self._typed: dict[tuple[int, bytes], msgspec.msgpack.Decoder[Any] | None] = {}
         self._versions: dict[tuple[int, bytes], int] = {}
@@ -87,6 +87,22 @@ class ValueCodec:
                 that is neither registered nor a plain value; the message names
                 the type and its place, such as ``Echo.payload[2]``.
         """
+        # The fast path, per message: a registered value whose fields all hold scalars
+        # needs no walk (nothing in it can be unregistered); its class's flat encoder
+        # writes it in one msgspec call, byte for byte what the walk writes. A change
+        # to the registry (a class registered again under a new tag) empties the cache.
+        if self.registry._generation != self._generation:
+            self._flat.clear()
+            self._generation = self.registry._generation
+        flat = self._flat.get(type(value))
+        if flat is not None:
+            data = flat(value)
+            if data is not None:
+                return data
+        elif type(value) not in _SCALARS:
+            registration = self.registry.registration_of(type(value))
+            if registration is not None:
+                self._flat[type(value)] = flat_encoder(registration, self._encoder)
         try:
             return self._encoder.encode(self.to_plain(value))
         except _Misplaced as error:
@@ -267,6 +283,26 @@ class ValueCodec:
                         if arity == 0x92 or decoded[2] == self._versions[key]:
                             return decoded[1]
         return self._general(data)
+
+    def typed_decoder(self, tag: str) -> msgspec.msgpack.Decoder[Any] | None:
+        """The decoder of one registered class's extension body, for callers that know its tag.
+
+        It decodes the body of a :data:`VALUE_EXT` extension holding ``[tag,
+        fields]`` to ``(tag, value)``, ``value`` an instance of the class
+        registered as ``tag`` (the remote layer reads message frames with it,
+        having read the tag in the frame's head). It does not check that the
+        body's tag is ``tag``: the caller compares the bytes.
+
+        Returns:
+            ``None`` when no version-1 class is registered as ``tag``, or
+            msgspec cannot build a typed decoder for its annotations; then use
+            :meth:`decode`.
+
+        The decoder raises when the body does not fit (``msgspec.DecodeError``,
+        ``msgspec.ValidationError``, ``RecursionError``, or what the
+        ``from_extension`` hook raises); :meth:`decode` then says why.
+        """
+        return self._typed_decoder((0x92, tag.encode()))
 
     def _typed_decoder(self, key: tuple[int, bytes]) -> msgspec.msgpack.Decoder[Any] | None:
         arity, tag = key

@@ -81,6 +81,8 @@ class MessageRegistry:
         self._by_class: dict[type, Registration] = {}
         self._errors: dict[str, type[BaseException]] = {}
         self._error_tags: dict[type, str] = {}
+        #: Bumped by every ``register``: codecs drop what they cached from older registrations.
+        self._generation = 0
         for error in _BUILTIN_ERRORS:
             self.register_error(error)
 
@@ -136,6 +138,7 @@ class MessageRegistry:
             registration = Registration(cls, name, version, steps, fields)
             self._by_tag[name] = registration
             self._by_class[cls] = registration
+            self._generation += 1
 
     def register_error(self, cls: type[BaseException], *, tag: str | None = None) -> None:
         """Re-raise remote exceptions of type ``cls`` as themselves (rebuilt from ``args``).

@@ -1,8 +1,9 @@
 """Issue 18 item 11: the remote layer on both anyio backends.
 
-On trio, nats-py runs on its own asyncio loop in a helper thread; these tests
-pin what that must not change: order per sender through the crossings,
-cancellation that returns at once, and a thread that ends with the node.
+On trio, nats-py runs on an asyncio loop in a helper thread, one for every
+node of the process; these tests pin what that must not change: order per
+sender through the crossings, cancellation that returns at once, and a thread
+that ends with the last node.
 """
 
 from __future__ import annotations
@@ -101,3 +102,29 @@ async def test_the_client_thread_ends_with_the_node(
     assert client_threads() == []  # joined on detach
     if loop is not None:
         assert loop.is_closed()
+
+
+async def test_the_nodes_of_a_process_share_one_client_thread_until_the_last_leaves(
+    nats_server: NatsServer, anyio_backend: str
+) -> None:
+    assert client_threads() == []
+    async with nodes(nats_server.url, "a") as [(system_a, node_a)]:
+        system_a.spawn(Echoer, name="echo")
+        echo = node_a.ref_at(Address("a", "/user/echo"))
+        async with nodes(nats_server.url, "b") as [(_, node_b)]:
+            assert len(client_threads()) == (1 if anyio_backend == "trio" else 0)
+            owned: list[Any] = []
+            if node_a.hosted is not None and node_b.hosted is not None:
+                assert node_a.hosted.loop is node_b.hosted.loop
+                owned = list(node_b.hosted._client_loop._tasks[node_b.hosted])
+                assert owned  # its client's reading and flushing tasks, its publisher
+            remote = node_b.ref_at(Address("a", "/user/echo"))
+            assert await remote.ask(Echo("from b"), timeout=WAIT) == "from b"
+        # b left: its client's tasks ended, a's client (on the same loop) carries on.
+        assert all(task.done() for task in owned)
+        assert len(client_threads()) == (1 if anyio_backend == "trio" else 0)
+        async with nodes(nats_server.url, "c") as [(_, node_c)]:
+            remote = node_c.ref_at(Address("a", "/user/echo"))
+            assert await remote.ask(Echo("from c"), timeout=WAIT) == "from c"
+        assert await echo.ask(Echo("local"), timeout=WAIT) == "local"
+    assert client_threads() == []  # the last node out ends the thread

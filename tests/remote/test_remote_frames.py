@@ -20,7 +20,15 @@ from actors.remote._names import Address as AddressType
 from actors.remote._wire import ERROR, MESSAGE, Codec, Frame, UndecodableError
 from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
-from tests.remote.remote_helpers import WAIT, Entry, Ping, make_registry, nodes, raw_connect
+from tests.remote.remote_helpers import (
+    WAIT,
+    Echo,
+    Entry,
+    Ping,
+    make_registry,
+    nodes,
+    raw_connect,
+)
 
 #: A MESSAGE frame whose body is 100,000 nested arrays: valid MessagePack.
 DEEP = msgspec.msgpack.encode(Frame(MESSAGE, "$plain", msgspec.Raw(b"\x91" * 100_000 + b"\xc0")))
@@ -95,6 +103,61 @@ def test_fuzz_the_frame_decoder_raises_only_undecodable_error(data: bytes) -> No
         return
     if frame.kind == ERROR:
         assert isinstance(codec.decode_error(frame), BaseException)
+
+
+def _general(codec: Codec, data: bytes) -> object:
+    """What ``decode_message`` gives by the general path alone: the frame, then its body."""
+    try:
+        frame = codec.decode_frame(data)
+        if frame.kind != MESSAGE:
+            return f"unexpected frame kind {frame.kind}"
+        return codec.decode_body(frame)
+    except UndecodableError as error:
+        return str(error)
+
+
+_messages = st.one_of(
+    st.builds(Ping, st.integers(-(2**63), 2**64 - 1)),
+    st.builds(Echo, st.text(max_size=300), st.sampled_from(["", "ValueError"])),
+    st.builds(Entry, st.integers(0, 1000)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    _messages,
+    st.sampled_from(["as is", "cut", "extra", "length", "inner tag", "ext code", "arity"]),
+)
+def test_the_message_fast_path_agrees_with_the_general_path(message: object, damage: str) -> None:
+    # decode_message reads a registered message straight from the bytes after the
+    # frame's head; on every frame, damaged ones included, it must give what the
+    # general path gives: the same value, or a refusal (the general path's reason).
+    codec = _codec()
+    data = codec.encode(MESSAGE, message)
+    head = 3 + (data[2] & 0x1F) if data[2] != 0xD9 else 4 + data[3]
+    if damage == "cut":
+        data = data[:-1]
+    elif damage == "extra":
+        data += b"\x00"
+    elif damage == "length":
+        data = data[: head + 1] + bytes([data[head + 1] ^ 1]) + data[head + 2 :]
+    elif damage == "inner tag":  # the body names another registered class than the head
+        data = data[:head] + data[head:].replace(b"Ping", b"Echo").replace(b"Entry", b"Ping")
+    elif damage == "ext code":
+        data = data[: head + 2] + b"\x03" + data[head + 3 :]
+    elif damage == "arity":
+        data = data[: head + 3] + b"\x93" + data[head + 4 :]
+    expected = _general(codec, data)
+    if isinstance(expected, str):
+        with pytest.raises(UndecodableError) as refused:
+            codec.decode_message(data)
+        assert str(refused.value) == expected
+        return
+    decoded = codec.decode_message(data)
+    assert decoded == expected
+    assert type(decoded) is type(expected)
+    if damage == "as is":
+        assert decoded == message
 
 
 pytestmark = pytest.mark.anyio
