@@ -145,6 +145,14 @@ class ValueCodec:
             return mapping
         registration = self.registry.registration_of(kind)
         if registration is not None:
+            # Inside a container (a sharding envelope, say), a registered value of
+            # scalars takes the flat encoder too, its bytes spliced in as they are.
+            flat = self._flat.get(kind)
+            if flat is None:
+                flat = self._flat[kind] = flat_encoder(registration, self._encoder)
+            data = flat(value)
+            if data is not None:
+                return msgspec.Raw(data)
             return msgspec.msgpack.Ext(VALUE_EXT, self._encode_registered(value, registration))
         if self._extension_of is not None:
             extension = self._extension_of(value)

@@ -376,10 +376,18 @@ def test_the_flat_encoding_is_byte_for_byte_the_walk(value: object) -> None:
     registry.register(Scalars, Inner)
     registry.register(Versioned, version=2, upcasters={1: dict})
     shared = ValueCodec(registry)
+    registration = registry.registration_of(type(value))
+    assert registration is not None
+    # What the walk writes, without any flat encoder.
+    walked = msgspec.msgpack.Ext(VALUE_EXT, shared._encode_registered(value, registration))
     for _ in range(2):  # the first encode builds the class's flat encoder, the second uses it
         data = shared.encode(value)
-        assert data == msgspec.msgpack.encode(shared.to_plain(value))
+        assert data == msgspec.msgpack.encode(walked)
         assert shared.decode(data) == value
+        # Inside containers (a sharding envelope, say) its bytes are spliced in as they are.
+        nested = shared.encode(["id", 1, value, {"key": (value,)}])
+        assert nested == msgspec.msgpack.encode(["id", 1, walked, {"key": [walked]}])
+        assert shared.decode(nested) == ["id", 1, value, {"key": [value]}]
 
 
 def test_a_field_holding_a_container_or_an_instance_still_gets_the_walk() -> None:
