@@ -21,6 +21,23 @@ def new_event() -> Any:
     return trio.Event()
 
 
+def loop_clock() -> Callable[[], float]:
+    """``anyio.current_time`` of the calling event loop, bound once (called per message).
+
+    The same clock, without anyio's look-up of the running backend on each
+    call (about 0.6 us on asyncio); only for the loop it was bound on.
+    """
+    import sniffio  # noqa: PLC0415
+
+    if sniffio.current_async_library() == "asyncio":
+        import asyncio  # noqa: PLC0415
+
+        return asyncio.get_running_loop().time
+    import trio  # noqa: PLC0415
+
+    return trio.current_time
+
+
 def new_cancel_scope() -> Any:
     """A ``trio.CancelScope``."""
     import trio  # noqa: PLC0415

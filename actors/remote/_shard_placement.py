@@ -22,6 +22,7 @@ message inside it is a registered type: one level of encoding, not two.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
@@ -33,6 +34,7 @@ from actors.sharding import ShardingError
 
 from ._buckets import open_bucket
 from ._names import Address, escape
+from ._neutral import loop_clock
 from ._ref import RemoteActorRef
 from ._shard_moves import ShardMovesMixin
 from ._shard_records import HostRecord, Owner, OwnerRecord, weight
@@ -148,6 +150,7 @@ class NatsPlacement(ShardMovesMixin):
         self.node = node
         self._kv: KeyValue | None = None
         self._opening = anyio.Lock()
+        self._clock: Callable[[], float] | None = None
         self._targets: dict[tuple[str, str], RemoteActorRef] = {}
         self._hosts: dict[str, tuple[float, list[Owner]]] = {}
         self._handlers: dict[str, RoutedHandler] = {}
@@ -208,9 +211,9 @@ class NatsPlacement(ShardMovesMixin):
         node stops acting as an owner: it fences itself before other nodes
         can take its shards.
         """
-        # The clock the lease writes are stamped with (the system's, on either backend).
-        now = anyio.current_time()
-        return now - self.node.membership.renewed_at < self.lease_ttl * FENCE_AFTER
+        # The clock the lease writes are stamped with (the system's loop's), bound once.
+        clock = self._clock = self._clock or loop_clock()
+        return clock() - self.node.membership.renewed_at < self.lease_ttl * FENCE_AFTER
 
     def lease_epoch(self) -> int:
         """This node's lease epoch: it changes when the lease was found expired."""

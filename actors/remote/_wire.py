@@ -38,6 +38,10 @@ ERROR = 2
 CONTROL = 3
 
 
+#: What :attr:`Codec._message_heads` gives for a head not looked at yet.
+_UNSEEN: Any = object()
+
+
 @frozen
 class RawMessage:
     """A frame that arrived but could not become a message: what its ``DeadLetter`` carries.
@@ -121,7 +125,9 @@ class Codec:
         #: By kind, then class: the encoded head of a frame (array header, kind, tag).
         self._heads: tuple[dict[type, bytes], ...] = ({}, {}, {}, {})
         #: By a message frame's head (kind 0, tag): see :meth:`_message_head`.
-        self._message_heads: dict[bytes, tuple[msgspec.msgpack.Decoder[Any], bytes]] = {}
+        #: By a message frame's head: its class's typed decoder and the body's start,
+        #: or ``None`` when the head names no such class (the plain tag, say).
+        self._message_heads: dict[bytes, tuple[msgspec.msgpack.Decoder[Any], bytes] | None] = {}
         self._generation = registry._generation
 
     # -- encoding ---------------------------------------------------------
@@ -228,8 +234,8 @@ class Codec:
             size = data[2]
             end = 3 + (size & 0x1F) if 0xA0 <= size <= 0xBF else 4 + data[3] if size == 0xD9 else 0
             head = data[:end]
-            known = self._message_heads.get(head)
-            if known is None or self.registry._generation != self._generation:
+            known = self._message_heads.get(head, _UNSEEN)
+            if known is _UNSEEN or self.registry._generation != self._generation:
                 known = self._message_head(head) if end else None
             if known is not None:
                 rest = len(data) - end
@@ -261,16 +267,17 @@ class Codec:
         if self.registry._generation != self._generation:
             self._message_heads.clear()
             self._generation = self.registry._generation
-        known = self._message_heads.get(head)
-        if known is None and len(self._message_heads) < 4096:  # hostile tags: bounded
-            try:
-                tag = msgspec.msgpack.decode(head[2:], type=str)
-            except msgspec.DecodeError:
-                return None
-            typed = self.values.typed_decoder(tag)
-            if typed is not None:
-                known = self._message_heads[head] = (typed, b"\x92" + head[2:])
-        return known
+        if head in self._message_heads:
+            return self._message_heads[head]
+        try:
+            tag = msgspec.msgpack.decode(head[2:], type=str)
+        except msgspec.DecodeError:
+            return None
+        typed = self.values.typed_decoder(tag)
+        found = None if typed is None else (typed, b"\x92" + head[2:])
+        if len(self._message_heads) < 4096:  # hostile tags must not grow it without bound
+            self._message_heads[head] = found  # a head without a class too: asked once
+        return found
 
     def decode_body(self, frame: Frame) -> object:
         """The message in ``frame``.
