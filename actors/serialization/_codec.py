@@ -125,6 +125,9 @@ class ValueCodec:
             items: list[object] = []
             sequence: list[object] | tuple[object, ...] = value  # type: ignore[assignment]
             for index, item in enumerate(sequence):
+                if type(item) in _SCALARS:  # most items: no call needed
+                    items.append(item)
+                    continue
                 try:
                     items.append(self.to_plain(item))
                 except _Misplaced as error:
