@@ -135,3 +135,28 @@ def test_each_suite_gets_only_the_options_its_module_takes(
 
 def test_a_suite_name_and_a_workload_name_never_clash() -> None:
     assert not set(SUITES) & set(WORKLOADS)
+
+
+def test_a_suite_that_stops_is_reported_and_the_command_fails_after_the_others(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines: list[str] = []
+    broken = attrs.evolve(SUITES["sharding"], arguments=lambda options: ["--backend", "nope"])
+    failures = run_suite(
+        broken, SuiteOptions(quick=True, repeat=1, backend=None), progress=lines.append
+    )
+    assert failures == ["suite sharding stopped: 2"]  # argparse's exit status
+    assert lines[-1] == "suite sharding stopped: 2"
+    assert "suite sharding stopped: 2" in capsys.readouterr().out
+
+    ran: list[str] = []
+
+    def stop_the_first(suite: Suite, options: SuiteOptions, *, progress: object) -> list[str]:
+        ran.append(suite.name)
+        return ["stopped"] if len(ran) == 1 else []
+
+    monkeypatch.setattr("benchmarks.__main__.run_suite", stop_the_first)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--only", "persistence", "--only", "sharding"])
+    assert exit_info.value.code == 1
+    assert ran == ["persistence", "sharding"]
