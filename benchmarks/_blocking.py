@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import anyio
@@ -227,12 +227,13 @@ def _row(name: str, rates: list[float], cpu: list[float], paired: list[float] | 
     return f"| {name:<34} | {spread:<24} | {ratio:<18} | {statistics.median(cpu) * 1e6:>7.1f} |"
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse ``argv``, measure every round trip, and print the table."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks._blocking", description=__doc__)
     parser.add_argument("--size", type=int, default=5000, help="asks per sample (per thread)")
     parser.add_argument("--repeat", type=int, default=5, help="interleaved samples per system")
     parser.add_argument("--threads", type=int, default=8, help="callers in the concurrent run")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     n, threads = options.size, options.threads
     sequential, concurrent = "pykka ask", f"pykka ask, {threads} threads"
     systems: dict[str, Callable[[], float]] = {sequential: lambda: pykka_rate(n)}
