@@ -70,6 +70,22 @@ class Statements:
             " SELECT 'i', persistence_id, sequence_number FROM inserted"
             " UNION ALL SELECT 'r', persistence_id, expected FROM refused"
         ).format(events, deletions)
+        # The same rules for a round of one write (one actor persisting at a
+        # time): a plain INSERT .. SELECT guarded by the same checks, planned
+        # and run in about half the time of the general statement. It returns
+        # the numbers inserted; none means refused or taken.
+        self.append_one = sql.SQL(
+            "INSERT INTO {0} (persistence_id, sequence_number, payload)"
+            " SELECT %(id)s, r.n, r.p FROM unnest(%(numbers)b::bigint[], %(payloads)b::bytea[])"
+            " AS r (n, p)"
+            " WHERE NOT EXISTS (SELECT 1 FROM {1} d"
+            " WHERE d.persistence_id = %(id)s AND d.deleted_to > %(expected)s)"
+            " AND (%(expected)s = 0 OR EXISTS (SELECT 1 FROM {0} e"
+            " WHERE e.persistence_id = %(id)s AND e.sequence_number = %(expected)s)"
+            " OR EXISTS (SELECT 1 FROM {1} d"
+            " WHERE d.persistence_id = %(id)s AND d.deleted_to = %(expected)s))"
+            " ORDER BY r.n ON CONFLICT DO NOTHING RETURNING sequence_number"
+        ).format(events, deletions)
         self.delete_keys = sql.SQL(
             "DELETE FROM {} WHERE (persistence_id, sequence_number) IN"
             " (SELECT * FROM unnest(%b::text[], %b::bigint[]))"

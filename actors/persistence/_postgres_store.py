@@ -196,8 +196,29 @@ class PostgresStore:
                 else:
                     claimed |= keys
                     this_round.append((index, write))
-            self._append_round(connection, this_round, outcome)
+            if len(this_round) == 1:
+                index, write = this_round[0]
+                outcome[index] = self._append_one(connection, write)
+            else:
+                self._append_round(connection, this_round, outcome)
             pending = later
+
+    def _append_one(self, connection: _Connection, write: Append) -> bool:
+        """A round of one write: ``append_one``, and undo a partial insert."""
+        numbers = list(_numbers(write))
+        arguments = {
+            "id": write.persistence_id,
+            "numbers": numbers,
+            "payloads": list(write.payloads),
+            "expected": write.expected,
+        }
+        inserted = connection.execute(self.sql.append_one, arguments).fetchall()
+        if len(inserted) == len(numbers):
+            return True
+        if inserted:  # all or nothing: another writer took some of the numbers
+            taken = [cast("int", row[0]) for row in inserted]
+            connection.execute(self.sql.delete_keys, ([write.persistence_id] * len(taken), taken))
+        return False
 
     def _append_round(
         self, connection: _Connection, appends: list[tuple[int, Append]], outcome: list[bool]
