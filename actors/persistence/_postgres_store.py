@@ -9,7 +9,9 @@ sequence_number)`` on the events, and a revision compare-and-set on the
 durable states. A batch of writes from many actors is one transaction:
 ``BEGIN``, one statement for all its appends, ``COMMIT``. A write that loses
 a number, or whose expected number is not the highest, leaves no row and is
-reported as a conflict, while the other writes of the batch commit.
+reported as a conflict, while the other writes of the batch commit. A batch
+of one append (a lone writer) is one autocommitted statement instead, atomic
+by itself: one round trip rather than three.
 (psycopg's pipeline mode would save the ``BEGIN`` round trip, but on this
 path it cost more CPU than it saved: measured, 0.9 against 0.7 ms a batch
 on loopback.)
@@ -18,6 +20,7 @@ on loopback.)
 from __future__ import annotations
 
 import logging
+import select
 from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
@@ -157,6 +160,8 @@ class PostgresStore:
         return self._commit_batch(writes)
 
     def _commit_batch(self, writes: Sequence[Write]) -> list[bool]:
+        if len(writes) == 1 and isinstance(writes[0], Append):
+            return [self._append_alone(writes[0])]
         outcome = [True] * len(writes)
         committing = False
         try:
@@ -202,6 +207,36 @@ class PostgresStore:
             else:
                 self._append_round(connection, this_round, outcome)
             pending = later
+
+    def _append_alone(self, write: Append) -> bool:
+        """A batch of one append (a lone writer): one autocommitted statement.
+
+        One round trip instead of three (``BEGIN``, the statement,
+        ``COMMIT``). The statement is its own transaction, and atomic: the
+        checks refuse it as a whole, and a number already taken fails it as a
+        whole (no ``ON CONFLICT``), so it stores all of the write or nothing.
+        """
+        with self.pool.connection() as connection:
+            if _closed_by_server(connection):
+                # Nothing sent yet: commit_batch retries on a fresh connection.
+                connection.close()
+                closed = ConnectionError("the server closed the idle connection")
+                raise _NotSent(str(closed)) from closed
+            arguments = {
+                "id": write.persistence_id,
+                "numbers": list(_numbers(write)),
+                "payloads": list(write.payloads),
+                "expected": write.expected,
+            }
+            connection.autocommit = True
+            try:
+                cursor = connection.execute(self.sql.append_alone, arguments)
+            except psycopg.errors.UniqueViolation:
+                return False  # a number is taken: nothing was stored
+            finally:
+                if not connection.broken:
+                    connection.autocommit = False
+            return cursor.rowcount == len(write.payloads)
 
     def _append_one(self, connection: _Connection, write: Append) -> bool:
         """A round of one write: ``append_one``, and undo a partial insert."""
@@ -322,6 +357,21 @@ class PostgresStore:
 
         row = self._read(read)
         return None if row is None else (_int(row[0]), _bytes(row[1]))
+
+
+def _closed_by_server(connection: _Connection) -> bool:
+    """Whether an idle connection has already heard from the server: its goodbye.
+
+    An idle connection that is readable holds the server's termination
+    notice or end of file (a restart, an administrator's kill): using it
+    would fail after sending, when nobody can tell whether a write was stored.
+    One poll, no round trip.
+    """
+    try:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):
+        return True
+    return bool(readable)
 
 
 def _numbers(write: Append) -> range:
