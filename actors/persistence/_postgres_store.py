@@ -101,11 +101,17 @@ class PostgresStore:
         )
 
     def _configure(self, connection: _Connection) -> None:
+        # Generic plans for the journal's prepared statements: each is a keyed
+        # lookup whose best plan does not depend on the values. A custom plan
+        # made from stale statistics (right after a bulk load, before
+        # autovacuum analyzes) took a bitmap scan and a sort of every
+        # remaining event for each replay chunk: 8x slower on 300,000 events.
+        connection.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', false)")
         if self.synchronous_commit is not None:
             connection.execute(
                 "SELECT set_config('synchronous_commit', %s, false)", (self.synchronous_commit,)
             )
-            connection.commit()
+        connection.commit()
 
     # -- life ----------------------------------------------------------------
 
@@ -319,9 +325,11 @@ class PostgresStore:
         def read(connection: _Connection) -> list[tuple[object, ...]]:
             query = self.sql.replay_after
             arguments = (persistence_id, after, limit)
-            return connection.execute(query, arguments, binary=True).fetchall()
+            return connection.execute(query, arguments, binary=True, prepare=True).fetchall()
 
         # Binary rows are (int, bytes) already: no conversion per row on a long replay.
+        # Prepared at once, so the first chunks get the generic plan too (an
+        # index scan from ``after``; see _configure).
         return cast("list[tuple[int, bytes]]", self._read(read))
 
     def highest_sequence_number(self, persistence_id: str) -> int:
