@@ -70,8 +70,12 @@ class SnapshotSave:
 Write = Append | StateSave | SnapshotSave
 
 
-class _NotSent(Exception):
-    """The connection failed before the transaction's COMMIT was sent: safe to retry."""
+class _NotSent(psycopg.OperationalError):
+    """The connection failed before the transaction's COMMIT was sent: safe to retry.
+
+    A driver error, so that if the retry fails the same way the caller sees a
+    ``JournalError``.
+    """
 
 
 class PostgresStore:
@@ -373,12 +377,21 @@ def _closed_by_server(connection: _Connection) -> bool:
     An idle connection that is readable holds the server's termination
     notice or end of file (a restart, an administrator's kill): using it
     would fail after sending, when nobody can tell whether a write was stored.
-    One poll, no round trip.
+    One poll, no round trip. If the poll itself fails, the connection is used
+    as before (a failure then is a ``JournalError``).
     """
     try:
-        readable, _, _ = select.select([connection.fileno()], [], [], 0)
-    except (OSError, ValueError, psycopg.Error):
+        fileno = connection.fileno()
+    except psycopg.Error:  # closed already
         return True
+    try:
+        if hasattr(select, "poll"):  # no descriptor limit, unlike select()
+            poller = select.poll()
+            poller.register(fileno, select.POLLIN)
+            return bool(poller.poll(0))
+        readable, _, _ = select.select([fileno], [], [], 0)
+    except (OSError, ValueError):
+        return False
     return bool(readable)
 
 
