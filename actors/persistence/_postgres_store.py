@@ -20,7 +20,6 @@ on loopback.)
 from __future__ import annotations
 
 import logging
-import select
 from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
@@ -29,6 +28,7 @@ import psycopg_pool
 from attrs import frozen
 
 from ._postgres_sql import Statements
+from ._postgres_writer import closed_by_server
 
 logger = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ class PostgresStore:
         whole (no ``ON CONFLICT``), so it stores all of the write or nothing.
         """
         with self.pool.connection() as connection:
-            if _closed_by_server(connection):
+            if closed_by_server(connection):
                 # Nothing sent yet: commit_batch retries on a fresh connection.
                 connection.close()
                 closed = ConnectionError("the server closed the idle connection")
@@ -369,30 +369,6 @@ class PostgresStore:
 
         row = self._read(read)
         return None if row is None else (_int(row[0]), _bytes(row[1]))
-
-
-def _closed_by_server(connection: _Connection) -> bool:
-    """Whether an idle connection has already heard from the server: its goodbye.
-
-    An idle connection that is readable holds the server's termination
-    notice or end of file (a restart, an administrator's kill): using it
-    would fail after sending, when nobody can tell whether a write was stored.
-    One poll, no round trip. If the poll itself fails, the connection is used
-    as before (a failure then is a ``JournalError``).
-    """
-    try:
-        fileno = connection.fileno()
-    except psycopg.Error:  # closed already
-        return True
-    try:
-        if hasattr(select, "poll"):  # no descriptor limit, unlike select()
-            poller = select.poll()
-            poller.register(fileno, select.POLLIN)
-            return bool(poller.poll(0))
-        readable, _, _ = select.select([fileno], [], [], 0)
-    except (OSError, ValueError):
-        return False
-    return bool(readable)
 
 
 def _numbers(write: Append) -> range:

@@ -7,11 +7,14 @@ thread commits a batch through ``PostgresStore.commit_batch``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+import select
+from typing import TYPE_CHECKING, Any, cast
 
 from ._errors import JournalError
 
 if TYPE_CHECKING:
+    import psycopg
+
     from ._postgres_store import PostgresStore, Write
     from ._thread import Request
 
@@ -77,3 +80,27 @@ class BatchWriter:
             request.result = outcome
         self.transactions += 1
         self.writes += len(writes)
+
+
+def closed_by_server(connection: psycopg.Connection[Any]) -> bool:
+    """Whether an idle connection has already heard from the server: its goodbye.
+
+    An idle connection that is readable holds the server's termination
+    notice or end of file (a restart, an administrator's kill): using it
+    would fail after sending, when nobody can tell whether a write was stored.
+    One poll, no round trip. If the poll itself fails, the connection is used
+    as before (a failure then is a ``JournalError``).
+    """
+    try:
+        fileno = connection.fileno()
+    except Exception:  # no descriptor: closed already (psycopg raises its own error)
+        return True
+    try:
+        if hasattr(select, "poll"):  # no descriptor limit, unlike select()
+            poller = select.poll()
+            poller.register(fileno, select.POLLIN)
+            return bool(poller.poll(0))
+        readable, _, _ = select.select([fileno], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return bool(readable)
