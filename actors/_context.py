@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from supervision import RestartType
 
-from . import _sharding_seam
+from . import _cell_states, _sharding_seam
 from ._behaviour import become, stash, unbecome, unstash_all
 from ._timers import Timer, check_delay
 
@@ -75,6 +75,20 @@ class ActorContext:
     def path(self) -> str:
         """This actor's path, e.g. ``"/user/bank/ada"``."""
         return self._cell.path
+
+    @property
+    def is_handling(self) -> bool:
+        """Whether this actor is in a turn now: handling a message, maybe suspended in ``await``.
+
+        ``True`` from a handler (``receive`` or a behaviour), including while it
+        awaits; ``False`` in the constructor, ``on_start`` and ``on_stop``,
+        between messages, and once the actor stops. A read of two fields, so
+        cheap enough to check on every call of a hot path (persistence checks
+        it on every ``persist``); ``self_ref.statistics()`` takes a full
+        snapshot instead.
+        """
+        cell = self._cell
+        return cell.state == _cell_states.RUNNING and cell.run_state == _cell_states.BUSY
 
     @overload
     def spawn(

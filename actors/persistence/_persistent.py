@@ -138,7 +138,7 @@ class PersistentActor(Actor[M], Generic[M]):
                 f"{what} was called on {self.context.path} before its recovery finished "
                 "(in __init__, on_recovered or apply); call it from a message handler"
             )
-        if self.context.self_ref.statistics().state != "running":
+        if not self.context.is_handling:  # a read of two fields (statistics() snapshots all)
             raise PersistenceError(
                 f"{what} was called on {self.context.path} outside a message handler; "
                 "call it from receive (or a behaviour) while the actor handles a message"

@@ -2,25 +2,28 @@
 
 Why the blocking driver: psycopg's async API and asyncpg run only on asyncio,
 and anyactors runs on asyncio and trio alike. psycopg's synchronous API with
-``psycopg_pool`` is mature and complete; its calls run in anyio worker threads
-(``_postgres_store.py``), so actor code awaits them on either backend and
-never blocks the event loop. Concurrent writes from many actors go through one
-group commit (``_group_commit.py``): one transaction per batch.
+``psycopg_pool`` is mature and complete; its calls run in threads, so actor
+code awaits them on either backend and never blocks the event loop. Writes go
+to one dedicated writer thread, as ``SqliteJournal``'s do (``_thread.py``,
+``_postgres_writer.py``): it commits whatever is queued in one transaction
+(group commit) and wakes the batch's writers with one call per event loop,
+far cheaper per persist than a hop through ``anyio.to_thread``. Reads take the
+pool's other connections in worker threads.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import anyio
 
 from actors.serialization import MessageRegistry, UndecodableValue, ValueCodec
 
 from ._errors import JournalError, PersistenceConflict
+from ._postgres_writer import BatchWriter, journal_error
 from ._records import (
     EventRecord,
     JournalStatistics,
@@ -29,32 +32,15 @@ from ._records import (
     check_id,
     check_number,
 )
+from ._thread import StoreThread
 
 if TYPE_CHECKING:
-    from ._group_commit import GroupCommit
     from ._postgres_store import PostgresStore, Write
-
-logger = logging.getLogger(__name__)
 
 #: PostgreSQL's ``synchronous_commit`` settings (docs/persistence.md: what each can lose).
 SynchronousCommit = Literal["on", "remote_apply", "remote_write", "local", "off"]
 
 _ResultT = TypeVar("_ResultT")
-
-
-def _journal_error(error: Exception) -> BaseException:
-    """A driver or connection failure as :class:`JournalError`; anything else unchanged."""
-    import psycopg  # noqa: PLC0415 - the optional driver; only reached with it installed
-
-    if not isinstance(error, psycopg.Error | OSError):
-        return error
-    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    journal_error = JournalError(
-        f"the PostgreSQL journal failed ({type(error).__name__}: {first_line}); "
-        "a write may or may not have been stored; check that the server is up and reachable"
-    )
-    journal_error.__cause__ = error
-    return journal_error
 
 
 class PostgresJournal:
@@ -170,7 +156,9 @@ class PostgresJournal:
         self._store: PostgresStore | None = None
         #: Reads the next chunk of a replay while the current one is decoded.
         self._reader: ThreadPoolExecutor | None = None
-        self._writes: GroupCommit[Write, bool] | None = None
+        #: The writer thread, and what counts its transactions.
+        self._writer: StoreThread[PostgresStore] | None = None
+        self._batches: BatchWriter | None = None
         self._open_lock: anyio.Lock | None = None
 
     def __repr__(self) -> str:
@@ -179,20 +167,34 @@ class PostgresJournal:
 
     # -- life -----------------------------------------------------------------
 
-    async def _ready(self) -> tuple[PostgresStore, GroupCommit[Write, bool]]:
-        """The open store and its group commit, opening them on first use."""
-        if self._store is None or self._writes is None:
+    async def _ready(self) -> PostgresStore:
+        """The open store, opening it (and starting the writer thread) on first use."""
+        if self._store is None:
             if self._open_lock is None:
                 self._open_lock = anyio.Lock()
             async with self._open_lock:
                 if self._store is None:
                     await self._open()
         assert self._store is not None
-        assert self._writes is not None
-        return self._store, self._writes
+        return self._store
+
+    async def _write(self, write: Write) -> bool:
+        """Commit ``write`` with whatever else is queued; ``False`` on a conflict.
+
+        Returns once the transaction holding it has committed. Cancelled while
+        waiting, the write still commits (or has): only its outcome is lost.
+        """
+        writer = self._writer
+        if writer is None:
+            await self._ready()
+            writer = self._writer
+            assert writer is not None
+        # The thread hands the request to BatchWriter.run_writes, which
+        # commits the batch's writes together; it never calls the operation.
+        operation = cast("Any", write)
+        return bool(await writer.call(operation, write=True))
 
     async def _open(self) -> None:
-        from ._group_commit import GroupCommit  # noqa: PLC0415
         from ._postgres_store import PostgresStore  # noqa: PLC0415
 
         store = PostgresStore(
@@ -208,8 +210,9 @@ class PostgresJournal:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(store.close)
             raise
-        self._writes = GroupCommit(
-            store.commit_batch, max_batch=self._max_batch, translate=_journal_error
+        self._batches = BatchWriter(store)
+        self._writer = StoreThread(
+            self._batches, name="anyactors-postgres-writer", max_batch=self._max_batch
         )
         self._reader = ThreadPoolExecutor(self._pool_size, thread_name_prefix="anyactors-replay")
         self._store = store
@@ -218,21 +221,24 @@ class PostgresJournal:
         try:
             return await anyio.to_thread.run_sync(function, *args)
         except Exception as error:
-            raise _journal_error(error) from error
+            raise journal_error(error) from error
 
     def statistics(self) -> JournalStatistics:
         """Transactions committed and the writes they held, since the pool last opened."""
-        writes = self._writes
-        if writes is None:
+        batches = self._batches
+        if batches is None:
             return JournalStatistics(transactions=0, writes=0)
-        return JournalStatistics(transactions=writes.batches, writes=writes.writes)
+        return JournalStatistics(transactions=batches.transactions, writes=batches.writes)
 
     async def close(self) -> None:
         """Close the connection pool; a later call opens a new one. Idempotent; shielded."""
-        store, self._store, self._writes = self._store, None, None
+        store, self._store, self._batches = self._store, None, None
+        writer, self._writer = self._writer, None
         reader, self._reader = self._reader, None
         self._open_lock = None  # the next open may be on another event loop
         with anyio.CancelScope(shield=True):
+            if writer is not None:
+                await writer.stop()  # commits every write queued so far
             if reader is not None:
                 await anyio.to_thread.run_sync(reader.shutdown)  # waits for a prefetch
             if store is not None:
@@ -251,9 +257,9 @@ class PostgresJournal:
         if not events:
             return
         payloads = tuple(self._codec.encode(event) for event in events)
-        store, writes = await self._ready()
-        if await writes.submit(Append(persistence_id, expected_sequence_number, payloads)):
+        if await self._write(Append(persistence_id, expected_sequence_number, payloads)):
             return
+        store = await self._ready()
         actual = await self._call(store.highest_sequence_number, persistence_id)
         raise PersistenceConflict(persistence_id, expected_sequence_number, actual, "an append")
 
@@ -278,7 +284,7 @@ class PostgresJournal:
         """
         check_id(persistence_id)
         check_number(from_sequence_number, "from_sequence_number", 1)
-        store, _ = await self._ready()
+        store = await self._ready()
         reader = self._reader
         assert reader is not None
         chunk = self._replay_chunk
@@ -294,7 +300,7 @@ class PostgresJournal:
             try:
                 rows, events = await anyio.to_thread.run_sync(pending.result)
             except Exception as error:
-                translated = _journal_error(error)
+                translated = journal_error(error)
                 if translated is error:
                     raise
                 raise translated from error
@@ -316,14 +322,14 @@ class PostgresJournal:
     async def highest_sequence_number(self, persistence_id: str) -> int:
         """See :meth:`Journal.highest_sequence_number`."""
         check_id(persistence_id)
-        store, _ = await self._ready()
+        store = await self._ready()
         return await self._call(store.highest_sequence_number, persistence_id)
 
     async def delete_events(self, persistence_id: str, *, to_sequence_number: int) -> None:
         """See :meth:`Journal.delete_events`; the highest number stays known."""
         check_id(persistence_id)
         check_number(to_sequence_number, "to_sequence_number", 0)
-        store, _ = await self._ready()
+        store = await self._ready()
         await self._call(store.delete_up_to, persistence_id, to_sequence_number)
 
     def _decode(self, payload: bytes, persistence_id: str, what: str) -> object:
@@ -351,8 +357,7 @@ class PostgresJournal:
         check_number(sequence_number, "sequence_number", 0)
         check_number(keep, "keep", 1)
         payload = self._codec.encode(snapshot)
-        _, writes = await self._ready()
-        await writes.submit(SnapshotSave(persistence_id, sequence_number, payload, keep))
+        await self._write(SnapshotSave(persistence_id, sequence_number, payload, keep))
 
     async def load_snapshot(
         self, persistence_id: str, *, max_sequence_number: int | None = None
@@ -360,7 +365,7 @@ class PostgresJournal:
         """See :meth:`Journal.load_snapshot`."""
         check_id(persistence_id)
         limit = (1 << 62) if max_sequence_number is None else max_sequence_number
-        store, _ = await self._ready()
+        store = await self._ready()
         found = await self._call(store.load_snapshot, persistence_id, limit)
         if found is None:
             return None
@@ -373,7 +378,7 @@ class PostgresJournal:
     async def load_state(self, persistence_id: str) -> StateRecord | None:
         """See :meth:`Journal.load_state`."""
         check_id(persistence_id)
-        store, _ = await self._ready()
+        store = await self._ready()
         found = await self._call(store.load_state, persistence_id)
         if found is None:
             return None
@@ -388,8 +393,8 @@ class PostgresJournal:
         check_id(persistence_id)
         check_number(revision, "revision", 1)
         payload = self._codec.encode(state)
-        store, writes = await self._ready()
-        if not await writes.submit(StateSave(persistence_id, revision, payload)):
+        if not await self._write(StateSave(persistence_id, revision, payload)):
+            store = await self._ready()
             found = await self._call(store.load_state, persistence_id)
             actual = 0 if found is None else found[0]
             raise PersistenceConflict(persistence_id, revision - 1, actual, "a state save")

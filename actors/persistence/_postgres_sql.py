@@ -70,6 +70,28 @@ class Statements:
             " SELECT 'i', persistence_id, sequence_number FROM inserted"
             " UNION ALL SELECT 'r', persistence_id, expected FROM refused"
         ).format(events, deletions)
+        # The same rules for one write: a plain INSERT .. SELECT guarded by the
+        # same checks, planned and run in about half the time of the general
+        # statement. append_one (in a batch's transaction) returns the numbers
+        # inserted, none if refused or taken; append_alone (a batch of one
+        # append, autocommitted) lets the primary key fail the whole statement
+        # instead, so it stores all or nothing by itself.
+        guarded_insert = (
+            "INSERT INTO {0} (persistence_id, sequence_number, payload)"
+            " SELECT %(id)s, r.n, r.p FROM unnest(%(numbers)b::bigint[], %(payloads)b::bytea[])"
+            " AS r (n, p)"
+            " WHERE NOT EXISTS (SELECT 1 FROM {1} d"
+            " WHERE d.persistence_id = %(id)s AND d.deleted_to > %(expected)s)"
+            " AND (%(expected)s = 0 OR EXISTS (SELECT 1 FROM {0} e"
+            " WHERE e.persistence_id = %(id)s AND e.sequence_number = %(expected)s)"
+            " OR EXISTS (SELECT 1 FROM {1} d"
+            " WHERE d.persistence_id = %(id)s AND d.deleted_to = %(expected)s))"
+            " ORDER BY r.n"
+        )
+        self.append_one = sql.SQL(
+            guarded_insert + " ON CONFLICT DO NOTHING RETURNING sequence_number"
+        ).format(events, deletions)
+        self.append_alone = sql.SQL(guarded_insert).format(events, deletions)
         self.delete_keys = sql.SQL(
             "DELETE FROM {} WHERE (persistence_id, sequence_number) IN"
             " (SELECT * FROM unnest(%b::text[], %b::bigint[]))"

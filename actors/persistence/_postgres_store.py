@@ -9,7 +9,9 @@ sequence_number)`` on the events, and a revision compare-and-set on the
 durable states. A batch of writes from many actors is one transaction:
 ``BEGIN``, one statement for all its appends, ``COMMIT``. A write that loses
 a number, or whose expected number is not the highest, leaves no row and is
-reported as a conflict, while the other writes of the batch commit.
+reported as a conflict, while the other writes of the batch commit. A batch
+of one append (a lone writer) is one autocommitted statement instead, atomic
+by itself: one round trip rather than three.
 (psycopg's pipeline mode would save the ``BEGIN`` round trip, but on this
 path it cost more CPU than it saved: measured, 0.9 against 0.7 ms a batch
 on loopback.)
@@ -26,6 +28,7 @@ import psycopg_pool
 from attrs import frozen
 
 from ._postgres_sql import Statements
+from ._postgres_writer import closed_by_server
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +70,12 @@ class SnapshotSave:
 Write = Append | StateSave | SnapshotSave
 
 
-class _NotSent(Exception):
-    """The connection failed before the transaction's COMMIT was sent: safe to retry."""
+class _NotSent(psycopg.OperationalError):
+    """The connection failed before the transaction's COMMIT was sent: safe to retry.
+
+    A driver error, so that if the retry fails the same way the caller sees a
+    ``JournalError``.
+    """
 
 
 class PostgresStore:
@@ -98,11 +105,17 @@ class PostgresStore:
         )
 
     def _configure(self, connection: _Connection) -> None:
+        # Generic plans for the journal's prepared statements: each is a keyed
+        # lookup whose best plan does not depend on the values. A custom plan
+        # made from stale statistics (right after a bulk load, before
+        # autovacuum analyzes) took a bitmap scan and a sort of every
+        # remaining event for each replay chunk: 8x slower on 300,000 events.
+        connection.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', false)")
         if self.synchronous_commit is not None:
             connection.execute(
                 "SELECT set_config('synchronous_commit', %s, false)", (self.synchronous_commit,)
             )
-            connection.commit()
+        connection.commit()
 
     # -- life ----------------------------------------------------------------
 
@@ -157,6 +170,8 @@ class PostgresStore:
         return self._commit_batch(writes)
 
     def _commit_batch(self, writes: Sequence[Write]) -> list[bool]:
+        if len(writes) == 1 and isinstance(writes[0], Append):
+            return [self._append_alone(writes[0])]
         outcome = [True] * len(writes)
         committing = False
         try:
@@ -196,8 +211,59 @@ class PostgresStore:
                 else:
                     claimed |= keys
                     this_round.append((index, write))
-            self._append_round(connection, this_round, outcome)
+            if len(this_round) == 1:
+                index, write = this_round[0]
+                outcome[index] = self._append_one(connection, write)
+            else:
+                self._append_round(connection, this_round, outcome)
             pending = later
+
+    def _append_alone(self, write: Append) -> bool:
+        """A batch of one append (a lone writer): one autocommitted statement.
+
+        One round trip instead of three (``BEGIN``, the statement,
+        ``COMMIT``). The statement is its own transaction, and atomic: the
+        checks refuse it as a whole, and a number already taken fails it as a
+        whole (no ``ON CONFLICT``), so it stores all of the write or nothing.
+        """
+        with self.pool.connection() as connection:
+            if closed_by_server(connection):
+                # Nothing sent yet: commit_batch retries on a fresh connection.
+                connection.close()
+                closed = ConnectionError("the server closed the idle connection")
+                raise _NotSent(str(closed)) from closed
+            arguments = {
+                "id": write.persistence_id,
+                "numbers": list(_numbers(write)),
+                "payloads": list(write.payloads),
+                "expected": write.expected,
+            }
+            connection.autocommit = True
+            try:
+                cursor = connection.execute(self.sql.append_alone, arguments)
+            except psycopg.errors.UniqueViolation:
+                return False  # a number is taken: nothing was stored
+            finally:
+                if not connection.broken:
+                    connection.autocommit = False
+            return cursor.rowcount == len(write.payloads)
+
+    def _append_one(self, connection: _Connection, write: Append) -> bool:
+        """A round of one write: ``append_one``, and undo a partial insert."""
+        numbers = list(_numbers(write))
+        arguments = {
+            "id": write.persistence_id,
+            "numbers": numbers,
+            "payloads": list(write.payloads),
+            "expected": write.expected,
+        }
+        inserted = connection.execute(self.sql.append_one, arguments).fetchall()
+        if len(inserted) == len(numbers):
+            return True
+        if inserted:  # all or nothing: another writer took some of the numbers
+            taken = [cast("int", row[0]) for row in inserted]
+            connection.execute(self.sql.delete_keys, ([write.persistence_id] * len(taken), taken))
+        return False
 
     def _append_round(
         self, connection: _Connection, appends: list[tuple[int, Append]], outcome: list[bool]
@@ -263,9 +329,11 @@ class PostgresStore:
         def read(connection: _Connection) -> list[tuple[object, ...]]:
             query = self.sql.replay_after
             arguments = (persistence_id, after, limit)
-            return connection.execute(query, arguments, binary=True).fetchall()
+            return connection.execute(query, arguments, binary=True, prepare=True).fetchall()
 
         # Binary rows are (int, bytes) already: no conversion per row on a long replay.
+        # Prepared at once, so the first chunks get the generic plan too (an
+        # index scan from ``after``; see _configure).
         return cast("list[tuple[int, bytes]]", self._read(read))
 
     def highest_sequence_number(self, persistence_id: str) -> int:

@@ -160,3 +160,44 @@ async def test_children_walk_and_inject_failure() -> None:
         assert system.inject_failure(x, error) is False
         with pytest.raises(TypeError, match=r"^inject_failure\(\) needs an Exception instance"):
             system.inject_failure(x, "boom")  # type: ignore[arg-type]
+
+
+async def test_is_handling_is_true_only_inside_a_turn() -> None:
+    seen: list[tuple[str, bool]] = []
+    entered, release = anyio.Event(), anyio.Event()
+
+    class Watcher(Actor):
+        def __init__(self) -> None:
+            seen.append(("init", self.context.is_handling))
+
+        def on_start(self) -> None:
+            seen.append(("start", self.context.is_handling))
+
+        async def receive(self, message: Any) -> Any:
+            seen.append(("receive", self.context.is_handling))
+            if message == "wait":
+                entered.set()
+                await release.wait()
+                seen.append(("resumed", self.context.is_handling))
+            return self.context.is_handling
+
+        def on_stop(self) -> None:
+            seen.append(("stop", self.context.is_handling))
+
+    async with ActorSystem() as system:
+        ref = system.spawn(Watcher)
+        assert await ref.ask("now?") is True
+        ref.tell("wait")
+        await entered.wait()
+        release.set()
+        assert await ref.ask("after") is True
+        await system.stop(ref)
+    assert seen == [
+        ("init", False),
+        ("start", False),
+        ("receive", True),
+        ("receive", True),
+        ("resumed", True),
+        ("receive", True),
+        ("stop", False),
+    ]

@@ -23,7 +23,9 @@ ALLOWED = set(sys.stdlib_module_names) | {
     "typing_extensions",
 }
 #: PostgresJournal's driver (the postgres extra): imported by its modules only.
-POSTGRES_MODULES = frozenset({"_postgres.py", "_postgres_sql.py", "_postgres_store.py"})
+POSTGRES_MODULES = frozenset(
+    {"_postgres.py", "_postgres_sql.py", "_postgres_store.py", "_postgres_writer.py"}
+)
 DRIVERS = {"psycopg": POSTGRES_MODULES, "psycopg_pool": POSTGRES_MODULES}
 
 

@@ -20,7 +20,7 @@ from attrs import frozen
 from actors import ActorFailed, ActorStopped, ActorSystem, Supervisor
 from actors.persistence import JournalError, PersistenceConflict, PostgresJournal, RecoveryFailed
 from actors.persistence.testing import PostgresServer
-from actors.serialization import MessageRegistry
+from actors.serialization import MessageRegistry, ValueCodec
 from supervision import Backoff, OneForOne, child
 from tests.actors.probe import Inbox, Recorder
 from tests.persistence.accounts import Account, Add
@@ -234,5 +234,30 @@ async def test_an_actor_recovers_by_chunks_and_a_corrupt_row_is_named(
                 "the stored event 8 of '/user/ada' in PostgreSQL (anyactors_* tables) "
                 "cannot be decoded"
             )
+    finally:
+        await journal.close()
+
+
+async def test_a_lone_append_whose_numbers_are_partly_taken_leaves_no_row(
+    postgres_conninfo: str,
+) -> None:
+    # One write alone takes the single-write statement; another process has
+    # already stored its third number, so it must store none of the three.
+    journal = PostgresJournal(postgres_conninfo, registry=_registry())
+    try:
+        await journal.append("lone", [Deposited(1)], expected_sequence_number=0)
+        payload = ValueCodec(_registry()).encode(Deposited(99))
+        with psycopg.connect(postgres_conninfo, autocommit=True) as raw:
+            raw.execute("INSERT INTO anyactors_events VALUES ('lone', 4, %s)", (payload,))
+        with pytest.raises(PersistenceConflict):
+            await journal.append(
+                "lone", [Deposited(2), Deposited(3), Deposited(4)], expected_sequence_number=1
+            )
+        assert await _events(journal, "lone") == [1, 99]
+        # A gap (expected 5 while 4 is the highest) is refused as well.
+        with pytest.raises(PersistenceConflict):
+            await journal.append("lone", [Deposited(6)], expected_sequence_number=5)
+        await journal.append("lone", [Deposited(5)], expected_sequence_number=4)
+        assert await _events(journal, "lone") == [1, 99, 5]
     finally:
         await journal.close()
