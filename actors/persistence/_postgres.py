@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import anyio
@@ -31,6 +30,7 @@ from ._records import (
     StateRecord,
     check_id,
     check_number,
+    records_of_chunks,
 )
 from ._thread import StoreThread
 
@@ -263,14 +263,12 @@ class PostgresJournal:
         actual = await self._call(store.highest_sequence_number, persistence_id)
         raise PersistenceConflict(persistence_id, expected_sequence_number, actual, "an append")
 
-    async def replay(
+    def replay(
         self, persistence_id: str, *, from_sequence_number: int = 1
     ) -> AsyncGenerator[EventRecord, None]:
         """See :meth:`Journal.replay`. Reads ``replay_chunk`` events at a time."""
-        async with aclosing(self._replay_chunks(persistence_id, from_sequence_number)) as chunks:
-            async for rows, events in chunks:
-                for (number, _), event in zip(rows, events, strict=True):
-                    yield EventRecord(persistence_id, number, event)
+        chunks = self._replay_chunks(persistence_id, from_sequence_number)
+        return records_of_chunks(persistence_id, chunks)
 
     async def _replay_chunks(
         self, persistence_id: str, from_sequence_number: int

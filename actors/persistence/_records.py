@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 
 from attrs import frozen
@@ -76,3 +78,17 @@ def check_number(value: object, what: str, minimum: int) -> None:
     """Raise ``ValueError`` unless ``value`` is a whole number >= ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{what} must be a whole number >= {minimum} (got {value!r})")
+
+
+async def records_of_chunks(
+    persistence_id: str,
+    chunks: AsyncGenerator[tuple[list[tuple[int, bytes]], list[object]], None],
+) -> AsyncGenerator[EventRecord, None]:
+    """The records of a journal's replay by chunks (rows ``(number, payload)`` and their events).
+
+    ``chunks`` is closed when the records are, so a reader thread stops early too.
+    """
+    async with aclosing(chunks) as opened:
+        async for rows, events in opened:
+            for (number, _), event in zip(rows, events, strict=True):
+                yield EventRecord(persistence_id, number, event)

@@ -6,7 +6,6 @@ import os
 import sqlite3
 import time
 from collections.abc import AsyncGenerator, Sequence
-from contextlib import aclosing
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +19,7 @@ from ._records import (
     StateRecord,
     check_id,
     check_number,
+    records_of_chunks,
 )
 from ._sqlite_operations import (
     SCHEMA,
@@ -243,14 +243,12 @@ class SqliteJournal:
             AppendEvents(persistence_id, payloads, expected_sequence_number), write=True
         )
 
-    async def replay(
+    def replay(
         self, persistence_id: str, *, from_sequence_number: int = 1
     ) -> AsyncGenerator[EventRecord, None]:
         """See :meth:`Journal.replay`. Reads ``replay_chunk`` events at a time."""
-        async with aclosing(self._replay_chunks(persistence_id, from_sequence_number)) as chunks:
-            async for rows, events in chunks:
-                for (number, _), event in zip(rows, events, strict=True):
-                    yield EventRecord(persistence_id, number, event)
+        chunks = self._replay_chunks(persistence_id, from_sequence_number)
+        return records_of_chunks(persistence_id, chunks)
 
     async def _replay_chunks(
         self, persistence_id: str, from_sequence_number: int
