@@ -27,6 +27,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from actors import ActorRef, Terminated
+from actors.serialization import SerializationError
 
 from ._errors import ActorNotFound, RemoteError
 from ._names import Address, path_of, tokens_of
@@ -204,7 +205,7 @@ class Inbound:
         else:
             try:
                 data = codec.encode(REPLY, result)
-            except TypeError as error:
+            except (TypeError, SerializationError) as error:  # the reply cannot travel
                 data = codec.encode_error(error)
         self.node.enqueue(reply, "", data, None, None)
 

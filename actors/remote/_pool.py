@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, overload
 import nats.errors
 
 from actors import ActorRef, ActorStatistics, ReplyTypeMismatch, Request, Terminated
+from actors.serialization import SerializationError
 
 from ._connect import flush_subscriptions
 from ._names import escape
@@ -169,7 +170,7 @@ class Member:
         else:
             try:
                 data = node.codec.encode(REPLY, result) if reply else b""
-            except TypeError as error:
+            except (TypeError, SerializationError) as error:  # the reply cannot travel
                 data = node.codec.encode_error(error)
         finally:
             self.in_flight -= 1

@@ -20,7 +20,13 @@ import msgspec
 from attrs import frozen
 
 from actors import ActorRef
-from actors.serialization import VALUE_EXT, MessageRegistry, UndecodableValue, ValueCodec
+from actors.serialization import (
+    VALUE_EXT,
+    MessageRegistry,
+    SerializationError,
+    UndecodableValue,
+    ValueCodec,
+)
 from actors.sharding import EntityRef
 
 from ._errors import ActorNotFound, RemoteError
@@ -185,7 +191,7 @@ class Codec:
         tag = self.registry.error_tag_of(cls) or _qualified(cls)
         try:
             args = msgspec.Raw(self.values.encode(list(error.args)))
-        except TypeError:
+        except (TypeError, SerializationError):
             args = msgspec.Raw(self._encoder.encode(None))
         body = ErrorBody(tag, str(error), args)
         return self._encoder.encode(Frame(ERROR, tag, msgspec.Raw(self._encoder.encode(body))))

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 import msgspec
 
-from ._errors import UndecodableValue, UnregisteredType
+from ._errors import SerializationError, UndecodableValue, UnregisteredType
 from ._flat import SCALARS as _SCALARS
 from ._flat import VALUE_EXT, flat_encoder
 from ._registry import MessageRegistry, Registration, qualified_name
@@ -86,6 +86,8 @@ class ValueCodec:
             UnregisteredType: ``value`` holds, anywhere, an instance of a type
                 that is neither registered nor a plain value; the message names
                 the type and its place, such as ``Echo.payload[2]``.
+            SerializationError: ``value`` holds an integer MessagePack cannot
+                carry (below -2**63 or above 2**64 - 1).
         """
         # The fast path, per message: a registered value whose fields all hold scalars
         # needs no walk (nothing in it can be unregistered); its class's flat encoder
@@ -94,22 +96,27 @@ class ValueCodec:
         if self.registry._generation != self._generation:
             self._flat.clear()
             self._generation = self.registry._generation
-        flat = self._flat.get(type(value))
-        if flat is not None:
-            data = flat(value)
-            if data is not None:
-                return data
-        elif type(value) not in _SCALARS:
-            registration = self.registry.registration_of(type(value))
-            if registration is not None:
-                self._flat[type(value)] = flat_encoder(registration, self._encoder)
         try:
+            flat = self._flat.get(type(value))
+            if flat is not None:
+                data = flat(value)
+                if data is not None:
+                    return data
+            elif type(value) not in _SCALARS:
+                registration = self.registry.registration_of(type(value))
+                if registration is not None:
+                    self._flat[type(value)] = flat_encoder(registration, self._encoder)
             return self._encoder.encode(self.to_plain(value))
         except _Misplaced as error:
             raise self._refusal(value, error) from None
         except RecursionError:
             raise UnregisteredType(
                 f"a {type(value).__qualname__} is nested too deeply to encode; flatten it"
+            ) from None
+        except OverflowError:
+            raise SerializationError(
+                f"a {type(value).__qualname__} holds an integer outside MessagePack's range "
+                "(-2**63 to 2**64 - 1); send it as a str, or split it"
             ) from None
 
     def to_plain(self, value: object) -> object:

@@ -6,7 +6,12 @@ from actors import ActorError
 
 
 class SerializationError(ActorError):
-    """A value could not be turned into bytes or back: the base of the two below."""
+    """A value could not be turned into bytes or back: the base of the two below.
+
+    Raised as itself by :meth:`ValueCodec.encode` for a value MessagePack
+    cannot carry although its types are fine: an integer below -2**63 or
+    above 2**64 - 1.
+    """
 
 
 class UnregisteredType(SerializationError, TypeError):

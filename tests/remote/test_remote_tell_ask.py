@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import anyio
 import pytest
 
-from actors import ActorStopped
+from actors import Actor, ActorStopped
 from actors.remote import ActorNotFound, Address, RemoteActorRef, RemoteError
+from actors.serialization import SerializationError
 from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
 from tests.remote.remote_helpers import (
@@ -129,3 +131,24 @@ async def test_remote_refs_compare_by_address(nats_server: NatsServer) -> None:
         assert first != node.ref_at(Address("y", "/user/orders"))
         assert repr(first) == "<RemoteActorRef x:/user/orders>"
         assert first.name == "orders"
+
+
+class _Huge(Actor):
+    """Replies with an integer MessagePack cannot carry."""
+
+    def receive(self, message: Any) -> Any:
+        return 2**70
+
+
+async def test_an_integer_too_large_for_the_wire_fails_at_the_sender_and_in_the_reply(
+    nats_server: NatsServer,
+) -> None:
+    async with nodes(nats_server.url, "a", "b") as [(system_a, _), (_, node_b)]:
+        system_a.spawn(_Huge, name="huge")
+        huge = node_b.ref_at(Address("a", "/user/huge"))
+        outside = r"holds an integer outside MessagePack's range"
+        with pytest.raises(SerializationError, match=outside):
+            huge.tell([2**64])
+        # The reply cannot travel: the asker gets an error at once, not a timeout.
+        with pytest.raises(RemoteError, match=outside):
+            await huge.ask("how much?", timeout=WAIT)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from actors.serialization import (
     VALUE_EXT,
     MessageRegistry,
+    SerializationError,
     UndecodableValue,
     UnregisteredType,
     ValueCodec,
@@ -412,3 +413,15 @@ def test_registering_a_class_again_under_a_new_tag_is_seen_by_a_codec_in_use() -
     registry.register(Inner, tag="stable.Inner")
     assert b"stable.Inner" in shared.encode(Inner(1))
     assert shared.decode(shared.encode(Inner(1))) == Inner(1)
+
+
+@pytest.mark.parametrize("number", [2**64, -(2**63) - 1, 10**30])
+def test_an_integer_msgpack_cannot_carry_is_refused_with_the_fix(number: int) -> None:
+    # Before: a bare OverflowError from msgspec, on the flat path and the walk alike.
+    shared = codec()
+    expected = r"holds an integer outside MessagePack's range .*; send it as a str, or split it$"
+    for value in (Inner(number), Echo([number]), [1, {"k": number}], number):
+        with pytest.raises(SerializationError, match=r"^a \w+ " + expected):
+            shared.encode(value)
+    assert shared.decode(shared.encode(Inner(2**64 - 1))) == Inner(2**64 - 1)  # the edges fit
+    assert shared.decode(shared.encode(Inner(-(2**63)))) == Inner(-(2**63))
