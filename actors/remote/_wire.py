@@ -85,6 +85,8 @@ class UndecodableError(ValueError):
 
 _PLAIN_TYPES = (type(None), bool, int, float, str, bytes, list, tuple, dict)
 _PLAIN_TAG = "$plain"
+#: The head of a ``MESSAGE`` frame of a plain value, up to its body.
+_PLAIN_HEAD = bytes((0x93, MESSAGE)) + msgspec.msgpack.encode(_PLAIN_TAG)
 #: What a node name may be (``NatsCluster(node=...)``): it becomes a subject token.
 _NODE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -243,7 +245,13 @@ class Codec:
             known = self._message_heads.get(head, _UNSEEN)
             if known is _UNSEEN or self.registry._generation != self._generation:
                 known = self._message_head(head) if end else None
-            if known is not None:
+            if known is None and head == _PLAIN_HEAD:
+                # A plain value (a sharding envelope, say): its body is the rest.
+                try:
+                    return self.values.decode(memoryview(data)[end:])
+                except UndecodableValue:  # the general path below names the fault
+                    pass
+            elif known is not None:
                 rest = len(data) - end
                 ext = data[end]
                 if ext == 0xC7 and data[end + 1] == rest - 3 and data[end + 2] == VALUE_EXT:
