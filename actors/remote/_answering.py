@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from actors.serialization import SerializationError
-
 from ._errors import RemoteError
 from ._wire import REPLY
 
@@ -57,7 +55,7 @@ class ReplySlot:
         codec = self._node.codec
         try:
             data = codec.encode(REPLY, result)
-        except (TypeError, SerializationError) as error:  # the reply cannot travel
+        except Exception as error:  # the reply cannot travel: say why, never fail the turn
             data = codec.encode_error(error)
         self._node.enqueue(self._reply, "", data, None, None)
 
