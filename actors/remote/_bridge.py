@@ -24,8 +24,10 @@ and nothing on the client's loop touches an actor.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
+import socket
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -69,7 +71,13 @@ class _Inbox:
         self._capacity = capacity
         self._items: deque[Any] = deque()
         self._scheduled = False
-        self._event = new_event()
+        # The client's loop wakes the pump through a socket the pump waits on, not
+        # ``run_sync_soon``: trio's ``epoll`` then reschedules the pump itself, in the
+        # pass that sees the byte, where a callback would run in trio's own task and
+        # wake the pump one pass later (each pass gives the GIL up, see _answering).
+        self._woken, self._waker = socket.socketpair()
+        self._woken.setblocking(False)
+        self._waker.setblocking(False)
         #: On trio, set once the queue is empty (``None``: nobody waits).
         self._emptied: Any = None
         #: On the client's loop, set once there is room again (``None``: nobody waits).
@@ -81,7 +89,10 @@ class _Inbox:
         items.append(msg)
         if not self._scheduled:
             self._scheduled = True
-            self._hosted.to_trio(self._wake)
+            try:
+                self._waker.send(b"\0")  # one byte per idle spell: the buffer never fills
+            except OSError:  # closed: the node has left
+                logger.debug("nats-py loop: a message arrived after its node left")
         if len(items) >= self._capacity:
             self._room = room = asyncio.Event()
             if len(items) < self._capacity:  # taken meanwhile: the pump may not have seen us
@@ -89,38 +100,51 @@ class _Inbox:
                 return
             await room.wait()
 
-    def _wake(self) -> None:
-        self._event.set()
-
     async def pump(self) -> None:
         """On trio: hand every queued message to the handler, in order, as they come."""
+        import trio  # noqa: PLC0415 - only a trio program gets here
+
         items = self._items
         handler = self._handler
-        while True:
-            await self._event.wait()
-            self._event = new_event()
+        woken = self._woken
+        try:
             while True:
-                while items:
-                    msg = items.popleft()
-                    room = self._room
-                    if room is not None:
-                        self._room = None
-                        self._hosted.loop.call_soon_threadsafe(room.set)
-                    await handler(msg)  # a received Msg is only read: no proxy
-                # One more scheduling round before going idle: the client's loop often
-                # queues more meanwhile, and then needs no wakeup.
-                await anyio.lowlevel.cancel_shielded_checkpoint()
-                if items:
-                    continue
-                # Only now may the client's loop wake this task again; a message
-                # queued just before the reset is seen by the check after it.
-                self._scheduled = False
-                if not items:
-                    break
-                self._scheduled = True
-            emptied, self._emptied = self._emptied, None
-            if emptied is not None:
-                emptied.set()
+                await trio.lowlevel.wait_readable(woken)
+                with contextlib.suppress(BlockingIOError):  # readable: a byte is there
+                    woken.recv(64)
+                await self._handle(items, handler)
+        finally:
+            woken.close()  # the client's loop may still write: the waker closes after it
+
+    async def _handle(self, items: deque[Any], handler: Callable[[Any], Awaitable[None]]) -> None:
+        """Hand over every queued message, in order, until the queue stays empty."""
+        while True:
+            while items:
+                msg = items.popleft()
+                room = self._room
+                if room is not None:
+                    self._room = None
+                    self._hosted.loop.call_soon_threadsafe(room.set)
+                await handler(msg)  # a received Msg is only read: no proxy
+            # One more scheduling round before going idle: the client's loop often
+            # queues more meanwhile, and then needs no wakeup.
+            await anyio.lowlevel.cancel_shielded_checkpoint()
+            if items:
+                continue
+            # Only now may the client's loop wake this task again; a message
+            # queued just before the reset is seen by the check after it.
+            self._scheduled = False
+            if not items:
+                break
+            self._scheduled = True
+        emptied, self._emptied = self._emptied, None
+        if emptied is not None:
+            emptied.set()
+
+    def close(self) -> None:
+        """Close the wakeup sockets, once nothing on the client's loop can write (idempotent)."""
+        self._woken.close()
+        self._waker.close()
 
     async def wait_empty(self) -> None:
         """On trio: wait until every message queued so far has been handled."""
@@ -141,6 +165,7 @@ class Hosted:
         self.loop = self._client_loop.loop
         self._task_group: Any = None  # a trio nursery
         self._early: list[_Inbox] = []
+        self._all_inboxes: list[_Inbox] = []
         #: Each callback subscription's inbox, by the id of its nats-py subscription.
         self.inboxes: dict[int, _Inbox] = {}
         self._closed = False
@@ -175,6 +200,7 @@ class Hosted:
         """A subscription's inbox: its ``receive`` (the callback, on the client's loop)
         hands messages to ``handler`` on trio."""
         inbox = _Inbox(self, handler, capacity)
+        self._all_inboxes.append(inbox)
         if self._task_group is None:
             self._early.append(inbox)
         else:
@@ -211,7 +237,11 @@ class Hosted:
         """
         if not self._closed:
             self._closed = True
-            await anyio.to_thread.run_sync(self._client_loop.release, self, CLOSE_TIMEOUT)
+            try:
+                await anyio.to_thread.run_sync(self._client_loop.release, self, CLOSE_TIMEOUT)
+            finally:
+                for inbox in self._all_inboxes:  # this client's tasks have ended: none writes
+                    inbox.close()
 
 
 def wrap(hosted: Hosted | None, value: Any) -> Any:

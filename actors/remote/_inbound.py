@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from actors import ActorRef, Terminated
 from actors.serialization import SerializationError
 
+from ._answering import ask_soon
 from ._errors import ActorNotFound, RemoteError
 from ._names import Address, path_of, tokens_of
 from ._neutral import new_event
@@ -113,6 +114,9 @@ class Inbound:
         carrier = carrier_of(msg.headers) if self._traced else None
         reply = msg.reply
         if reply and self._hosted:
+            # On trio: into the mailbox now, in order, with no task (see _answering).
+            if carrier is None and ask_soon(self.node, local, message, reply):
+                return
             self.asks.append((local, message, reply, carrier))
         elif reply:
             self._deferred += 1
