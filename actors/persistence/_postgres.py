@@ -23,6 +23,7 @@ from actors.serialization import MessageRegistry, UndecodableValue, ValueCodec
 
 from ._errors import JournalError, PersistenceConflict
 from ._postgres_writer import BatchWriter, journal_error
+from ._postgres_writes import Append, SnapshotSave, StateSave, Write
 from ._records import (
     EventRecord,
     JournalStatistics,
@@ -35,7 +36,7 @@ from ._records import (
 from ._thread import StoreThread
 
 if TYPE_CHECKING:
-    from ._postgres_store import PostgresStore, Write
+    from ._postgres_store import PostgresStore
 
 #: PostgreSQL's ``synchronous_commit`` settings (docs/persistence.md: what each can lose).
 SynchronousCommit = Literal["on", "remote_apply", "remote_write", "local", "off"]
@@ -250,7 +251,6 @@ class PostgresJournal:
         self, persistence_id: str, events: Sequence[object], *, expected_sequence_number: int
     ) -> None:
         """See :meth:`Journal.append`: atomic, and committed when it returns (group commit)."""
-        from ._postgres_store import Append  # noqa: PLC0415
 
         check_id(persistence_id)
         check_number(expected_sequence_number, "expected_sequence_number", 0)
@@ -349,7 +349,6 @@ class PostgresJournal:
         self, persistence_id: str, sequence_number: int, snapshot: object, *, keep: int
     ) -> None:
         """See :meth:`Journal.save_snapshot`; committed with the current batch."""
-        from ._postgres_store import SnapshotSave  # noqa: PLC0415
 
         check_id(persistence_id)
         check_number(sequence_number, "sequence_number", 0)
@@ -386,7 +385,6 @@ class PostgresJournal:
 
     async def upsert_state(self, persistence_id: str, revision: int, state: object) -> None:
         """See :meth:`Journal.upsert_state`; committed with the current batch."""
-        from ._postgres_store import StateSave  # noqa: PLC0415
 
         check_id(persistence_id)
         check_number(revision, "revision", 1)

@@ -70,6 +70,22 @@ class Statements:
             " SELECT 'i', persistence_id, sequence_number FROM inserted"
             " UNION ALL SELECT 'r', persistence_id, expected FROM refused"
         ).format(events, deletions)
+        # A batch of appends that each continue a number this store knows to be
+        # the highest (``_postgres_known.py``): insert every row in key order,
+        # except those of the writes whose numbers were deleted past their
+        # expected one; return only the ids of those. A number another writer
+        # took fails the whole statement on the primary key.
+        self.append_known = sql.SQL(
+            "WITH input AS (SELECT * FROM unnest(%b::text[], %b::bigint[], %b::bytea[],"
+            " %b::bigint[]) AS r (persistence_id, sequence_number, payload, expected)),"
+            " refused AS (SELECT DISTINCT i.persistence_id FROM input i JOIN {1} d"
+            " ON d.persistence_id = i.persistence_id AND d.deleted_to > i.expected),"
+            " inserted AS (INSERT INTO {0} (persistence_id, sequence_number, payload)"
+            " SELECT i.persistence_id, i.sequence_number, i.payload FROM input i"
+            " WHERE NOT EXISTS (SELECT 1 FROM refused f WHERE f.persistence_id = i.persistence_id)"
+            " ORDER BY i.persistence_id, i.sequence_number)"
+            " SELECT persistence_id FROM refused"
+        ).format(events, deletions)
         # The same rules for one write: a plain INSERT .. SELECT guarded by the
         # same checks, planned and run in about half the time of the general
         # statement. append_one (in a batch's transaction) returns the numbers

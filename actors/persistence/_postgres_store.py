@@ -25,10 +25,12 @@ from typing import TypeVar, cast
 
 import psycopg
 import psycopg_pool
-from attrs import frozen
+from psycopg import sql
 
+from ._postgres_known import KnownHeads, append_arrays
 from ._postgres_sql import Statements
 from ._postgres_writer import closed_by_server
+from ._postgres_writes import Append, SnapshotSave, StateSave, Write
 
 logger = logging.getLogger(__name__)
 
@@ -37,37 +39,6 @@ _RETRIED = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure
 
 _ResultT = TypeVar("_ResultT")
 _Connection = psycopg.Connection[tuple[object, ...]]
-
-
-@frozen
-class Append:
-    """One atomic write: ``payloads`` become ``expected + 1 ..`` of ``persistence_id``."""
-
-    persistence_id: str
-    expected: int
-    payloads: tuple[bytes, ...]
-
-
-@frozen
-class StateSave:
-    """Save ``payload`` as ``revision`` of ``persistence_id`` if ``revision - 1`` is stored."""
-
-    persistence_id: str
-    revision: int
-    payload: bytes
-
-
-@frozen
-class SnapshotSave:
-    """Store a snapshot at ``sequence_number``; keep the latest ``keep`` of the id."""
-
-    persistence_id: str
-    sequence_number: int
-    payload: bytes
-    keep: int
-
-
-Write = Append | StateSave | SnapshotSave
 
 
 class _NotSent(psycopg.OperationalError):
@@ -91,6 +62,8 @@ class PostgresStore:
         synchronous_commit: str | None,
     ) -> None:
         self.sql = Statements(table_prefix)
+        #: The highest numbers this store committed or read: the fast path's knowledge.
+        self.known = KnownHeads()
         self.synchronous_commit = synchronous_commit
         self.connect_timeout = connect_timeout
         self.pool = psycopg_pool.ConnectionPool(
@@ -170,8 +143,32 @@ class PostgresStore:
         return self._commit_batch(writes)
 
     def _commit_batch(self, writes: Sequence[Write]) -> list[bool]:
-        if len(writes) == 1 and isinstance(writes[0], Append):
-            return [self._append_alone(writes[0])]
+        outcome: list[bool] | None = None
+        if len(writes) == 1 and type(writes[0]) is Append:
+            outcome = [self._append_alone(writes[0])]
+        elif all(type(write) is Append for write in writes):
+            appends = cast("Sequence[Append]", writes)
+            if self.known.continues(appends):
+                # None: another writer took a number; nothing stored, so the general path runs.
+                outcome = self._append_known(appends)
+        if outcome is None:
+            outcome = self._commit_general(writes)
+        self.known.remember(writes, outcome)
+        return outcome
+
+    def _append_known(self, appends: Sequence[Append]) -> list[bool] | None:
+        """Appends that each continue a known number: one autocommitted statement.
+
+        ``None`` (nothing stored) when a number was taken by another writer.
+        See ``_postgres_known.py``.
+        """
+        result = self._autocommitted(self.sql.append_known, append_arrays(appends))
+        if result is None:
+            return None
+        refused = {row[0] for row in result[1]}
+        return [write.persistence_id not in refused for write in appends]
+
+    def _commit_general(self, writes: Sequence[Write]) -> list[bool]:
         outcome = [True] * len(writes)
         committing = False
         try:
@@ -226,27 +223,41 @@ class PostgresStore:
         checks refuse it as a whole, and a number already taken fails it as a
         whole (no ``ON CONFLICT``), so it stores all of the write or nothing.
         """
+        arguments = {
+            "id": write.persistence_id,
+            "numbers": list(_numbers(write)),
+            "payloads": list(write.payloads),
+            "expected": write.expected,
+        }
+        result = self._autocommitted(self.sql.append_alone, arguments)
+        # None: a number is taken, so nothing was stored.
+        return result is not None and result[0] == len(write.payloads)
+
+    def _autocommitted(
+        self, statement: sql.Composed, arguments: Sequence[object] | dict[str, object]
+    ) -> tuple[int, list[tuple[object, ...]]] | None:
+        """Run one statement as its own transaction: its row count and rows (``None``: key taken).
+
+        ``None`` means the primary key failed the statement: being one
+        statement, it stored nothing. Before using an idle connection, one
+        poll checks that the server has not closed it (then nothing was sent,
+        and ``commit_batch`` retries on a fresh connection).
+        """
         with self.pool.connection() as connection:
             if closed_by_server(connection):
-                # Nothing sent yet: commit_batch retries on a fresh connection.
                 connection.close()
                 closed = ConnectionError("the server closed the idle connection")
                 raise _NotSent(str(closed)) from closed
-            arguments = {
-                "id": write.persistence_id,
-                "numbers": list(_numbers(write)),
-                "payloads": list(write.payloads),
-                "expected": write.expected,
-            }
             connection.autocommit = True
             try:
-                cursor = connection.execute(self.sql.append_alone, arguments)
+                cursor = connection.execute(statement, arguments)
+                rows = cursor.fetchall() if cursor.description is not None else []
             except psycopg.errors.UniqueViolation:
-                return False  # a number is taken: nothing was stored
+                return None
             finally:
                 if not connection.broken:
                     connection.autocommit = False
-            return cursor.rowcount == len(write.payloads)
+            return cursor.rowcount, rows
 
     def _append_one(self, connection: _Connection, write: Append) -> bool:
         """A round of one write: ``append_one``, and undo a partial insert."""
@@ -268,20 +279,8 @@ class PostgresStore:
     def _append_round(
         self, connection: _Connection, appends: list[tuple[int, Append]], outcome: list[bool]
     ) -> None:
-        persistence_ids: list[str] = []
-        numbers: list[int] = []
-        payloads: list[bytes] = []
-        expected: list[int] = []
-        for _, write in appends:
-            first = write.expected + 1
-            for offset, payload in enumerate(write.payloads):
-                persistence_ids.append(write.persistence_id)
-                numbers.append(first + offset)
-                payloads.append(payload)
-                expected.append(write.expected)
-        rows = connection.execute(
-            self.sql.append, (persistence_ids, numbers, payloads, expected)
-        ).fetchall()
+        arrays = append_arrays([write for _, write in appends])
+        rows = connection.execute(self.sql.append, arrays).fetchall()
         taken: set[tuple[str, int]] = set()
         refused: set[tuple[str, int]] = set()
         for kind, persistence_id, number in rows:
@@ -344,7 +343,9 @@ class PostgresStore:
 
         row = self._read(read)
         assert row is not None
-        return _int(row[0])
+        highest = _int(row[0])
+        self.known.learn(persistence_id, highest)  # its next append may take the fast path
+        return highest
 
     def delete_up_to(self, persistence_id: str, sequence_number: int) -> None:
         """Delete the events ``1 .. sequence_number``; the highest number stays known."""

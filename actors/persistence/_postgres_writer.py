@@ -15,7 +15,8 @@ from ._errors import JournalError
 if TYPE_CHECKING:
     import psycopg
 
-    from ._postgres_store import PostgresStore, Write
+    from ._postgres_store import PostgresStore
+    from ._postgres_writes import Write
     from ._thread import Request
 
 

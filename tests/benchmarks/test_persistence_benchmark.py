@@ -6,14 +6,27 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks._persistence import WORKLOADS, SqliteStore, many_actors, one_actor, recovery, table
+from benchmarks._persistence import (
+    WORKLOADS,
+    SqliteStore,
+    many_actors,
+    many_actors_floor,
+    one_actor,
+    recovery,
+    table,
+)
 
 pytestmark = pytest.mark.anyio
 
 
 async def test_every_workload_runs_and_reports_rates(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path)
-    results = [await many_actors(store, 5, 3), await one_actor(store, 5), await recovery(store, 50)]
+    results = [
+        await many_actors(store, 5, 3),
+        await many_actors_floor(store, 5, 3),
+        await one_actor(store, 5),
+        await recovery(store, 50),
+    ]
     assert all(ours > 0 and raw > 0 for ours, raw in results)
     rendered = table(
         [
@@ -21,8 +34,9 @@ async def test_every_workload_runs_and_reports_rates(tmp_path: Path) -> None:
             for workload, (ours, raw) in zip(WORKLOADS, results, strict=True)
         ]
     )
-    assert rendered.count("\n") == 4
+    assert rendered.count("\n") == 5
     assert "recover 1,000,000 events" in rendered
+    assert "(a floor, no target)" in rendered  # the floor row has no target to meet
 
 
 async def test_every_workload_runs_on_postgresql_against_raw_psycopg(tmp_path: Path) -> None:

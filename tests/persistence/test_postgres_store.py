@@ -6,12 +6,17 @@ What the journal conformance suite cannot see from outside: how one batch
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from actors.persistence._postgres_store import Append, PostgresStore, StateSave
+from actors.persistence._postgres_store import PostgresStore
+from actors.persistence._postgres_writes import Append, StateSave
 
 
 @pytest.fixture
@@ -79,3 +84,138 @@ def test_a_state_revision_is_saved_only_as_exactly_one_more(store: PostgresStore
         True,
     ]
     assert store.load_state("s") == (2, b"two")
+
+
+def _second_store(conninfo: str) -> PostgresStore:
+    """Another process's writer on the same tables (its own pool, its own knowledge)."""
+    other = PostgresStore(
+        conninfo,
+        table_prefix="anyactors_",
+        pool_size=2,
+        connect_timeout=10.0,
+        synchronous_commit=None,
+    )
+    other.open()
+    return other
+
+
+@pytest.fixture
+def second_writer(postgres_conninfo: str) -> Iterator[PostgresStore]:
+    other = _second_store(postgres_conninfo)
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+def test_a_batch_of_appends_continuing_known_numbers_is_one_statement(
+    store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert store.commit_batch([Append("a", 0, (b"a1",)), Append("b", 0, (b"b1",))]) == [True, True]
+    assert store.highest_sequence_number("c") == 0  # a read teaches the number too
+
+    def general_path(writes: object) -> list[bool]:
+        raise AssertionError("the batch took the general path")
+
+    monkeypatch.setattr(store, "_commit_general", general_path)
+    outcome = store.commit_batch(
+        [Append("a", 1, (b"a2", b"a3")), Append("b", 1, (b"b2",)), Append("c", 0, (b"c1",))]
+    )
+    assert outcome == [True, True, True]
+    assert store.replay_after("a", 0, 100) == [(1, b"a1"), (2, b"a2"), (3, b"a3")]
+    assert store.replay_after("c", 0, 100) == [(1, b"c1")]
+
+
+def test_a_known_number_another_writer_took_is_refused_and_nothing_of_the_batch_is_lost(
+    store: PostgresStore, postgres_conninfo: str
+) -> None:
+    other = _second_store(postgres_conninfo)
+    try:
+        assert store.commit_batch([Append("a", 0, (b"a1",)), Append("b", 0, (b"b1",))]) == [
+            True,
+            True,
+        ]
+        # Another process's writer of "a" moves past what this store knows.
+        assert other.commit_batch([Append("a", 1, (b"theirs-2",))]) == [True]
+        outcome = store.commit_batch([Append("a", 1, (b"stale-2",)), Append("b", 1, (b"b2",))])
+        assert outcome == [False, True]
+        assert store.replay_after("a", 0, 100) == [(1, b"a1"), (2, b"theirs-2")]
+        assert store.replay_after("b", 0, 100) == [(1, b"b1"), (2, b"b2")]
+    finally:
+        other.close()
+
+
+def test_a_known_number_whose_successors_were_deleted_is_refused(
+    store: PostgresStore, postgres_conninfo: str
+) -> None:
+    other = _second_store(postgres_conninfo)
+    try:
+        assert store.commit_batch([Append("a", 0, (b"a1",)), Append("b", 0, (b"b1",))]) == [
+            True,
+            True,
+        ]
+        # Another writer appends 2 and 3 and deletes up to 3: number 2 is free again.
+        assert other.commit_batch([Append("a", 1, (b"theirs-2", b"theirs-3"))]) == [True]
+        other.delete_up_to("a", 3)
+        outcome = store.commit_batch([Append("a", 1, (b"stale-2",)), Append("b", 1, (b"b2",))])
+        assert outcome == [False, True]
+        assert store.replay_after("a", 0, 100) == []  # no number reused after a deletion
+        assert store.highest_sequence_number("a") == 3
+    finally:
+        other.close()
+
+
+_step = st.one_of(
+    # A batch from writer 0 or 1: distinct ids, each expecting the highest number
+    # plus a small offset (0 is right; below is a stale writer, above a gap).
+    st.tuples(
+        st.just("append"),
+        st.integers(0, 1),
+        st.dictionaries(st.sampled_from("xyz"), st.sampled_from([-2, -1, 0, 0, 0, 1]), min_size=1),
+    ),
+    st.tuples(st.just("read"), st.integers(0, 1), st.sampled_from("xyz")),
+    st.tuples(st.just("delete"), st.integers(0, 1), st.sampled_from("xyz")),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=st.lists(_step, max_size=10))
+def test_two_writers_with_and_without_known_numbers_agree_with_the_model(
+    store: PostgresStore, second_writer: PostgresStore, steps: list[tuple[object, ...]]
+) -> None:
+    """An append takes effect exactly when it expects the highest number, whatever either knew."""
+    prefix = uuid.uuid4().hex[:8]  # the tables outlive one example: fresh ids for each
+    writers = [store, second_writer]
+    highest = dict.fromkeys("xyz", 0)
+    deleted = dict.fromkeys("xyz", 0)
+    stored: dict[str, dict[int, bytes]] = {name: {} for name in "xyz"}
+    for number, step in enumerate(steps):
+        kind, writer = step[0], writers[cast(int, step[1])]
+        if kind == "read":
+            name = cast(str, step[2])
+            assert writer.highest_sequence_number(prefix + name) == highest[name]
+        elif kind == "delete":
+            name = cast(str, step[2])
+            writer.delete_up_to(prefix + name, highest[name])
+            deleted[name] = highest[name]
+            stored[name].clear()
+        else:
+            offsets = cast(dict[str, int], step[2])
+            batch = [
+                Append(prefix + name, max(0, highest[name] + offset), (f"{number}".encode(),))
+                for name, offset in offsets.items()
+            ]
+            expected_outcome = [
+                write.expected == highest[write.persistence_id[-1]] for write in batch
+            ]
+            assert writer.commit_batch(batch) == expected_outcome
+            for write, took in zip(batch, expected_outcome, strict=True):
+                if took:
+                    name = write.persistence_id[-1]
+                    highest[name] += 1
+                    stored[name][highest[name]] = write.payloads[0]
+    for name in "xyz":
+        assert store.replay_after(prefix + name, 0, 100) == sorted(stored[name].items())
+        assert max(highest[name], deleted[name]) == store.highest_sequence_number(prefix + name)
