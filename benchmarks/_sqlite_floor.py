@@ -20,6 +20,7 @@ by 3x within minutes, so only interleaved figures compare):
 Usage::
 
     python -m benchmarks._sqlite_floor [--repeat N] [--chunks N] [--backend asyncio|trio]
+                                       [--synchronous FULL|OFF]
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import anyio.lowlevel
@@ -45,14 +46,16 @@ from actors.serialization import ValueCodec
 
 from ._persistence import Deposited, Writer, registry
 
+Synchronous = Literal["FULL", "OFF"]
+
 #: Events a chunk holds; the three sides take turns chunk by chunk.
 CHUNK = 200
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, synchronous: str) -> sqlite3.Connection:
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute(f"PRAGMA synchronous = {synchronous}")
     connection.execute(
         "CREATE TABLE IF NOT EXISTS raw_events (persistence_id TEXT, sequence_number "
         "INTEGER, payload BLOB, PRIMARY KEY (persistence_id, sequence_number)) WITHOUT ROWID"
@@ -103,13 +106,15 @@ class BareThread:
         self._thread.join()
 
 
-async def measure(directory: Path, chunks: int) -> tuple[float, float, float]:
+async def measure(
+    directory: Path, chunks: int, synchronous: Synchronous = "FULL"
+) -> tuple[float, float, float]:
     """Seconds per event: (raw, raw + hop, SqliteJournal), over ``chunks`` turns each."""
     codec = ValueCodec(registry())
-    raw = _connect(directory / "raw.db")
-    hopped = _connect(directory / "hop.db")
+    raw = _connect(directory / "raw.db", synchronous)
+    hopped = _connect(directory / "hop.db", synchronous)
     bare = BareThread()
-    journal = SqliteJournal(directory / "journal.db", registry=registry(), synchronous="FULL")
+    journal = SqliteJournal(directory / "journal.db", registry=registry(), synchronous=synchronous)
     totals = [0.0, 0.0, 0.0]
     try:
         async with ActorSystem("floor", journal=journal) as system:
@@ -143,12 +148,12 @@ def _spread(values: Sequence[float]) -> str:
     return f"{statistics.median(values):.2f}x [{min(values):.2f}-{max(values):.2f}]"
 
 
-async def run(repeat: int, chunks: int) -> str:
-    """``repeat`` measurements, each in a fresh directory; the results as Markdown."""
+async def run(repeat: int, chunks: int, synchronous: Synchronous) -> str:
+    """``repeat`` measurements, each in a fresh directory; the ratios, one a line."""
     results = []
     for repetition in range(repeat):
         with tempfile.TemporaryDirectory() as directory:
-            raw, hop, ours = await measure(Path(directory), chunks)
+            raw, hop, ours = await measure(Path(directory), chunks, synchronous)
         results.append((raw, hop, ours))
         print(
             f"#{repetition + 1}: raw {raw * 1e6:.0f} us, raw + hop {hop * 1e6:.0f} us, "
@@ -157,7 +162,9 @@ async def run(repeat: int, chunks: int) -> str:
         )
     raw_rates = [1 / raw for raw, _, _ in results]
     lines = [
-        f"raw commits/s (the disk's fsync rate): median {statistics.median(raw_rates):,.0f} "
+        f"synchronous={synchronous}; raw commits/s"
+        f"{' (the disk fsync rate)' if synchronous == 'FULL' else ''}: "
+        f"median {statistics.median(raw_rates):,.0f} "
         f"[{min(raw_rates):,.0f}-{max(raw_rates):,.0f}]",
         f"raw + hop / raw (the floor):     {_spread([raw / hop for raw, hop, _ in results])}",
         f"SqliteJournal / raw (the target): {_spread([raw / ours for raw, _, ours in results])}",
@@ -175,8 +182,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (3)")
     parser.add_argument("--chunks", type=int, default=10, help=f"turns of {CHUNK} events (10)")
     parser.add_argument("--backend", choices=["asyncio", "trio"], default="asyncio")
+    parser.add_argument(
+        "--synchronous",
+        choices=["FULL", "OFF"],
+        default="FULL",
+        help="FULL (the issue's durability), or OFF: no fsync, so only CPU and wake-ups remain",
+    )
     options = parser.parse_args(argv)
-    print(anyio.run(run, options.repeat, options.chunks, backend=options.backend))
+    print(
+        anyio.run(run, options.repeat, options.chunks, options.synchronous, backend=options.backend)
+    )
 
 
 if __name__ == "__main__":
