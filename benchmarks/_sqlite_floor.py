@@ -12,11 +12,12 @@ figures compare):
 - ``raw``: ``BEGIN IMMEDIATE``, ``INSERT``, ``COMMIT`` per event, on the loop's
   thread (the issue's baseline; its rate is the disk's commit rate);
 - ``raw + hop``: the same three statements per event, run by a bare thread
-  (a ``queue.SimpleQueue`` to it, the event loop's thread-safe call back, the
-  cheapest hop on each backend) while the caller awaits: the floor of any
-  journal that keeps commits off the event loop;
+  (a ``queue.SimpleQueue`` to it, the event loop's thread-safe call back: the
+  cheapest way into an event loop the journal does not own) while the caller
+  awaits: the floor of any journal that keeps commits off the event loop;
 - ``SqliteJournal``: one ``EventSourcedActor`` persisting one event at a time
-  (``synchronous="FULL"``, WAL, as the raw sides).
+  (WAL, at the same ``synchronous`` setting as the raw sides: ``FULL`` unless
+  ``--synchronous OFF``).
 
 Usage::
 
