@@ -239,9 +239,13 @@ class SqliteJournal:
         if not events:
             return
         payloads = [self._codec.encode(event) for event in events]
-        await self._call(
-            AppendEvents(persistence_id, payloads, expected_sequence_number), write=True
-        )
+        # StoreThread.call, inlined: this is every persist's path. The request
+        # carries the append as data (the store combines a batch of them).
+        append: Any = AppendEvents(persistence_id, payloads, expected_sequence_number)
+        request = (self._thread or self._running_thread()).submit(append, write=True)
+        await request.wait()
+        if request.error is not None:
+            raise request.error
 
     def replay(
         self, persistence_id: str, *, from_sequence_number: int = 1

@@ -144,6 +144,8 @@ def append_known(connection: sqlite3.Connection, requests: Sequence[Any], heads:
     version = heads.version
     if version is None:
         return False
+    if len(requests) == 1:
+        return _append_lone(connection, requests[0].operation, known, version)
     seen: set[str] = set()
     size = 0
     values: list[str] = []
@@ -176,6 +178,52 @@ def append_known(connection: sqlite3.Connection, requests: Sequence[Any], heads:
     for request in requests:
         append = request.operation
         known[append.persistence_id] = append.expected + len(append.payloads)
+    return True
+
+
+#: A lone append of one event: the same guarded INSERT, with parameters, so that
+#: the connection's statement cache keeps it prepared (no parsing per write).
+_LONE = (
+    "INSERT INTO anyactors_events SELECT ?, ?, ? "
+    "WHERE (SELECT data_version FROM pragma_data_version) = ?"
+)
+#: ...and of several events, their rows in one VALUES list.
+_LONE_MANY = (
+    "INSERT INTO anyactors_events SELECT * FROM (VALUES {}) "
+    "WHERE (SELECT data_version FROM pragma_data_version) = ?"
+)
+
+
+def _append_lone(
+    connection: sqlite3.Connection, append: AppendEvents, known: dict[str, int], version: int
+) -> bool:
+    """:func:`append_known` for a batch of one append (a lone writer): one prepared statement.
+
+    The common case of one actor persisting alone, where each write is its own
+    batch: the guarded ``INSERT`` of :func:`append_known`, autocommitted (one
+    statement, so atomic by itself: all its rows or none), but bound to
+    parameters rather than written out as SQL text, so SQLite reuses the
+    statement prepared for the previous write instead of parsing a new one,
+    and the payloads are not turned into hex.
+    """
+    persistence_id, expected, payloads = append.persistence_id, append.expected, append.payloads
+    if known.get(persistence_id) != expected or len(payloads) > ROWS_PER_STATEMENT:
+        return False
+    try:
+        if len(payloads) == 1:
+            cursor = connection.execute(_LONE, (persistence_id, expected + 1, payloads[0], version))
+        else:
+            parameters: list[object] = []
+            for number, payload in enumerate(payloads, expected + 1):
+                parameters += (persistence_id, number, payload)
+            cursor = connection.execute(
+                _LONE_MANY.format(",".join(["(?,?,?)"] * len(payloads))), [*parameters, version]
+            )
+    except (sqlite3.Error, ValueError, UnicodeError):
+        return False
+    if cursor.rowcount != len(payloads):
+        return False
+    known[persistence_id] = expected + len(payloads)
     return True
 
 

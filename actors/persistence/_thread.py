@@ -208,11 +208,11 @@ class StoreThread(Generic[Connection]):
         return batch
 
     def _drain(self, batch: list[Request[Connection]]) -> None:
-        while len(batch) < self._max_batch and batch[-1] is not _STOP:
-            try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                return
+        # This thread is the queue's only reader, so a queue not empty has an
+        # item (and a lone writer's queue is empty: no exception to raise).
+        pending = self._queue
+        while len(batch) < self._max_batch and batch[-1] is not _STOP and not pending.empty():
+            batch.append(pending.get_nowait())
 
     def _serve(self, connection: Connection, batch: list[Request[Connection]]) -> None:
         writes = [request for request in batch if request.write]
@@ -263,9 +263,13 @@ class StoreThread(Generic[Connection]):
 
     @staticmethod
     def _wake(batch: list[Request[Connection]]) -> None:
-        by_loop: defaultdict[object, list[asyncio.Future[None] | anyio.Event]] = defaultdict(list)
-        for request in batch:
-            by_loop[request.loop].append(request.waiter)
+        by_loop: dict[object, list[asyncio.Future[None] | anyio.Event]]
+        if len(batch) == 1:  # a lone writer: no grouping by loop
+            by_loop = {batch[0].loop: [batch[0].waiter]}
+        else:
+            by_loop = defaultdict(list)
+            for request in batch:
+                by_loop[request.loop].append(request.waiter)
         for loop, waiters in by_loop.items():
             # Schedule the wake-up without waiting for it (the thread goes on to
             # the next batch at once): asyncio's call_soon_threadsafe, or trio's

@@ -152,6 +152,34 @@ async def test_two_journals_on_one_file_keep_one_writer_per_id(tmp_path: Path) -
         await second.close()
 
 
+@pytest.mark.parametrize("events", [1, 3])
+async def test_a_lone_append_sees_events_another_journal_wrote_and_deleted(
+    tmp_path: Path, events: int
+) -> None:
+    # A lone writer's append is one prepared INSERT of the numbers it
+    # remembers; here the primary key cannot catch the stale number (the other
+    # journal's events at those numbers are deleted), so only the statement's
+    # check of data_version stands between it and a reused number.
+    first = SqliteJournal(tmp_path / "j.db", registry=registry())
+    second = SqliteJournal(tmp_path / "j.db", registry=registry())
+    batch = [Added(n) for n in range(events)]
+    try:
+        await first.append("acct", batch, expected_sequence_number=0)
+        await first.append("acct", batch, expected_sequence_number=events)
+        await second.append("acct", [Added(7)], expected_sequence_number=2 * events)
+        await second.delete_events("acct", to_sequence_number=2 * events + 1)
+        with pytest.raises(PersistenceConflict):
+            await first.append("acct", batch, expected_sequence_number=2 * events)
+        await first.append("acct", batch, expected_sequence_number=2 * events + 1)
+        assert await second.highest_sequence_number("acct") == 3 * events + 1
+        async with aclosing(second.replay("acct")) as records:
+            numbers = [r.sequence_number async for r in records]
+        assert numbers == list(range(2 * events + 2, 3 * events + 2))
+    finally:
+        await first.close()
+        await second.close()
+
+
 async def test_ids_with_quotes_and_sql_are_stored_as_they_are(tmp_path: Path) -> None:
     journal = SqliteJournal(tmp_path / "j.db", registry=registry())
     hostile = ["it's", "x'); DROP TABLE anyactors_events; --", "nul\x00inside", "\U0001f600", "''"]
