@@ -36,6 +36,7 @@ from ._buckets import open_bucket
 from ._names import Address, escape
 from ._neutral import loop_clock
 from ._ref import RemoteActorRef
+from ._shard_envelopes import EnvelopeSender, envelope_sender
 from ._shard_moves import ShardMovesMixin
 from ._shard_records import HostRecord, Owner, OwnerRecord, weight
 
@@ -152,6 +153,7 @@ class NatsPlacement(ShardMovesMixin):
         self._opening = anyio.Lock()
         self._clock: Callable[[], float] | None = None
         self._targets: dict[tuple[str, str], RemoteActorRef] = {}
+        self._senders: dict[tuple[str, str], EnvelopeSender] = {}
         self._hosts: dict[str, tuple[float, list[Owner]]] = {}
         self._handlers: dict[str, RoutedHandler] = {}
 
@@ -382,8 +384,17 @@ class NatsPlacement(ShardMovesMixin):
             target = self._targets[node, type_name] = RemoteActorRef(self.node, address)
         return target
 
+    def sender(self, node: str, type_name: str) -> EnvelopeSender:
+        """The function that publishes envelopes ``(entity_id, hops, message)`` to ``node``'s
+        region: as :meth:`tell`, its frame written without the general walk."""
+        sender = self._senders.get((node, type_name))
+        if sender is None:
+            target = self._target(node, type_name)
+            sender = self._senders[node, type_name] = envelope_sender(self.node, target)
+        return sender
+
     def tell(self, node: str, type_name: str, routed: Envelope) -> None:
-        """Publish ``routed`` to ``node``'s region (in order per sender, at most once).
+        """Publish ``routed`` (a move's notice, say) to ``node``'s region (in order, at most once).
 
         Raises:
             TypeError: the message is not registered for the wire.

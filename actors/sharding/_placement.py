@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ._errors import ShardingError
@@ -47,6 +48,8 @@ class Placement(Protocol):
     def node_name(self) -> str: ...
 
     def tell(self, node: str, type_name: str, routed: Any) -> None: ...
+
+    def sender(self, node: str, type_name: str) -> Callable[[str, int, object], None]: ...
 
     async def send(self, node: str, type_name: str, routed: Any) -> None: ...
 
