@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from actors import ActorRef
 from actors.remote import Address, MessageRegistry
+from actors.remote._envelope_reading import EnvelopeReader
 from actors.remote._shard_envelopes import envelope_encoder
 from actors.remote._wire import MESSAGE, Codec
-from actors.serialization import UnregisteredType
+from actors.serialization import UndecodableValue, UnregisteredType
 from actors.sharding import EntityRef
 
 
@@ -76,6 +77,12 @@ class Sink(ActorRef):
     def _unwatch(self, watcher: ActorRef) -> None:
         raise AssertionError(watcher)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sink) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self._path)
+
 
 def _codec() -> Codec:
     registry = MessageRegistry()
@@ -85,8 +92,11 @@ def _codec() -> Codec:
     def address_of(ref: ActorRef) -> Address:
         return Address("node-1", ref.path)
 
+    regions: dict[str, Region] = {}
+
     def entity_at(type_name: str, entity_id: str) -> ActorRef:
-        return EntityRef(Region(type_name), entity_id)  # type: ignore[arg-type]
+        region = regions.setdefault(type_name, Region(type_name))
+        return EntityRef(region, entity_id)  # type: ignore[arg-type]
 
     return Codec(
         registry,
@@ -99,6 +109,7 @@ def _codec() -> Codec:
 CODEC = _codec()
 ENVELOPE = envelope_encoder(CODEC)
 
+NAME = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 scalars = (
     st.none()
     | st.booleans()
@@ -116,8 +127,8 @@ registered = (
     )
     | st.builds(
         lambda name, entity_id: EntityRef(Region(name), entity_id),  # type: ignore[arg-type]
-        st.text(min_size=1, max_size=8),
-        st.text(min_size=1, max_size=8),
+        st.text(NAME, min_size=1, max_size=8),  # a NUL separates them on the wire
+        st.text(NAME, min_size=1, max_size=8),
     )
 )
 messages = st.recursive(
@@ -164,3 +175,43 @@ def test_an_unregistered_type_in_an_envelope_is_refused_with_its_place(
         r"add it with registry\.register\(Stranger\)$",
     ):
         ENVELOPE("e1", 0, message)
+
+
+def _read_generally(data: bytes, start: int) -> object:
+    try:
+        return CODEC.values.decode(memoryview(data)[start:])
+    except UndecodableValue as error:
+        return UndecodableValue(str(error))
+
+
+def _read(data: bytes, start: int) -> object:
+    try:
+        return EnvelopeReader(CODEC.values).read(data, start)
+    except UndecodableValue as error:
+        return UndecodableValue(str(error))
+
+
+@given(
+    entity_id=st.text(min_size=1, max_size=40),
+    hops=st.integers(min_value=0, max_value=200),
+    message=messages,
+    cut=st.integers(min_value=0, max_value=3),
+)
+def test_an_envelope_is_read_as_the_general_decoder_reads_it(
+    entity_id: str, hops: int, message: object, cut: int
+) -> None:
+    frame = ENVELOPE(entity_id, hops, message)
+    start = len(frame) - len(CODEC.values.encode((entity_id, hops, message)))
+    data = frame[: len(frame) - cut]  # truncated frames too
+    expected, got = _read_generally(data, start), _read(data, start)
+    assert type(got) is type(expected)
+    assert (str(got) if isinstance(got, UndecodableValue) else got) == (
+        str(expected) if isinstance(expected, UndecodableValue) else expected
+    )
+
+
+@given(data=st.binary(max_size=80))
+def test_any_bytes_are_read_as_the_general_decoder_reads_them(data: bytes) -> None:
+    expected, got = _read_generally(data, 0), _read(data, 0)
+    assert type(got) is type(expected)
+    assert repr(got) == repr(expected)
