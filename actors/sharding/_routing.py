@@ -148,7 +148,9 @@ class ClusterRouting:
         Raises:
             TypeError: the message must travel and is not registered for the wire.
         """
-        key = ANY_SHARD if self.region is None else self._key(entity_id)
+        key = ANY_SHARD if self.region is None else self._shard_cache.get(entity_id)
+        if key is None:
+            key = self._key(entity_id)
         # The fast path: the route made for the shard's current owner (the very object
         # in ``_owners``: any resolution, move or hand-off replaces or drops it), the
         # shard not holding messages, and the owner's lease live in this node's view
