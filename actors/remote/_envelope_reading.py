@@ -20,6 +20,8 @@ from actors.serialization import VALUE_EXT, ValueCodec
 
 #: Tags whose typed decoders are kept; hostile tags must not grow the cache without bound.
 CACHE_LIMIT = 4096
+#: Frames at least this large are read in place, not copied.
+COPY_LIMIT = 4096
 #: What the cache gives for a tag not looked up yet.
 _UNSEEN: Any = object()
 
@@ -46,8 +48,12 @@ class EnvelopeReader:
         # to the general path); an extension of a registered value, ``[tag, fields]``
         # with a fixstr tag, is read by its class's typed decoder (the tag is read from
         # the very bytes it decodes, so they agree).
+        # A small frame's body is copied (a bytes slice decodes in half the time of a
+        # memoryview's); a large one is read in place.
         try:
-            entity_id, hops, extension = self._envelope.decode(memoryview(data)[start:])
+            entity_id, hops, extension = self._envelope.decode(
+                data[start:] if len(data) < COPY_LIMIT else memoryview(data)[start:]
+            )
             body: bytes = extension.data  # type: ignore[assignment]  # decoded: always bytes
             if extension.code == VALUE_EXT and body[0] == 0x92 and 0xA0 <= body[1] <= 0xBF:
                 tag = body[2 : 2 + (body[1] & 0x1F)]
