@@ -70,7 +70,7 @@ class Sending:
         ):
             self.enqueue(target.subject, "", data, target, message)  # the dead letter
 
-    def publish_encoded(self, target: Target, message: object, data: bytes) -> None:
+    def _publish_encoded(self, target: Target, message: object, data: bytes) -> None:
         """As :meth:`publish`, for ``message`` already encoded as the frame ``data``.
 
         For sharding's envelopes (``_shard_envelopes.py``), whose frame is written

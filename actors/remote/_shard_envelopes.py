@@ -60,7 +60,7 @@ def envelope_sender(node: NatsNode, target: RemoteActorRef) -> EnvelopeSender:
     """
     head, encode_value, encode = _parts(node.codec)
     raw = msgspec.Raw
-    publish = node.publish_encoded
+    publish = node._publish_encoded
 
     def send(entity_id: str, hops: int, message: object) -> None:
         # envelope_encoder's function, inlined: this runs once per message.
