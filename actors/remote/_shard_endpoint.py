@@ -60,12 +60,13 @@ def _opened(message: object) -> tuple[str, int, object] | None:
 class Endpoint(ActorRef):
     """The virtual ref ``/sharding/<type>`` that the node's inbound router hands envelopes to."""
 
-    __slots__ = ("_handler", "_node", "_path")
+    __slots__ = ("_handler", "_node", "_path", "_routed_tell")
 
     def __init__(self, node: NatsNode, path: str, handler: RoutedHandler) -> None:
         self._node = node
         self._path = path
         self._handler = handler
+        self._routed_tell = handler.routed_tell  # bound once: called per message
 
     @property
     def path(self) -> str:
@@ -76,7 +77,7 @@ class Endpoint(ActorRef):
         if type(message) is list and len(message) == 3:
             entity_id, hops, inner = message
             if type(entity_id) is str and entity_id and type(hops) is int and hops >= 0:
-                self._handler.routed_tell(entity_id, inner, hops)
+                self._routed_tell(entity_id, inner, hops)
                 return
         opened = _opened(message)
         if opened is None:
