@@ -24,6 +24,8 @@ general walk.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -140,7 +142,12 @@ class NatsPlacement(ShardMovesMixin):
 
     def _bind_clock(self) -> Callable[[], float]:
         # The clock the lease writes are stamped with (the system's loop's), bound once.
-        clock = self._clock = loop_clock()
+        clock = loop_clock()
+        if getattr(clock, "__func__", None) is asyncio.BaseEventLoop.time:
+            # asyncio's own loop.time() is time.monotonic() in a Python method: the
+            # same clock without that call (a loop with a clock of its own keeps it).
+            clock = time.monotonic
+        self._clock = clock
         return clock
 
     def lease_epoch(self) -> int:
