@@ -25,10 +25,13 @@ from ._wire import MESSAGE
 if TYPE_CHECKING:
     from ._node import NatsNode
     from ._ref import RemoteActorRef
+    from ._shard_records import Owner
     from ._wire import Codec
 
 #: Sends one envelope: ``(entity_id, hops, message)``.
 EnvelopeSender = Callable[[str, int, object], None]
+#: Sends one envelope if its owner still holds the shard; ``False`` (nothing sent) if not.
+EnvelopeRoute = Callable[[str, int, object], bool]
 
 
 def envelope_encoder(codec: Codec) -> Callable[[str, int, object], bytes]:
@@ -66,6 +69,27 @@ def envelope_sender(node: NatsNode, target: RemoteActorRef) -> EnvelopeSender:
         # envelope_encoder's function, inlined: this runs once per message.
         data = head + encode((entity_id, hops, raw(encode_value(message))))
         publish(target, (entity_id, hops, message), data)
+
+    return send
+
+
+def guarded_sender(node: NatsNode, target: RemoteActorRef, owner: Owner) -> EnvelopeRoute:
+    """As :func:`envelope_sender`, refusing (``False``, nothing sent) once ``owner``'s lease
+    is not in the node's live view: a tell's fast path (``ClusterRouting.deliver``)."""
+    head, encode_value, encode = _parts(node.codec)
+    raw = msgspec.Raw
+    publish = node._publish_encoded
+    membership = node.membership
+    owner_node = owner.node
+    incarnation = owner.incarnation
+
+    def send(entity_id: str, hops: int, message: object) -> bool:
+        # NatsPlacement.holds for another node's owner, and send, inlined (per message).
+        if membership.live.get(owner_node) != incarnation:
+            return False
+        data = head + encode((entity_id, hops, raw(encode_value(message))))
+        publish(target, (entity_id, hops, message), data)
+        return True
 
     return send
 

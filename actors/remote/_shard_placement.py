@@ -40,7 +40,7 @@ from ._names import Address, escape
 from ._neutral import loop_clock
 from ._ref import RemoteActorRef
 from ._shard_endpoint import Endpoint, RoutedHandler
-from ._shard_envelopes import EnvelopeSender, envelope_sender
+from ._shard_envelopes import EnvelopeRoute, EnvelopeSender, envelope_sender, guarded_sender
 from ._shard_moves import ShardMovesMixin
 from ._shard_records import HostRecord, Owner, OwnerRecord, weight
 
@@ -58,6 +58,11 @@ CLAIM_ROUNDS = 5
 
 #: An entity's message on its way to the owner's region: ``[entity_id, hops, message]``.
 Envelope = tuple[str, int, object]
+
+
+def _refused(entity_id: str, hops: int, message: object) -> bool:
+    """The route to an owner that can never hold again: every tell takes the general path."""
+    return False
 
 
 class NatsPlacement(ShardMovesMixin):
@@ -325,6 +330,33 @@ class NatsPlacement(ShardMovesMixin):
             target = self._target(node, type_name)
             sender = self._senders[node, type_name] = envelope_sender(self.node, target)
         return sender
+
+    def route(
+        self, owner: Owner, type_name: str, here: Callable[[str, object], None] | None
+    ) -> EnvelopeRoute:
+        """A tell's fast path to ``owner``: ``(entity_id, hops, message)`` sent to its region,
+        or handed to ``here`` if ``owner`` is this node; ``False`` (nothing done) once
+        :meth:`holds` no longer holds for ``owner`` (the same checks, inlined)."""
+        if owner.node != self.node.name:
+            return guarded_sender(self.node, self._target(owner.node, type_name), owner)
+        if here is None or not self.is_me(owner):
+            return _refused  # this node in another incarnation or lease epoch: never held
+        membership = self.node.membership
+        incarnation, epoch = owner.incarnation, owner.epoch
+        fence_after = self._fence_after
+        clock = self._clock or self._bind_clock()
+
+        def deliver_here(entity_id: str, hops: int, message: object) -> bool:
+            if (
+                incarnation == membership.incarnation
+                and epoch == membership.lease_epoch
+                and clock() - membership.renewed_at < fence_after
+            ):
+                here(entity_id, message)
+                return True
+            return False
+
+        return deliver_here
 
     def tell(self, node: str, type_name: str, routed: Envelope) -> None:
         """Publish ``routed`` (a move's notice, say) to ``node``'s region (in order, at most once).

@@ -72,9 +72,9 @@ class ClusterRouting:
         self.region = region
         self._owners: dict[int, Any] = {}
         #: The fast path of a tell, per shard: the owner it was made for (valid while that
-        #: very object is the shard's owner) and the function sending it there, or
-        #: ``None`` for this node's own shards (see :meth:`deliver`).
-        self._routes: dict[int, tuple[Any, Callable[[str, int, object], None] | None]] = {}
+        #: very object is the shard's owner) and the placement's route to it, which sends
+        #: (or, on the owner, delivers here) only while the owner's lease holds.
+        self._routes: dict[int, tuple[Any, Callable[[str, int, object], bool]]] = {}
         #: What a tell sent on adds to its hop count (see :meth:`_next`).
         self._step = 0 if region is None else 1
         self._held = HeldMessages(
@@ -153,24 +153,19 @@ class ClusterRouting:
             key = self._key(entity_id)
         # The fast path: the route made for the shard's current owner (the very object
         # in ``_owners``: any resolution, move or hand-off replaces or drops it), the
-        # shard not holding messages, and the owner's lease live in this node's view
-        # (for this node's own shards: its lease fresh and epoch unchanged, so fencing
-        # holds). Otherwise the general path below, which drops a stale owner and
-        # holds the message while the shard is resolved again.
+        # shard not holding messages, and the route itself refusing unless the owner's
+        # lease holds (``placement.holds``: live in this node's view; for this node's
+        # own shards, its lease fresh and epoch unchanged, so fencing holds). Otherwise
+        # the general path below, which drops a stale owner and holds the message
+        # while the shard is resolved again.
         route = self._routes.get(key)
         if (
             route is not None
             and route[0] is self._owners.get(key)
             and key not in self._holding
-            and self.placement.holds(route[0])
             and hops < MAX_HOPS
+            and route[1](entity_id, hops + self._step, message)
         ):
-            send = route[1]
-            if send is None:
-                assert self.region is not None
-                self.region.deliver_here(entity_id, message)
-            else:
-                send(entity_id, hops + self._step, message)
             return
         owner = self._trusted(key)
         if owner is None or key in self._holding:
@@ -179,17 +174,21 @@ class ClusterRouting:
             self._send(owner, entity_id, message, hops, key)
 
     def _send(self, owner: Any, entity_id: str, message: object, hops: int, key: int) -> None:
-        if self.placement.is_me(owner):
-            assert self.region is not None
-            self._routes[key] = (owner, None)
-            self.region.deliver_here(entity_id, message)
+        here = self.region.deliver_here if self.region is not None else None
+        mine = self.placement.is_me(owner)
+        route = self._routes.get(key)
+        if route is None or route[0] is not owner:  # the fast path's, made once per owner
+            route = (owner, self.placement.route(owner, self.type_name, here if mine else None))
+            self._routes[key] = route
+        if mine:
+            assert here is not None
+            here(entity_id, message)
             return
         if hops >= MAX_HOPS:
             self._dead_letter(entity_id, message, f"routing loop: forwarded {hops} times")
             return
-        send = self.placement.sender(owner.node, self.type_name)
-        self._routes[key] = (owner, send)
-        send(entity_id, self._next(hops), message)
+        # Sent whether or not the owner is in the live view yet: it was just resolved.
+        self.placement.sender(owner.node, self.type_name)(entity_id, self._next(hops), message)
 
     def _next(self, hops: int) -> int:
         # A proxy's message reaches its host as if sent there: the host may still

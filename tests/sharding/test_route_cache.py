@@ -54,6 +54,17 @@ class RecordingPlacement:
 
         return send
 
+    def route(self, owner: Host, type_name: str, here: Any) -> Any:
+        send = self.sender(owner.node, type_name)
+
+        def route(entity_id: str, hops: int, message: object) -> bool:
+            if not self.holds(owner):
+                return False
+            send(entity_id, hops, message)
+            return True
+
+        return route
+
     def control(self, node: str, type_name: str, message: list[Any]) -> None:
         self.controls.append((node, message))
 
