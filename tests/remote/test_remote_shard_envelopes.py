@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,7 +14,8 @@ from hypothesis import strategies as st
 from actors import ActorRef
 from actors.remote import Address, MessageRegistry
 from actors.remote._envelope_reading import EnvelopeReader
-from actors.remote._shard_envelopes import envelope_encoder
+from actors.remote._shard_envelopes import envelope_encoder, envelope_sender, guarded_sender
+from actors.remote._shard_records import Owner
 from actors.remote._wire import MESSAGE, Codec
 from actors.serialization import UndecodableValue, UnregisteredType
 from actors.sharding import EntityRef
@@ -108,6 +110,18 @@ def _codec() -> Codec:
 
 CODEC = _codec()
 ENVELOPE = envelope_encoder(CODEC)
+#: What the senders below published: ``(target, envelope, frame)``.
+PUBLISHED: list[tuple[object, object, bytes]] = []
+TARGET = Sink("/sharding/counter")
+_NODE = SimpleNamespace(
+    codec=CODEC,
+    membership=SimpleNamespace(live={"n2": "i2"}),
+    _publish_encoded=lambda *published: PUBLISHED.append(published),
+)
+SENDERS = [
+    envelope_sender(_NODE, TARGET),  # type: ignore[arg-type]
+    guarded_sender(_NODE, TARGET, Owner("n2", "i2", 1)),  # type: ignore[arg-type]
+]
 
 NAME = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 scalars = (
@@ -153,6 +167,10 @@ def test_an_envelope_is_written_as_the_general_walk_writes_it(
 ) -> None:
     expected = CODEC.encode(MESSAGE, (entity_id, hops, message))
     assert ENVELOPE(entity_id, hops, message) == expected
+    # The senders write it inline (once per message): the same bytes, the envelope beside.
+    for send in SENDERS:
+        send(entity_id, hops, message)
+        assert PUBLISHED.pop() == (TARGET, (entity_id, hops, message), expected)
     # ... and it is read back as the owner's endpoint reads any frame.
     assert CODEC.decode_message(expected)[:2] == [entity_id, hops]  # type: ignore[index]
 
@@ -215,3 +233,17 @@ def test_any_bytes_are_read_as_the_general_decoder_reads_them(data: bytes) -> No
     expected, got = _read_generally(data, 0), _read(data, 0)
     assert type(got) is type(expected)
     assert repr(got) == repr(expected)
+
+
+def test_a_guarded_sender_sends_nothing_once_its_owner_left_the_live_view() -> None:
+    send = SENDERS[1]
+    assert send("e1", 0, 1) is True
+    PUBLISHED.clear()
+    _NODE.membership.live["n2"] = "i3"  # n2 restarted: another incarnation
+    try:
+        assert send("e1", 0, 2) is False
+        del _NODE.membership.live["n2"]  # n2's lease ended
+        assert send("e1", 0, 3) is False
+    finally:
+        _NODE.membership.live["n2"] = "i2"
+    assert PUBLISHED == []
