@@ -70,6 +70,20 @@ class Sending:
         ):
             self.enqueue(target.subject, "", data, target, message)  # the dead letter
 
+    def _publish_encoded(self, target: Target, message: object, data: bytes) -> None:
+        """As :meth:`publish`, for ``message`` already encoded as the frame ``data``.
+
+        For sharding's envelopes (``_shard_envelopes.py``), whose frame is written
+        without the general walk; ``data`` must be what the codec writes for it.
+        """
+        headers = None if self.tracing is None else self.tracing.headers(target, message)
+        if len(data) > self._max_size:
+            self._too_large(target, message, len(data))
+        elif self._closing or not self._outbound.offer(
+            (target.subject, "", data, target, message, headers)
+        ):
+            self.enqueue(target.subject, "", data, target, message)  # the dead letter
+
     def _publish_traced(self, target: Target, message: object) -> None:
         assert self.tracing is not None
         self._publish(target, message, self.tracing.headers(target, message))

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from nats.js.kv import KeyValue
 
     from ._node import NatsNode
-    from ._shard_placement import Endpoint, RoutedHandler
+    from ._shard_endpoint import Endpoint, RoutedHandler
 
 logger = logging.getLogger(__name__)
 

@@ -16,26 +16,31 @@ Each hosting node serves its region at the virtual path ``/sharding/<type>``:
 messages for an entity travel there as envelopes ``[entity_id, hops, message]``
 (the type is the endpoint's) over the ordinary actor subjects, so they keep
 the transport's order per sender. The envelope is a plain list, so only the
-message inside it is a registered type: one level of encoding, not two.
+message inside it is a registered type: one level of encoding, not two. The
+endpoint is ``_shard_endpoint.py``'s; envelopes are written by
+``_shard_envelopes.py`` and read by ``_envelope_reading.py``, both without the
+general walk.
 """
 
 from __future__ import annotations
 
-import logging
+import asyncio
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import msgspec
 import nats.js.errors
 
-from actors import ActorRef, ActorStatistics
 from actors.sharding import ShardingError
 
 from ._buckets import open_bucket
 from ._names import Address, escape
 from ._neutral import loop_clock
 from ._ref import RemoteActorRef
+from ._shard_endpoint import Endpoint, RoutedHandler
+from ._shard_envelopes import EnvelopeRoute, EnvelopeSender, envelope_sender, guarded_sender
 from ._shard_moves import ShardMovesMixin
 from ._shard_records import HostRecord, Owner, OwnerRecord, weight
 
@@ -44,8 +49,6 @@ if TYPE_CHECKING:
 
     from ._node import NatsNode
     from ._shard_kv_store import DurableShardRecords
-
-logger = logging.getLogger(__name__)
 
 #: The part of ``lease_ttl`` since the last lease write after which a node fences itself.
 FENCE_AFTER = 3 / 4
@@ -57,90 +60,9 @@ CLAIM_ROUNDS = 5
 Envelope = tuple[str, int, object]
 
 
-class RoutedHandler(Protocol):
-    """What a hosting region does with the envelopes that reach its endpoint."""
-
-    def routed_tell(self, entity_id: str, message: object, hops: int) -> None: ...
-
-    async def routed_ask(self, entity_id: str, message: object, hops: int) -> Any: ...
-
-    def routed_control(self, kind: str, shards: list[int], node: str, token: str) -> None: ...
-
-    async def leave(self) -> None: ...
-
-
-def _control(message: object) -> tuple[str, list[int], str, str] | None:
-    """The parts of a move's notice ``[kind, shards, node, token]``, or ``None``."""
-    if isinstance(message, list) and len(message) == 4:
-        kind, shards, node, token = message
-        if (
-            isinstance(kind, str)
-            and kind.startswith("$")
-            and isinstance(shards, list)
-            and all(type(shard) is int for shard in shards)
-            and isinstance(node, str)
-            and node
-            and isinstance(token, str)
-        ):
-            return kind, shards, node, token
-    return None
-
-
-def _opened(message: object) -> tuple[str, int, object] | None:
-    """The parts of an envelope that arrived (a list), or ``None`` if it is not one."""
-    if isinstance(message, list) and len(message) == 3:
-        entity_id, hops, inner = message
-        if isinstance(entity_id, str) and entity_id and type(hops) is int and hops >= 0:
-            return entity_id, hops, inner
-    return None
-
-
-class Endpoint(ActorRef):
-    """The virtual ref ``/sharding/<type>`` that the node's inbound router hands envelopes to."""
-
-    __slots__ = ("_handler", "_node", "_path")
-
-    def __init__(self, node: NatsNode, path: str, handler: RoutedHandler) -> None:
-        self._node = node
-        self._path = path
-        self._handler = handler
-
-    @property
-    def path(self) -> str:
-        return self._path
-
-    def tell(self, message: object) -> None:
-        opened = _opened(message)
-        if opened is None:
-            control = _control(message)
-            if control is not None:
-                self._handler.routed_control(*control)
-                return
-            reason = "not an entity envelope [entity_id, hops, message]"
-            logger.warning("dead letter for %s on %s: %s", self._path, self._node.name, reason)
-            self._node.dead_letter(message, self, reason)
-            return
-        entity_id, hops, inner = opened
-        self._handler.routed_tell(entity_id, inner, hops)
-
-    async def send(self, message: object) -> None:
-        self.tell(message)
-
-    async def ask(self, message: object, *, timeout: float | None = None) -> Any:
-        opened = _opened(message)
-        if opened is None:
-            raise TypeError(f"{self._path} takes entity envelopes only (got {message!r})")
-        entity_id, hops, inner = opened
-        return await self._handler.routed_ask(entity_id, inner, hops)
-
-    def statistics(self) -> ActorStatistics:
-        raise NotImplementedError(f"{self._path} is a sharding region's endpoint")
-
-    def _watch(self, watcher: ActorRef) -> None:
-        raise TypeError(f"{self._path} is a sharding region's endpoint; it cannot be watched")
-
-    def _unwatch(self, watcher: ActorRef) -> None:
-        return None
+def _refused(entity_id: str, hops: int, message: object) -> bool:
+    """The route to an owner that can never hold again: every tell takes the general path."""
+    return False
 
 
 class NatsPlacement(ShardMovesMixin):
@@ -151,7 +73,10 @@ class NatsPlacement(ShardMovesMixin):
         self._kv: KeyValue | None = None
         self._opening = anyio.Lock()
         self._clock: Callable[[], float] | None = None
+        #: Seconds after a lease write when this node fences itself (see ``lease_fresh``).
+        self._fence_after = node.config.lease_ttl * FENCE_AFTER
         self._targets: dict[tuple[str, str], RemoteActorRef] = {}
+        self._senders: dict[tuple[str, str], EnvelopeSender] = {}
         self._hosts: dict[str, tuple[float, list[Owner]]] = {}
         self._handlers: dict[str, RoutedHandler] = {}
 
@@ -191,9 +116,15 @@ class NatsPlacement(ShardMovesMixin):
 
         This node's own ownership holds only while its lease is fresh (self-fencing).
         """
-        if owner.node == self.node.name:
-            return self.is_me(owner) and self.lease_fresh()
-        return self.node.membership.live.get(owner.node) == owner.incarnation
+        # Once per message on both sides: is_me and lease_fresh inlined, same checks.
+        membership = self.node.membership
+        if owner.node != self.node.name:
+            return membership.live.get(owner.node) == owner.incarnation
+        return (
+            owner.incarnation == membership.incarnation
+            and owner.epoch == membership.lease_epoch
+            and (self._clock or self._bind_clock())() - membership.renewed_at < self._fence_after
+        )
 
     def is_me(self, owner: Owner) -> bool:
         """Whether ``owner`` is this node, in this incarnation and lease epoch."""
@@ -211,9 +142,18 @@ class NatsPlacement(ShardMovesMixin):
         node stops acting as an owner: it fences itself before other nodes
         can take its shards.
         """
+        clock = self._clock or self._bind_clock()
+        return clock() - self.node.membership.renewed_at < self._fence_after
+
+    def _bind_clock(self) -> Callable[[], float]:
         # The clock the lease writes are stamped with (the system's loop's), bound once.
-        clock = self._clock = self._clock or loop_clock()
-        return clock() - self.node.membership.renewed_at < self.lease_ttl * FENCE_AFTER
+        clock = loop_clock()
+        if getattr(clock, "__func__", None) is asyncio.BaseEventLoop.time:
+            # asyncio's own loop.time() is time.monotonic() in a Python method: the
+            # same clock without that call (a loop with a clock of its own keeps it).
+            clock = time.monotonic
+        self._clock = clock
+        return clock
 
     def lease_epoch(self) -> int:
         """This node's lease epoch: it changes when the lease was found expired."""
@@ -382,8 +322,44 @@ class NatsPlacement(ShardMovesMixin):
             target = self._targets[node, type_name] = RemoteActorRef(self.node, address)
         return target
 
+    def sender(self, node: str, type_name: str) -> EnvelopeSender:
+        """The function that publishes envelopes ``(entity_id, hops, message)`` to ``node``'s
+        region: as :meth:`tell`, its frame written without the general walk."""
+        sender = self._senders.get((node, type_name))
+        if sender is None:
+            target = self._target(node, type_name)
+            sender = self._senders[node, type_name] = envelope_sender(self.node, target)
+        return sender
+
+    def route(
+        self, owner: Owner, type_name: str, here: Callable[[str, object], None] | None
+    ) -> EnvelopeRoute:
+        """A tell's fast path to ``owner``: ``(entity_id, hops, message)`` sent to its region,
+        or handed to ``here`` if ``owner`` is this node; ``False`` (nothing done) once
+        :meth:`holds` no longer holds for ``owner`` (the same checks, inlined)."""
+        if owner.node != self.node.name:
+            return guarded_sender(self.node, self._target(owner.node, type_name), owner)
+        if here is None or not self.is_me(owner):
+            return _refused  # this node in another incarnation or lease epoch: never held
+        membership = self.node.membership
+        incarnation, epoch = owner.incarnation, owner.epoch
+        fence_after = self._fence_after
+        clock = self._clock or self._bind_clock()
+
+        def deliver_here(entity_id: str, hops: int, message: object) -> bool:
+            if (
+                incarnation == membership.incarnation
+                and epoch == membership.lease_epoch
+                and clock() - membership.renewed_at < fence_after
+            ):
+                here(entity_id, message)
+                return True
+            return False
+
+        return deliver_here
+
     def tell(self, node: str, type_name: str, routed: Envelope) -> None:
-        """Publish ``routed`` to ``node``'s region (in order per sender, at most once).
+        """Publish ``routed`` (a move's notice, say) to ``node``'s region (in order, at most once).
 
         Raises:
             TypeError: the message is not registered for the wire.

@@ -29,6 +29,7 @@ from actors.serialization import (
 )
 from actors.sharding import EntityRef
 
+from ._envelope_reading import EnvelopeReader
 from ._errors import ActorNotFound, RemoteError
 from ._names import Address
 
@@ -129,6 +130,8 @@ class Codec:
             registry, extension_of=self._ref_extension, from_extension=self._ext_hook
         )
         self._frames = msgspec.msgpack.Decoder(Frame)
+        #: Plain-value bodies; sharding envelopes of registered messages without the hook.
+        self._plain = EnvelopeReader(self.values)
         self._errors = msgspec.msgpack.Decoder(ErrorBody)
         #: By kind, then class: the encoded head of a frame (array header, kind, tag).
         self._heads: tuple[dict[type, bytes], ...] = ({}, {}, {}, {})
@@ -248,7 +251,7 @@ class Codec:
             if known is None and head == _PLAIN_HEAD:
                 # A plain value (a sharding envelope, say): its body is the rest.
                 try:
-                    return self.values.decode(memoryview(data)[end:])
+                    return self._plain.read(data, end)
                 except UndecodableValue:  # the general path below names the fault
                     pass
             elif known is not None:

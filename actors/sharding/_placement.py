@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ._errors import ShardingError
@@ -47,6 +48,12 @@ class Placement(Protocol):
     def node_name(self) -> str: ...
 
     def tell(self, node: str, type_name: str, routed: Any) -> None: ...
+
+    def sender(self, node: str, type_name: str) -> Callable[[str, int, object], None]: ...
+
+    def route(
+        self, owner: Any, type_name: str, here: Callable[[str, object], None] | None
+    ) -> Callable[[str, int, object], bool]: ...
 
     async def send(self, node: str, type_name: str, routed: Any) -> None: ...
 

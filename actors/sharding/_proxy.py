@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -32,16 +33,15 @@ class ProxyRegion:
     def __init__(self, system: ActorSystem, type_name: str, routing_of: Any) -> None:
         self.type_name = type_name
         self.routing: ClusterRouting = routing_of(self)
+        #: ``EntityRef.tell``: to a host, which routes it to the owner (the routing's own
+        #: method, not a wrapper: it runs once per message).
+        self.deliver: Callable[[str, object], None] = self.routing.deliver
 
     def entity(self, entity_id: str) -> EntityRef:
         """The entity ref of ``entity_id``, sent through this proxy."""
         if not isinstance(entity_id, str) or not entity_id:
             raise ValueError(f"an entity id must be a non-empty string (got {entity_id!r})")
         return EntityRef(self, entity_id)
-
-    def deliver(self, entity_id: str, message: object) -> None:
-        """``EntityRef.tell``: to a host, which routes it to the owner."""
-        self.routing.deliver(entity_id, message)
 
     async def deliver_waiting(self, entity_id: str, message: object) -> None:
         """``EntityRef.send``: as :meth:`deliver`, waiting for room if it must be held."""

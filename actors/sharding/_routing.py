@@ -38,6 +38,7 @@ from ._hash import shard_of
 from ._held import DEFAULT_HELD_LIMIT, HeldMessages
 from ._moves import ShardMoves
 from ._options import check_timeout
+from ._owner_search import find_owner
 from ._placement import Placement
 
 if TYPE_CHECKING:
@@ -47,8 +48,6 @@ logger = logging.getLogger(__name__)
 
 #: Forwards one message may take before it is refused as a routing loop.
 MAX_HOPS = 4
-#: Failed attempts to resolve a shard's owner before its held messages become dead letters.
-RESOLVE_ATTEMPTS = 20
 #: Ids whose shard is cached; past it, the cache starts again.
 SHARD_CACHE_LIMIT = 65536
 #: The key of the one queue of a node that does not host the type (it knows no shard count).
@@ -72,6 +71,12 @@ class ClusterRouting:
         self.placement = placement
         self.region = region
         self._owners: dict[int, Any] = {}
+        #: The fast path of a tell, per shard: the owner it was made for (valid while that
+        #: very object is the shard's owner) and the placement's route to it, which sends
+        #: (or, on the owner, delivers here) only while the owner's lease holds.
+        self._routes: dict[int, tuple[Any, Callable[[str, int, object], bool]]] = {}
+        #: What a tell sent on adds to its hop count (see :meth:`_next`).
+        self._step = 0 if region is None else 1
         self._held = HeldMessages(
             DEFAULT_HELD_LIMIT if region is None else region.limits.held_messages
         )
@@ -143,23 +148,47 @@ class ClusterRouting:
         Raises:
             TypeError: the message must travel and is not registered for the wire.
         """
-        key = self._key(entity_id)
+        key = ANY_SHARD if self.region is None else self._shard_cache.get(entity_id)
+        if key is None:
+            key = self._key(entity_id)
+        # The fast path: the route made for the shard's current owner (the very object
+        # in ``_owners``: any resolution, move or hand-off replaces or drops it), the
+        # shard not holding messages, and the route itself refusing unless the owner's
+        # lease holds (``placement.holds``: live in this node's view; for this node's
+        # own shards, its lease fresh and epoch unchanged, so fencing holds). Otherwise
+        # the general path below, which drops a stale owner and holds the message
+        # while the shard is resolved again.
+        route = self._routes.get(key)
+        if (
+            route is not None
+            and route[0] is self._owners.get(key)
+            and key not in self._holding
+            and hops < MAX_HOPS
+            and route[1](entity_id, hops + self._step, message)
+        ):
+            return
         owner = self._trusted(key)
         if owner is None or key in self._holding:
             self._hold(key, entity_id, message, hops)
         else:
-            self._send(owner, entity_id, message, hops)
+            self._send(owner, entity_id, message, hops, key)
 
-    def _send(self, owner: Any, entity_id: str, message: object, hops: int) -> None:
-        if self.placement.is_me(owner):
-            assert self.region is not None
-            self.region.deliver_here(entity_id, message)
+    def _send(self, owner: Any, entity_id: str, message: object, hops: int, key: int) -> None:
+        here = self.region.deliver_here if self.region is not None else None
+        mine = self.placement.is_me(owner)
+        route = self._routes.get(key)
+        if route is None or route[0] is not owner:  # the fast path's, made once per owner
+            route = (owner, self.placement.route(owner, self.type_name, here if mine else None))
+            self._routes[key] = route
+        if mine:
+            assert here is not None
+            here(entity_id, message)
             return
         if hops >= MAX_HOPS:
             self._dead_letter(entity_id, message, f"routing loop: forwarded {hops} times")
             return
-        envelope = self.placement.envelope(entity_id, message, self._next(hops))
-        self.placement.tell(owner.node, self.type_name, envelope)
+        # Sent whether or not the owner is in the live view yet: it was just resolved.
+        self.placement.sender(owner.node, self.type_name)(entity_id, self._next(hops), message)
 
     def _next(self, hops: int) -> int:
         # A proxy's message reaches its host as if sent there: the host may still
@@ -257,7 +286,7 @@ class ClusterRouting:
                     if owner is None:
                         self._dead_letter(entity_id, message, str(failure))
                     else:
-                        self._send(owner, entity_id, message, hops)
+                        self._send(owner, entity_id, message, hops, key)
                 except TypeError as error:
                     logger.error("sharding: %s/%s: %s", self.type_name, entity_id, error)  # noqa: TRY400
                     self._dead_letter(entity_id, message, str(error))
@@ -265,41 +294,7 @@ class ClusterRouting:
 
     async def find(self, key: int, *, forwarded: bool) -> tuple[Any, ShardingError | None]:
         """The shard's owner (or the host to send through), retried with backoff."""
-        pause = 0.05
-        last: Exception | None = None
-        # No host at all is given two lease times to appear (nodes may be starting).
-        hostless_until = anyio.current_time() + 2 * self.placement.lease_ttl
-        for _ in range(RESOLVE_ATTEMPTS):
-            try:
-                if self.region is None or self.leaving:
-                    # A proxy sends through a host; a leaving node to the shard's next owner.
-                    host = await (
-                        self.placement.a_host(self.type_name)
-                        if self.region is None
-                        else self.placement.locate(self.type_name, key)
-                    )
-                    if host is not None:
-                        return host, None
-                    last = None
-                    if anyio.current_time() >= hostless_until:
-                        break
-                else:
-                    owner = await self.placement.claim(self.type_name, key, forwarded=forwarded)
-                    return owner, None
-            except Exception as error:  # a NATS error, a contended claim: try again
-                last = error
-                logger.debug("sharding: resolving %s shard %d: %r", self.type_name, key, error)
-            await anyio.sleep(pause)
-            pause = min(pause * 2, 1.0)
-        if last is None:
-            return None, ShardingError(
-                f"no live node hosts entity type {self.type_name!r}; start it with "
-                f"`await system.start_sharding({self.type_name!r}, EntityClass)` on a node"
-            )
-        return None, ShardingError(
-            f"the owner of shard {key} of entity type {self.type_name!r} could not be "
-            f"resolved ({last!r})"
-        )
+        return await find_owner(self, key, forwarded=forwarded)
 
     def _dead_letter(self, entity_id: str, message: object, reason: str) -> None:
         self.system.record_dead_letter(message, self._ref_of(entity_id), reason)
@@ -363,9 +358,9 @@ class ClusterRouting:
 
     # -- the endpoint's handler ---------------------------------------------------
 
-    def routed_tell(self, entity_id: str, message: object, hops: int) -> None:
-        """An envelope told to this node's region endpoint."""
-        self.deliver(entity_id, message, hops)
+    #: An envelope told to this node's region endpoint: routed as any tell (an alias,
+    #: not a wrapper: it runs once per message on the owner).
+    routed_tell = deliver
 
     async def routed_ask(self, entity_id: str, message: object, hops: int) -> Any:
         """An envelope asked of this node's region endpoint."""

@@ -19,6 +19,7 @@ from actors.remote import Address, NatsCluster, NatsNode, attach_cluster
 from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
 from tests.remote.remote_helpers import WAIT, Echoer, Entry, Ping, ReplyTo, make_registry
+from tests.sharding.entities import Counter
 
 pytestmark = pytest.mark.anyio
 
@@ -193,3 +194,25 @@ async def test_a_carrier_that_is_not_a_mapping_of_strings_is_not_sent(
     logged = [r.getMessage() for r in caplog.records if r.name == "actors.remote._tracing"]
     assert len(logged) == 1
     assert logged[0].startswith("trace carriers are not sent over NATS: {'traceparent': 1}")
+
+
+async def test_an_instrumented_node_sends_entity_tells_with_their_carrier(
+    nats_server: NatsServer,
+) -> None:
+    # The entity envelope's frame is written without the general walk; with tracing on,
+    # it still goes out with the instrumentation's carrier, and arrives.
+    odd = OddCarrier()
+    async with AsyncExitStack() as stack:
+        systems = []
+        for name, instrumentation in (("host", None), ("sender", odd)):
+            cluster = NatsCluster(nats_server.url, node=name, registry=make_registry())
+            system = ActorSystem("shop", cluster=cluster, instrumentation=instrumentation)
+            systems.append(await stack.enter_async_context(system))
+        host, sender = systems
+        inbox = Inbox()
+        await host.start_sharding("counter", Counter, inbox, shards=4)
+        ref = sender.entity("counter", "x")
+        ref.tell(1)
+        ref.tell(2)
+        assert await inbox.wait_for(2) == [("x", 1), ("x", 2)]
+    assert odd.sent == 3  # the two envelopes, and the proxy's notice to its host
