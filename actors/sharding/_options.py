@@ -24,9 +24,16 @@ def check_options(
     """
     if not isinstance(system, ActorSystem):
         raise TypeError(f"start_sharding needs an ActorSystem (got {system!r})")
-    if not isinstance(type_name, str) or not type_name or "/" in type_name:
+    if (
+        not isinstance(type_name, str)
+        or not type_name
+        or "/" in type_name
+        or "\0" in type_name
+        or not _utf8(type_name)
+    ):
         raise ValueError(
-            f"the entity type name must be a non-empty string without '/' (got {type_name!r})"
+            "the entity type name must be a non-empty string without '/' or NUL that UTF-8 "
+            f"can carry (got {type_name!r})"
         )
     if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
         raise ValueError(f"shards must be a whole number >= 1 (got {shards!r})")
@@ -48,6 +55,33 @@ def check_options(
             f"system {system.name!r} has none; create it with ActorSystem(..., journal=...)"
         )
     return None if passivate_after is None else float(passivate_after)
+
+
+def check_entity_id(entity_id: object) -> None:
+    """Raise ``ValueError`` unless ``entity_id`` is a non-empty string that UTF-8 can carry.
+
+    Checked where the id is given (``system.entity``, ``region.entity``): the
+    shard hash and the wire both take the id's UTF-8 bytes, so a lone
+    surrogate would otherwise fail later, at a ``tell``, with a bare
+    ``UnicodeEncodeError``.
+    """
+    if not isinstance(entity_id, str) or not entity_id:
+        raise ValueError(f"an entity id must be a non-empty string (got {entity_id!r})")
+    if not _utf8(entity_id):
+        raise ValueError(
+            f"an entity id must be text that UTF-8 can carry, with no lone surrogate "
+            f"(got {entity_id!r}); decode the bytes it came from with errors='strict' first"
+        )
+
+
+def _utf8(text: str) -> bool:
+    if text.isascii():  # the common case, without making the bytes
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_timeout(timeout: object) -> None:

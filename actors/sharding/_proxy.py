@@ -10,6 +10,7 @@ from actors import ActorRef, ActorSystem
 
 from ._directory import region_of
 from ._entity_ref import EntityRef
+from ._options import check_entity_id
 from ._placement import placement_for
 from ._routing import ClusterRouting
 
@@ -39,8 +40,7 @@ class ProxyRegion:
 
     def entity(self, entity_id: str) -> EntityRef:
         """The entity ref of ``entity_id``, sent through this proxy."""
-        if not isinstance(entity_id, str) or not entity_id:
-            raise ValueError(f"an entity id must be a non-empty string (got {entity_id!r})")
+        check_entity_id(entity_id)
         return EntityRef(self, entity_id)
 
     async def deliver_waiting(self, entity_id: str, message: object) -> None:

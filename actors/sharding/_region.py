@@ -28,7 +28,7 @@ from ._entity_ref import EntityRef
 from ._events import EntityActivated
 from ._hash import shard_of
 from ._limits import MoveLimits
-from ._options import check_timeout
+from ._options import check_entity_id, check_timeout
 from ._region_actor import SWEEP, Activation, Forward, child_name
 from ._region_hand_off import sweep, terminated
 from ._region_start import start_region
@@ -181,8 +181,7 @@ class ShardRegion:
         Raises:
             ValueError: ``entity_id`` is not a non-empty string.
         """
-        if not isinstance(entity_id, str) or not entity_id:
-            raise ValueError(f"an entity id must be a non-empty string (got {entity_id!r})")
+        check_entity_id(entity_id)
         return EntityRef(self, entity_id)
 
     def shard_of(self, entity_id: str) -> int:

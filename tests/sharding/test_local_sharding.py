@@ -176,6 +176,8 @@ async def test_bad_input_is_refused_where_it_is_made() -> None:
             await system.start_sharding("x", Counter, Inbox(), passivate_after=-1)
         with pytest.raises(ValueError, match=r"^the entity type name must be"):
             await system.start_sharding("a/b", Counter, Inbox())
+        with pytest.raises(ValueError, match=r"^the entity type name must be .* or NUL"):
+            await system.start_sharding("a\0b", Counter, Inbox())  # the wire's separator
         with pytest.raises(
             TypeError, match=r"^NoInit has no __init__, but an entity's constructor"
         ):
@@ -196,6 +198,9 @@ async def test_bad_input_is_refused_where_it_is_made() -> None:
             await system.start_sharding("counter", Counter, Inbox())
         with pytest.raises(ValueError, match=r"^an entity id must be a non-empty string"):
             system.entity("counter", "")
+        with pytest.raises(ValueError, match=r"^an entity id must be text that UTF-8 can carry"):
+            system.entity("counter", "ada\ud800")  # a lone surrogate: no UTF-8 bytes to hash
+        assert system.entity("counter", "zoë\0x").entity_id == "zoë\0x"  # any other text
         with pytest.raises(ValueError, match=r"^timeout must be > 0 seconds"):
             await system.entity("counter", "ada").ask("x", timeout=0)
         assert isinstance(system.entity("counter", "ada"), EntityRef)
