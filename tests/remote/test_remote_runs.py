@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Awaitable, Coroutine
+from typing import Any, cast
 
 import nats
 import nats.errors
@@ -20,8 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actors.remote import Address
-from actors.remote import _runs
+from actors.remote import Address, _runs
 from actors.remote._runs import RunPublisher, publish_each, run_publisher
 from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
@@ -43,8 +42,9 @@ _frames = st.tuples(
 )
 
 
-def _now(coroutine: Coroutine[Any, Any, int]) -> int:
-    """Run ``coroutine`` to its end at once: neither path may wait here (no flush is forced)."""
+def _now(awaitable: Awaitable[int]) -> int:
+    """Run a publish to its end at once: neither path may wait here (no flush is forced)."""
+    coroutine = cast(Coroutine[Any, Any, int], awaitable)
     try:
         coroutine.send(None)
     except StopIteration as done:
@@ -69,6 +69,20 @@ def _publish(nc: Any, fast: bool, frames: list[Item]) -> tuple[bytes, int, list[
     assert len(appended) == nc._pending_data_size
     grown = (nc.stats["out_msgs"] - messages, nc.stats["out_bytes"] - size)
     return appended, count, failures, *grown
+
+
+async def _publish_all(nc: Any, fast: bool, frames: list[Item]) -> list[tuple[Item, Exception]]:
+    """Publish ``frames`` by one path; the failures, in order."""
+    failed: list[tuple[Item, Exception]] = []
+
+    def record(item: Item, error: Exception) -> None:
+        failed.append((item, error))
+
+    items: deque[Item] = deque(frames)
+    publish_run = run_publisher(nc, nats.errors.Error, fast=fast)
+    while items:
+        await publish_run(items, record)
+    return failed
 
 
 def test_the_fast_path_is_taken_only_on_checked_versions(
@@ -114,13 +128,12 @@ def test_a_run_appends_what_publish_appends_frame_for_frame(
             nc._max_payload = real_limit
         await nc.close()
         # A closed client: every frame fails as ``publish`` fails, in order, on both paths.
-        frames = [("app.a.x", "", b"1", None, None, None), ("app.a.y", "", b"2", None, None, None)]
+        frames: list[Item] = [
+            ("app.a.x", "", b"1", None, None, None),
+            ("app.a.y", "", b"2", None, None, None),
+        ]
         for fast in (False, True):
-            failed: list[Any] = []
-            items: deque[Item] = deque(frames)
-            publish_run = run_publisher(nc, nats.errors.Error, fast=fast)
-            while items:
-                await publish_run(items, lambda item, error: failed.append((item, error)))
+            failed = await _publish_all(nc, fast, frames)
             assert [item for item, _ in failed] == frames
             assert all(isinstance(e, nats.errors.ConnectionClosedError) for _, e in failed)
 
@@ -130,7 +143,8 @@ def test_a_run_appends_what_publish_appends_frame_for_frame(
 @pytest.mark.anyio
 async def test_publish_each_reports_failures_and_keeps_going() -> None:
     class Refusing:
-        published: list[str] = []
+        def __init__(self) -> None:
+            self.published: list[str] = []
 
         async def publish(self, subject: str, data: bytes, **_: Any) -> None:
             if subject == "bad":
@@ -141,8 +155,9 @@ async def test_publish_each_reports_failures_and_keeps_going() -> None:
     items: deque[Item] = deque(
         (subject, "", b"", None, None, None) for subject in ("one", "bad", "two")
     )
-    count = await publish_each(Refusing(), items, lambda item, _: failed.append(item[0]), Exception)
-    assert (count, failed, Refusing.published) == (3, ["bad"], ["one", "two"])
+    client = Refusing()
+    count = await publish_each(client, items, lambda item, _: failed.append(item[0]), Exception)
+    assert (count, failed, client.published) == (3, ["bad"], ["one", "two"])
 
 
 @pytest.mark.anyio
