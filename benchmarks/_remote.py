@@ -22,13 +22,16 @@ own. Progress goes to stderr; the table (Markdown) goes to stdout.
 
 Usage::
 
-    python -m benchmarks._remote [--repeat N] [--quick] [--floor] [--server nats://...]
-        [--only raw|backends]
+    python -m benchmarks._remote [--repeat N] [--quick] [--floor] [--cpu]
+        [--server nats://...] [--only raw|backends]
 
 ``--floor`` adds two rows to the first table: raw nats-py publishing frames of
 this runtime's codec, decoded at the receiver (and, in the second, told to a
 local actor): what a remote ``tell`` costs on nats-py's public API with this
-wire format before any node, ref or routing.
+wire format before any node, ref or routing. ``--cpu`` reports the first
+table's rates per second of this process's CPU time (``time.process_time``
+around each whole run, setup included): on a shared machine the load moves
+it far less than wall time.
 """
 
 from __future__ import annotations
@@ -206,6 +209,19 @@ async def _two_clients(url: str) -> AsyncIterator[tuple[Any, Any]]:
         await second.close()
 
 
+async def _subscribed(client: Any) -> None:
+    """Return once the server has the client's subscriptions: two flushes, not one.
+
+    nats-py writes a flush's PING ahead of commands still in its buffer, the
+    new SUB among them, so one flush can return before the server has the
+    subscription, and the first messages published meanwhile from the other
+    connection reach no one (the run then never ends). The second PING
+    follows the buffer (see ``actors.remote._connect.flush_subscriptions``).
+    """
+    await client.flush()
+    await client.flush()
+
+
 #: The raw payload: the bytes of the frame that carries ``Ping(1000)`` on the wire (65).
 _PAYLOAD = (
     b"\x93\x00\xb7benchmarks._remote.Ping\xc7$\x02\x92\xb7benchmarks._remote.Ping"
@@ -226,7 +242,7 @@ async def raw_publish(url: str, n: int) -> float:
                 done.set()
 
         await subscriber.subscribe("bench.tell", cb=on_message, pending_msgs_limit=n + 1)
-        await subscriber.flush()
+        await _subscribed(subscriber)
         started = time.perf_counter()
         for number in range(n):
             await publisher.publish("bench.tell", _PAYLOAD)
@@ -255,7 +271,7 @@ async def _codec_publish(
             deliver(decode(msg.data))
 
         await subscriber.subscribe("bench.tell", cb=on_message, pending_msgs_limit=n + 1)
-        await subscriber.flush()
+        await _subscribed(subscriber)
         started = time.perf_counter()
         for number in range(n):
             await publisher.publish("bench.tell", codec.encode(MESSAGE, Ping(number)))
@@ -300,7 +316,7 @@ async def raw_request(url: str, n: int, in_flight: int = 1) -> float:
             await responder.publish(msg.reply, msg.data)
 
         await responder.subscribe("bench.ask", cb=answer)
-        await responder.flush()
+        await _subscribed(responder)
 
         async def asker(count: int) -> None:
             for _ in range(count):
@@ -415,7 +431,18 @@ def table(
     return "\n".join([line(header), rule, *(line(row) for row in body)])
 
 
-async def run(url: str, repeat: int, quick: bool, floor: bool = False) -> str:
+async def _rate(
+    measure: Callable[[str, int], Awaitable[float]], url: str, n: int, cpu: bool
+) -> float:
+    """``measure``'s rate; with ``cpu``, per second of this process's CPU time instead."""
+    if not cpu:
+        return await measure(url, n)
+    started = time.process_time()  # the whole run, setup included
+    await measure(url, n)
+    return n / (time.process_time() - started)
+
+
+async def run(url: str, repeat: int, quick: bool, floor: bool = False, cpu: bool = False) -> str:
     rows = []
     for pair in pairs(quick, floor):
         await pair.ours(url, pair.size // 10)  # warm up both sides
@@ -423,11 +450,11 @@ async def run(url: str, repeat: int, quick: bool, floor: bool = False) -> str:
         ours: list[float] = []
         raw: list[float] = []
         for repetition in range(repeat):
-            ours.append(await pair.ours(url, pair.size))
-            raw.append(await pair.raw(url, pair.size))
+            ours.append(await _rate(pair.ours, url, pair.size, cpu))
+            raw.append(await _rate(pair.raw, url, pair.size, cpu))
             print(
                 f"{pair.name} #{repetition + 1}: anyactors {ours[-1]:,.0f}, "
-                f"nats-py {raw[-1]:,.0f} {pair.unit}",
+                f"nats-py {raw[-1]:,.0f} {pair.unit}{' (CPU)' if cpu else ''}",
                 file=sys.stderr,
             )
         rows.append((pair, ours, raw))
@@ -460,7 +487,8 @@ def run_backends(url: str, repeat: int, quick: bool) -> str:
 
 def _measure(url: str, options: argparse.Namespace) -> None:
     if options.only != "backends":
-        print(anyio.run(run, url, options.repeat, options.quick, options.floor, backend="asyncio"))
+        arguments = (url, options.repeat, options.quick, options.floor, options.cpu)
+        print(anyio.run(run, *arguments, backend="asyncio"))
     if options.only != "raw":
         if options.only is None:
             print()
@@ -478,6 +506,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--floor",
         action="store_true",
         help="also nats-py with this codec at both ends (and a local actor): tell's floor",
+    )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="against raw nats-py, rates per second of the process's CPU time, not wall time",
     )
     parser.add_argument(
         "--server", help="a running nats-server with JetStream (default: start one)"

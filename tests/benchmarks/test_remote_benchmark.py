@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks._remote import (
+    _rate,
     actors_tell,
     codec_actor_publish,
     codec_publish,
@@ -28,6 +29,7 @@ async def test_tell_and_its_floors_run_and_report_rates() -> None:
             await measure(url, 300)
             for measure in (actors_tell, codec_publish, codec_actor_publish, raw_publish)
         ]
+        rates.append(await _rate(raw_publish, url, 300, cpu=True))  # per CPU second
     assert all(rate > 0 for rate in rates)
     rows = [(pair, [1.0], [2.0]) for pair in pairs(quick=True, floor=True)]
     report = table(rows)
