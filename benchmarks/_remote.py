@@ -22,7 +22,16 @@ own. Progress goes to stderr; the table (Markdown) goes to stdout.
 
 Usage::
 
-    python -m benchmarks._remote [--repeat N] [--quick] [--server nats://...] [--only raw|backends]
+    python -m benchmarks._remote [--repeat N] [--quick] [--floor] [--cpu]
+        [--server nats://...] [--only raw|backends]
+
+``--floor`` adds two rows to the first table: raw nats-py publishing frames of
+this runtime's codec, decoded at the receiver (and, in the second, told to a
+local actor): what a remote ``tell`` costs on nats-py's public API with this
+wire format before any node, ref or routing. ``--cpu`` reports the first
+table's rates per second of this process's CPU time (``time.process_time``
+around each whole run, setup included): on a shared machine the load moves
+it far less than wall time.
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ from attrs import frozen
 
 from actors import Actor, ActorRef, ActorSystem
 from actors.remote import Address, MessageRegistry, NatsCluster, NatsNode, attach_cluster
+from actors.remote._wire import MESSAGE, Codec
 
 #: Concurrent askers in the ``ask x64`` workload.
 IN_FLIGHT = 64
@@ -199,8 +209,24 @@ async def _two_clients(url: str) -> AsyncIterator[tuple[Any, Any]]:
         await second.close()
 
 
-#: The raw payload: as long as the frame that carries ``Ping`` on the wire.
-_PAYLOAD = b"\x93\x00\xb6benchmarks._remote.Ping\x91\xcd\x03\xe8"
+async def _subscribed(client: Any) -> None:
+    """Return once the server has the client's subscriptions: two flushes, not one.
+
+    nats-py writes a flush's PING ahead of commands still in its buffer, the
+    new SUB among them, so one flush can return before the server has the
+    subscription, and the first messages published meanwhile from the other
+    connection reach no one (the run then never ends). The second PING
+    follows the buffer (see ``actors.remote._connect.flush_subscriptions``).
+    """
+    await client.flush()
+    await client.flush()
+
+
+#: The raw payload: the bytes of the frame that carries ``Ping(1000)`` on the wire (65).
+_PAYLOAD = (
+    b"\x93\x00\xb7benchmarks._remote.Ping\xc7$\x02\x92\xb7benchmarks._remote.Ping"
+    b"\x81\xa6number\xcd\x03\xe8"
+)
 
 
 async def raw_publish(url: str, n: int) -> float:
@@ -216,7 +242,7 @@ async def raw_publish(url: str, n: int) -> float:
                 done.set()
 
         await subscriber.subscribe("bench.tell", cb=on_message, pending_msgs_limit=n + 1)
-        await subscriber.flush()
+        await _subscribed(subscriber)
         started = time.perf_counter()
         for number in range(n):
             await publisher.publish("bench.tell", _PAYLOAD)
@@ -224,6 +250,62 @@ async def raw_publish(url: str, n: int) -> float:
                 await anyio.lowlevel.checkpoint()
         await done.wait()
         return n / (time.perf_counter() - started)
+
+
+async def _codec_publish(
+    url: str, n: int, deliver: Callable[[object], None], finished: Callable[[], Awaitable[Any]]
+) -> float:
+    """nats-py publishing frames this runtime's codec encodes, decoded in the callback.
+
+    The floor of a remote ``tell`` on nats-py's public API with this wire
+    format: ``Ping`` built, encoded and published, received, decoded and
+    handed to ``deliver``; no node, refs or routing. Timed until ``finished()``.
+    """
+    registry = MessageRegistry()
+    registry.register(Ping)
+    codec = Codec(registry, address_of=_no_refs, ref_at=_no_refs)
+    async with _two_clients(url) as (publisher, subscriber):
+        decode = codec.decode_message
+
+        async def on_message(msg: Any) -> None:
+            deliver(decode(msg.data))
+
+        await subscriber.subscribe("bench.tell", cb=on_message, pending_msgs_limit=n + 1)
+        await _subscribed(subscriber)
+        started = time.perf_counter()
+        for number in range(n):
+            await publisher.publish("bench.tell", codec.encode(MESSAGE, Ping(number)))
+            if number % BATCH == BATCH - 1:
+                await anyio.lowlevel.checkpoint()
+        await finished()
+        return n / (time.perf_counter() - started)
+
+
+def _no_refs(_: Any) -> Any:
+    raise AssertionError("the benchmark's messages hold no refs")
+
+
+async def codec_publish(url: str, n: int) -> float:
+    """The floor without actors: nats-py plus this runtime's codec at both ends."""
+    done = asyncio.Event()
+    seen = 0
+
+    def count(_: object) -> None:
+        nonlocal seen
+        seen += 1
+        if seen == n:
+            done.set()
+
+    return await _codec_publish(url, n, count, done.wait)
+
+
+async def codec_actor_publish(url: str, n: int) -> float:
+    """The floor with a local actor: as :func:`codec_publish`, each message told to a counter."""
+    async with ActorSystem("bench") as system:
+        done = anyio.Event()
+        counter = system.spawn(_Counter, n + 1, done)
+        await counter.ask(Ping(-1))  # started (and counted, as in ``actors_tell``)
+        return await _codec_publish(url, n, counter.tell, done.wait)
 
 
 async def raw_request(url: str, n: int, in_flight: int = 1) -> float:
@@ -234,7 +316,7 @@ async def raw_request(url: str, n: int, in_flight: int = 1) -> float:
             await responder.publish(msg.reply, msg.data)
 
         await responder.subscribe("bench.ask", cb=answer)
-        await responder.flush()
+        await _subscribed(responder)
 
         async def asker(count: int) -> None:
             for _ in range(count):
@@ -259,11 +341,11 @@ class Pair:
     size: int
     ours: Callable[[str, int], Awaitable[float]]
     raw: Callable[[str, int], Awaitable[float]]
-    #: The ratio against raw nats-py this workload must reach.
-    target: float = TARGET
+    #: The ratio against raw nats-py this workload must reach (``None``: a floor, no target).
+    target: float | None = TARGET
 
 
-def pairs(quick: bool) -> list[Pair]:
+def pairs(quick: bool, floor: bool = False) -> list[Pair]:
     scale = 10 if quick else 1
 
     async def ask64(url: str, n: int) -> float:
@@ -272,8 +354,20 @@ def pairs(quick: bool) -> list[Pair]:
     async def request64(url: str, n: int) -> float:
         return await raw_request(url, n, IN_FLIGHT)
 
+    floors = [
+        Pair("tell floor: codec", "msg/s", 100_000 // scale, codec_publish, raw_publish, None),
+        Pair(
+            "tell floor: codec+actor",
+            "msg/s",
+            100_000 // scale,
+            codec_actor_publish,
+            raw_publish,
+            None,
+        ),
+    ]
     return [
         Pair("tell", "msg/s", 100_000 // scale, actors_tell, raw_publish, TELL_TARGET),
+        *(floors if floor else []),
         Pair("ask", "ask/s", 5_000 // scale, actors_ask, raw_request),
         Pair(f"ask x{IN_FLIGHT}", "ask/s", 64 * 320 // scale, ask64, request64),
     ]
@@ -314,7 +408,10 @@ def table(
         ratios = [mine / theirs for mine, theirs in zip(ours, raw, strict=True)]
         median = statistics.median(ratios)
         target = pair.target if against_raw else TARGET
-        verdict = "met" if median >= target else "MISSED"
+        if target is None:
+            verdict = "floor: no target"
+        else:
+            verdict = f">= {target:g}x: {'met' if median >= target else 'MISSED'}"
         body.append(
             (
                 pair.name,
@@ -322,7 +419,7 @@ def table(
                 _spread(ours, pair.unit),
                 _spread(raw, pair.unit),
                 f"{median:.2f}x [{min(ratios):.2f}-{max(ratios):.2f}]",
-                f">= {target:g}x: {verdict}",
+                verdict,
             )
         )
     widths = [max(len(row[col]) for row in (header, *body)) for col in range(len(header))]
@@ -334,19 +431,30 @@ def table(
     return "\n".join([line(header), rule, *(line(row) for row in body)])
 
 
-async def run(url: str, repeat: int, quick: bool) -> str:
+async def _rate(
+    measure: Callable[[str, int], Awaitable[float]], url: str, n: int, cpu: bool
+) -> float:
+    """``measure``'s rate; with ``cpu``, per second of this process's CPU time instead."""
+    if not cpu:
+        return await measure(url, n)
+    started = time.process_time()  # the whole run, setup included
+    await measure(url, n)
+    return n / (time.process_time() - started)
+
+
+async def run(url: str, repeat: int, quick: bool, floor: bool = False, cpu: bool = False) -> str:
     rows = []
-    for pair in pairs(quick):
+    for pair in pairs(quick, floor):
         await pair.ours(url, pair.size // 10)  # warm up both sides
         await pair.raw(url, pair.size // 10)
         ours: list[float] = []
         raw: list[float] = []
         for repetition in range(repeat):
-            ours.append(await pair.ours(url, pair.size))
-            raw.append(await pair.raw(url, pair.size))
+            ours.append(await _rate(pair.ours, url, pair.size, cpu))
+            raw.append(await _rate(pair.raw, url, pair.size, cpu))
             print(
                 f"{pair.name} #{repetition + 1}: anyactors {ours[-1]:,.0f}, "
-                f"nats-py {raw[-1]:,.0f} {pair.unit}",
+                f"nats-py {raw[-1]:,.0f} {pair.unit}{' (CPU)' if cpu else ''}",
                 file=sys.stderr,
             )
         rows.append((pair, ours, raw))
@@ -379,7 +487,8 @@ def run_backends(url: str, repeat: int, quick: bool) -> str:
 
 def _measure(url: str, options: argparse.Namespace) -> None:
     if options.only != "backends":
-        print(anyio.run(run, url, options.repeat, options.quick, backend="asyncio"))
+        arguments = (url, options.repeat, options.quick, options.floor, options.cpu)
+        print(anyio.run(run, *arguments, backend="asyncio"))
     if options.only != "raw":
         if options.only is None:
             print()
@@ -393,6 +502,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--repeat", type=int, default=5, help="interleaved repetitions (5)")
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also nats-py with this codec at both ends (and a local actor): tell's floor",
+    )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="against raw nats-py, rates per second of the process's CPU time, not wall time",
+    )
     parser.add_argument(
         "--server", help="a running nats-server with JetStream (default: start one)"
     )

@@ -33,6 +33,7 @@ from ._publisher import Publisher
 from ._ref import RemoteActorRef, Target
 from ._registry import NameRegistry
 from ._requests import Requests
+from ._runs import run_publisher
 from ._sending import Sending
 from ._shard_placement import NatsPlacement
 from ._tracing import tracing_of
@@ -130,9 +131,8 @@ class NatsNode(Sending):
                 async with anyio.create_task_group() as task_group:
                     self._task_group = task_group
                     if self.hosted is None:
-                        task_group.start_soon(
-                            self._outbound.run, self.nc.publish, self._not_sent, nats.errors.Error
-                        )
+                        publish_run = run_publisher(self._client, nats.errors.Error)
+                        task_group.start_soon(self._outbound.run, publish_run, self._not_sent)
                     else:
                         await task_group.start(self.hosted.run)
                         self._publisher = Publisher(

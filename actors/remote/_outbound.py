@@ -10,10 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from actors import ActorRef
 
 from ._neutral import Flag
+
+if TYPE_CHECKING:
+    from ._runs import PublishRun
 
 #: The most frames one batch hands over on trio.
 PUBLISH_BATCH = 4096
@@ -66,15 +70,10 @@ class Outbound:
             self._drained.clear()
             await self._drained.wait()
 
-    async def run(
-        self,
-        publish: Callable[..., Awaitable[None]],
-        failed: Callable[[Item, Exception], None],
-        errors: type[Exception] | tuple[type[Exception], ...],
-    ) -> None:
-        """The sender task: ``publish(subject, data, reply, headers)`` each frame in order.
+    async def run(self, publish_run: PublishRun, failed: Callable[[Item, Exception], None]) -> None:
+        """The sender task: hand every run of frames waiting to ``publish_run``, in order.
 
-        A publish that raises one of ``errors`` is reported to ``failed``.
+        A frame that could not be published is reported to ``failed``.
         """
         items = self._items
         room = self._room
@@ -82,14 +81,14 @@ class Outbound:
             if not items:
                 await self._wait_for_items()
                 continue
-            # A whole run of frames, usually without going back to the loop (nats-py's
-            # publish only buffers them); room is signalled once a run, not per frame.
-            while items:
-                item = items.popleft()
-                try:
-                    await publish(item[0], item[2], item[1], item[5])
-                except errors as error:
-                    failed(item, error)
+            # A whole run of frames, usually without going back to the loop (nats-py only
+            # buffers them); room is signalled once a run, not per frame.
+            self._publishing = True
+            try:
+                while items:
+                    await publish_run(items, failed)
+            finally:
+                self._publishing = False
             if not room.is_set():
                 room.set()
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._neutral import Flag
+from ._runs import run_publisher
 
 if TYPE_CHECKING:
     from ._bridge import Hosted
@@ -99,15 +100,15 @@ class Publisher:
     async def _run(self, wakeup: asyncio.Event, idle: asyncio.Event) -> None:
         """The publisher task: publish what is handed over, in order; ends with the loop."""
         items = self._items
-        nc = self._nc
+        publish_run = run_publisher(self._nc, self._errors)
+        hosted = self._hosted
+
+        def failed(item: Any, error: Exception) -> None:
+            hosted.to_trio(self._failed, item, error)
+
         while True:
             while items:
-                item = items.popleft()
-                try:
-                    await nc.publish(item[0], item[2], reply=item[1], headers=item[5])
-                except self._errors as error:
-                    self._hosted.to_trio(self._failed, item, error)
-                self._published += 1
+                self._published += await publish_run(items, failed)
             # Only now may the trio side wake this task again (one wakeup per idle spell);
             # a frame handed over just before the reset is seen by the check after it.
             # One more turn of the loop before going idle: the trio side often hands

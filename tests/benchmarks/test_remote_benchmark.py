@@ -1,0 +1,39 @@
+"""The remote benchmark's tell and its floors run end to end at tiny sizes (figures: docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks._remote import (
+    _rate,
+    actors_tell,
+    codec_actor_publish,
+    codec_publish,
+    nats_server,
+    pairs,
+    raw_publish,
+    table,
+)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """The table against raw nats-py runs on asyncio (nats-py's own loop)."""
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_tell_and_its_floors_run_and_report_rates() -> None:
+    with nats_server() as url:
+        rates = [
+            await measure(url, 300)
+            for measure in (actors_tell, codec_publish, codec_actor_publish, raw_publish)
+        ]
+        rates.append(await _rate(raw_publish, url, 300, cpu=True))  # per CPU second
+    assert all(rate > 0 for rate in rates)
+    rows = [(pair, [1.0], [2.0]) for pair in pairs(quick=True, floor=True)]
+    report = table(rows)
+    assert "| tell floor: codec+actor " in report
+    assert report.count("floor: no target") == 2
+    assert "| tell " in report
+    assert ">= 0.8x: MISSED" in report

@@ -1,0 +1,178 @@
+"""Publishing runs of frames: the fast path into nats-py's buffer agrees with ``publish``.
+
+``actors/remote/_runs.py`` appends a run's ``PUB`` commands to the client's
+pending buffer itself (nats-py's private attributes, on checked versions
+only). These tests pin that it appends exactly what the public ``publish``
+appends, frame for frame, and reports the same failures in the same order;
+and that a node works, in order, on either path and either backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Coroutine
+from typing import Any, cast
+
+import nats
+import nats.errors
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from actors.remote import Address, _runs
+from actors.remote._runs import RunPublisher, publish_each, run_publisher
+from tests.actors.probe import Inbox, Recorder
+from tests.remote.nats_servers import NatsServer
+from tests.remote.remote_helpers import WAIT, Ping, nodes
+
+Item = tuple[str, str, bytes, Any, object, dict[str, str] | None]
+
+_subjects = st.sampled_from(
+    ["app.a.user.sink", "app.a.user.other", "app.r.42", "bad subject", "bad\r\nPUB x", ""]
+)
+_frames = st.tuples(
+    _subjects,
+    st.sampled_from(["", "_INBOX.reply", "bad reply"]),
+    # The client's max_payload is made 64 below: at, and over, the server's limit.
+    st.binary(max_size=20) | st.sampled_from([b"x" * 64, b"x" * 65, b"x" * 100]),
+    st.none(),
+    st.none(),
+    st.sampled_from([None, {"Anyactors-Trace-traceparent": "00-abc"}, {"bad key": "v"}]),
+)
+
+
+def _now(awaitable: Awaitable[int]) -> int:
+    """Run a publish to its end at once: neither path may wait here (no flush is forced)."""
+    coroutine = cast(Coroutine[Any, Any, int], awaitable)
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        result: int = done.value
+        return result
+    coroutine.close()
+    raise AssertionError("publishing a run waited for the event loop")
+
+
+def _publish(nc: Any, fast: bool, frames: list[Item]) -> tuple[bytes, int, list[Any], int, int]:
+    """What one path appends to the pending buffer, its count, failures and stats' growth."""
+    failures: list[Any] = []
+    nc._pending = []
+    nc._pending_data_size = 0
+    messages, size = nc.stats["out_msgs"], nc.stats["out_bytes"]
+    publish_run = run_publisher(nc, nats.errors.Error, fast=fast)
+    items: deque[Item] = deque(frames)
+    count = 0
+    while items:
+        count += _now(publish_run(items, lambda item, error: failures.append((item, type(error)))))
+    appended = b"".join(nc._pending)
+    assert len(appended) == nc._pending_data_size
+    grown = (nc.stats["out_msgs"] - messages, nc.stats["out_bytes"] - size)
+    return appended, count, failures, *grown
+
+
+async def _publish_all(nc: Any, fast: bool, frames: list[Item]) -> list[tuple[Item, Exception]]:
+    """Publish ``frames`` by one path; the failures, in order."""
+    failed: list[tuple[Item, Exception]] = []
+
+    def record(item: Item, error: Exception) -> None:
+        failed.append((item, error))
+
+    items: deque[Item] = deque(frames)
+    publish_run = run_publisher(nc, nats.errors.Error, fast=fast)
+    while items:
+        await publish_run(items, record)
+    return failed
+
+
+def test_the_fast_path_is_taken_only_on_checked_versions(
+    nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def main() -> None:
+        nc = await nats.connect(nats_server.url)
+        try:
+            assert isinstance(run_publisher(nc, nats.errors.Error), RunPublisher)
+            monkeypatch.setattr(_runs, "CHECKED", frozenset())
+            assert not isinstance(run_publisher(nc, nats.errors.Error), RunPublisher)
+        finally:
+            await nc.close()
+        # A client without the attributes it needs: the public path, whatever the version.
+        monkeypatch.setattr(_runs, "CHECKED", frozenset({_runs._version()}))
+        assert not isinstance(run_publisher(object(), nats.errors.Error), RunPublisher)
+
+    asyncio.run(main())
+
+
+def test_a_run_appends_what_publish_appends_frame_for_frame(
+    nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_runs, "CHUNK_BYTES", 120)  # several chunks in one run
+
+    async def main() -> None:
+        nc = await nats.connect(nats_server.url)
+        real_limit = nc._max_payload
+        nc._max_payload = 64
+
+        @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.lists(_frames, max_size=30))
+        def agree(frames: list[Item]) -> None:
+            public = _publish(nc, False, frames)
+            fast = _publish(nc, True, frames)
+            assert fast == public
+            assert public[1] == len(frames)  # every frame taken, each once
+
+        try:
+            agree()
+        finally:
+            nc._pending, nc._pending_data_size = [], 0
+            nc._max_payload = real_limit
+        await nc.close()
+        # A closed client: every frame fails as ``publish`` fails, in order, on both paths.
+        frames: list[Item] = [
+            ("app.a.x", "", b"1", None, None, None),
+            ("app.a.y", "", b"2", None, None, None),
+        ]
+        for fast in (False, True):
+            failed = await _publish_all(nc, fast, frames)
+            assert [item for item, _ in failed] == frames
+            assert all(isinstance(e, nats.errors.ConnectionClosedError) for _, e in failed)
+
+    asyncio.run(main())
+
+
+@pytest.mark.anyio
+async def test_publish_each_reports_failures_and_keeps_going() -> None:
+    class Refusing:
+        def __init__(self) -> None:
+            self.published: list[str] = []
+
+        async def publish(self, subject: str, data: bytes, **_: Any) -> None:
+            if subject == "bad":
+                raise nats.errors.BadSubjectError
+            self.published.append(subject)
+
+    failed: list[Any] = []
+    items: deque[Item] = deque(
+        (subject, "", b"", None, None, None) for subject in ("one", "bad", "two")
+    )
+    client = Refusing()
+    count = await publish_each(client, items, lambda item, _: failed.append(item[0]), Exception)
+    assert (count, failed, client.published) == (3, ["bad"], ["one", "two"])
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "public"])
+async def test_a_node_tells_and_asks_in_order_on_either_path(
+    nats_server: NatsServer, fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not fast:
+        monkeypatch.setattr(_runs, "CHECKED", frozenset())
+    async with nodes(nats_server.url, "a", "b") as [(system_a, _), (_, node_b)]:
+        inbox = Inbox()
+        system_a.spawn(Recorder, inbox, name="sink")
+        sink = node_b.ref_at(Address("a", "/user/sink"))
+        for number in range(300):
+            sink.tell(Ping(number))
+        assert await sink.ask(Ping(300), timeout=WAIT) == Ping(300)
+        received = await inbox.wait_for(301)
+        assert received == [Ping(number) for number in range(301)]
