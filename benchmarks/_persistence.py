@@ -227,10 +227,14 @@ STORES: dict[str, Callable[[Path], Store]] = {"postgres": _postgres, "sqlite": S
 # -- the workloads: each returns (ours, raw) in events per second ------------------------
 
 
-async def many_actors(store: Store, actors: int, events: int) -> tuple[float, float]:
-    """``actors`` actors each persist ``events`` events concurrently; raw in batches."""
-    store.fresh()
-    journal = store.journal()
+async def _persist_concurrently(journal: Journal, actors: int, events: int) -> tuple[float, int]:
+    """``actors`` actors on ``journal`` persist ``events`` events each, all at once.
+
+    Returns the seconds it took and the writes its transactions held on
+    average (1 for a journal without ``statistics()``), read before the
+    system closes the journal (its statistics count from the thread's start).
+    """
+    statistics = getattr(journal, "statistics", None)
     remaining = actors
     finished = anyio.Event()
 
@@ -244,22 +248,35 @@ async def many_actors(store: Store, actors: int, events: int) -> tuple[float, fl
         refs = [system.spawn(Writer, events, done, name=f"w{i}") for i in range(actors)]
         for ref in refs:
             await ref.ask("total")  # recovered (empty), so only persisting is timed
-        before = journal.statistics()  # type: ignore[attr-defined]
+        before = statistics() if statistics is not None else None
         start = time.perf_counter()
         for ref in refs:
             for amount in range(events):
                 ref.tell(amount)
         await finished.wait()
-        ours = time.perf_counter() - start
-        after = journal.statistics()  # type: ignore[attr-defined]
+        seconds = time.perf_counter() - start
+        after = statistics() if statistics is not None else None
+    if before is None or after is None:
+        return seconds, 1
     transactions = max(1, after.transactions - before.transactions)
-    batch = max(1, round((after.writes - before.writes) / transactions))
+    return seconds, max(1, round((after.writes - before.writes) / transactions))
+
+
+def _rows_of(actors: int, events: int) -> list[tuple[str, int, bytes]]:
+    """The rows those actors store, for the raw side."""
     codec = ValueCodec(registry())
-    rows = [
+    return [
         (f"/user/w{i}", n + 1, codec.encode(Deposited(f"w{i}", n)))
         for i in range(actors)
         for n in range(events)
     ]
+
+
+async def many_actors(store: Store, actors: int, events: int) -> tuple[float, float]:
+    """``actors`` actors each persist ``events`` events concurrently; raw in batches."""
+    store.fresh()
+    ours, batch = await _persist_concurrently(store.journal(), actors, events)
+    rows = _rows_of(actors, events)
     store.fresh()
     raw = store.raw_batches(rows, batch)
     print(f"  group commit: {batch} writes a transaction", file=sys.stderr)
@@ -276,32 +293,8 @@ async def many_actors_floor(store: Store, actors: int, events: int) -> tuple[flo
     transactions of ``actors`` rows: with one ``persist`` in flight per
     actor, no group commit can be larger.
     """
-    journal = InMemoryJournal(registry=registry())
-    remaining = actors
-    finished = anyio.Event()
-
-    def done() -> None:
-        nonlocal remaining
-        remaining -= 1
-        if remaining == 0:
-            finished.set()
-
-    async with ActorSystem("bench", journal=journal) as system:
-        refs = [system.spawn(Writer, events, done, name=f"w{i}") for i in range(actors)]
-        for ref in refs:
-            await ref.ask("total")
-        start = time.perf_counter()
-        for ref in refs:
-            for amount in range(events):
-                ref.tell(amount)
-        await finished.wait()
-        ours = time.perf_counter() - start
-    codec = ValueCodec(registry())
-    rows = [
-        (f"/user/w{i}", n + 1, codec.encode(Deposited(f"w{i}", n)))
-        for i in range(actors)
-        for n in range(events)
-    ]
+    ours, _ = await _persist_concurrently(InMemoryJournal(registry=registry()), actors, events)
+    rows = _rows_of(actors, events)
     store.fresh()
     raw = store.raw_batches(rows, actors)
     return actors * events / ours, actors * events / raw
