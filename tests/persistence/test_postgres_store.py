@@ -126,43 +126,34 @@ def test_a_batch_of_appends_continuing_known_numbers_is_one_statement(
     assert store.replay_after("c", 0, 100) == [(1, b"c1")]
 
 
+def _knowing_a_and_b(store: PostgresStore) -> None:
+    """Write "a" 1 and "b" 1 through ``store``, which then knows both numbers."""
+    assert store.commit_batch([Append("a", 0, (b"a1",)), Append("b", 0, (b"b1",))]) == [True] * 2
+
+
 def test_a_known_number_another_writer_took_is_refused_and_nothing_of_the_batch_is_lost(
-    store: PostgresStore, postgres_conninfo: str
+    store: PostgresStore, second_writer: PostgresStore
 ) -> None:
-    other = _second_store(postgres_conninfo)
-    try:
-        assert store.commit_batch([Append("a", 0, (b"a1",)), Append("b", 0, (b"b1",))]) == [
-            True,
-            True,
-        ]
-        # Another process's writer of "a" moves past what this store knows.
-        assert other.commit_batch([Append("a", 1, (b"theirs-2",))]) == [True]
-        outcome = store.commit_batch([Append("a", 1, (b"stale-2",)), Append("b", 1, (b"b2",))])
-        assert outcome == [False, True]
-        assert store.replay_after("a", 0, 100) == [(1, b"a1"), (2, b"theirs-2")]
-        assert store.replay_after("b", 0, 100) == [(1, b"b1"), (2, b"b2")]
-    finally:
-        other.close()
+    _knowing_a_and_b(store)
+    # Another process's writer of "a" moves past what this store knows.
+    assert second_writer.commit_batch([Append("a", 1, (b"theirs-2",))]) == [True]
+    outcome = store.commit_batch([Append("a", 1, (b"stale-2",)), Append("b", 1, (b"b2",))])
+    assert outcome == [False, True]
+    assert store.replay_after("a", 0, 100) == [(1, b"a1"), (2, b"theirs-2")]
+    assert store.replay_after("b", 0, 100) == [(1, b"b1"), (2, b"b2")]
 
 
 def test_a_known_number_whose_successors_were_deleted_is_refused(
-    store: PostgresStore, postgres_conninfo: str
+    store: PostgresStore, second_writer: PostgresStore
 ) -> None:
-    other = _second_store(postgres_conninfo)
-    try:
-        assert store.commit_batch([Append("a", 0, (b"a1",)), Append("b", 0, (b"b1",))]) == [
-            True,
-            True,
-        ]
-        # Another writer appends 2 and 3 and deletes up to 3: number 2 is free again.
-        assert other.commit_batch([Append("a", 1, (b"theirs-2", b"theirs-3"))]) == [True]
-        other.delete_up_to("a", 3)
-        outcome = store.commit_batch([Append("a", 1, (b"stale-2",)), Append("b", 1, (b"b2",))])
-        assert outcome == [False, True]
-        assert store.replay_after("a", 0, 100) == []  # no number reused after a deletion
-        assert store.highest_sequence_number("a") == 3
-    finally:
-        other.close()
+    _knowing_a_and_b(store)
+    # Another writer appends 2 and 3 and deletes up to 3: number 2 is free again.
+    assert second_writer.commit_batch([Append("a", 1, (b"theirs-2", b"theirs-3"))]) == [True]
+    second_writer.delete_up_to("a", 3)
+    outcome = store.commit_batch([Append("a", 1, (b"stale-2",)), Append("b", 1, (b"b2",))])
+    assert outcome == [False, True]
+    assert store.replay_after("a", 0, 100) == []  # no number reused after a deletion
+    assert store.highest_sequence_number("a") == 3
 
 
 _step = st.one_of(
