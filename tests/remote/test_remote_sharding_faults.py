@@ -64,7 +64,28 @@ async def three_hosts(url: str, tmp_path: Path) -> AsyncIterator[Run]:
             await wait_for_line(lines, "ready")
         cluster = NatsCluster(url, node="driver", registry=make_registry())
         system = await stack.enter_async_context(ActorSystem("shop", cluster=cluster))
+        await spread_over_three_hosts(system)
         yield Run(processes, system)
+
+
+async def spread_over_three_hosts(system: ActorSystem) -> None:
+    """Wait until the entities live on all three hosts.
+
+    The hosts start one after another, so the first of them can claim shards
+    before it sees the others; rebalancing then moves those shards to their
+    preferred hosts, a bounded number at a time. The drive starts only once the
+    shards have spread, so that its first owners are the settled ones.
+    (``ask(0)`` only reads an entity's state.)
+    """
+    with anyio.fail_after(30):
+        while True:
+            owners = set()
+            for entity_id in IDS:
+                _, node = await system.entity("ledger", entity_id).ask(0, timeout=10)
+                owners.add(node)
+            if owners == {"a", "b", "c"}:
+                return
+            await anyio.sleep(0.1)  # a poll of the placement; rebalancing reports no event
 
 
 async def drive(run: Run, fault: Callable[[str, anyio.Event], Awaitable[None]]) -> str:
