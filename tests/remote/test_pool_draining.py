@@ -18,7 +18,7 @@ import pytest
 from actors import Actor
 from actors.remote import ActorNotFound
 from actors.remote._bridge import target_of
-from actors.remote._draining import ordered_drain_available
+from actors.remote._draining import drain_in_order, ordered_drain_available
 from tests.remote.nats_servers import NatsServer
 from tests.remote.remote_helpers import WAIT, Ping, nodes
 
@@ -95,3 +95,20 @@ async def test_a_request_routed_to_a_leaving_member_is_answered_and_the_unsub_pr
         # message the server routed to the member.
         assert b"PING\r\n" not in seen[:unsubscribe], seen
         assert b"PING\r\n" in seen[unsubscribe:], seen
+
+
+class UncheckedSubscription:
+    """A subscription from a nats-py the ordered drain was not checked against."""
+
+    def __init__(self) -> None:
+        self.drained = 0
+
+    async def drain(self) -> None:
+        self.drained += 1
+
+
+async def test_a_subscription_the_ordered_drain_does_not_know_gets_the_public_drain() -> None:
+    subscription = UncheckedSubscription()
+    assert not ordered_drain_available(subscription)
+    await drain_in_order(subscription)
+    assert subscription.drained == 1
