@@ -307,6 +307,11 @@ class Proxy:
         return f"<on the NATS loop: {self._target!r}>"
 
 
+def target_of(value: Any) -> Any:
+    """The nats-py object behind ``value`` (a proxy, or itself): for use on the client's loop."""
+    return value._target if isinstance(value, Proxy) else value
+
+
 def _wrapped(hosted: Hosted, value: Any) -> Any:
     if isinstance(value, list):
         return [_wrapped(hosted, item) for item in value]

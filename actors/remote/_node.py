@@ -143,6 +143,7 @@ class NatsNode(Sending):
                             self.config.outbound_capacity,
                         )
                         await self._publisher.start()
+                        self._outbound.express = self._publisher.hand_now
                         task_group.start_soon(
                             self._outbound.run_batched, self._publisher.publish, self._not_sent
                         )

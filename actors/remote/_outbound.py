@@ -40,6 +40,8 @@ class Outbound:
         self._drained = signal()
         self._sender_waiting = False
         self._publishing = False
+        #: On trio: hands one frame straight to the client's loop (``Publisher.hand_now``).
+        self.express: Callable[[Item], bool] | None = None
 
     def __len__(self) -> int:
         return len(self._items)
@@ -48,8 +50,23 @@ class Outbound:
         return len(self._items) >= self.capacity
 
     def offer(self, item: Item) -> bool:
-        """Append a frame and wake the sender; ``False`` if the buffer is full."""
+        """Append a frame and wake the sender; ``False`` if the buffer is full.
+
+        On trio, a request or reply (a frame with a reply subject, or with no
+        recipient) offered while the sender is idle goes straight to the
+        client's loop instead: someone waits for it, and the sender task would
+        add a pass of trio's scheduler before it crosses. Idle means nothing
+        of this buffer is queued or being handed over, so the order holds.
+        Tells keep the batched path, whose buffer absorbs bursts.
+        """
         items = self._items
+        if (
+            self._sender_waiting
+            and (item[1] or item[3] is None)
+            and self.express is not None
+            and self.express(item)
+        ):
+            return True
         if len(items) >= self.capacity:
             return False
         items.append(item)

@@ -26,7 +26,9 @@ import nats.errors
 from actors import ActorRef, ActorStatistics, ReplyTypeMismatch, Request, Terminated
 from actors.serialization import SerializationError
 
+from ._bridge import target_of
 from ._connect import flush_subscriptions
+from ._draining import drain_in_order
 from ._names import escape
 from ._neutral import Flag
 from ._ref import CallbackRef, Target
@@ -184,11 +186,16 @@ class Member:
         """Stop taking messages, and wait until every one taken has been handled."""
         subscription, self.subscription = self.subscription, None
         if subscription is not None:
+            hosted = self.pools.node.hosted
+            # Not ``subscription.drain()``: nats-py's PING can overtake its UNSUB, and a
+            # message routed meanwhile is then dropped unseen (see ``_draining``).
             try:
-                await subscription.drain()  # type: ignore[no-untyped-call]  # nats-py: untyped
+                if hosted is None:
+                    await drain_in_order(subscription)
+                else:
+                    await hosted.call(drain_in_order, target_of(subscription))
             except nats.errors.Error as error:
                 logger.warning("pool %r: draining %s: %r", self.name, self.ref.path, error)
-            hosted = self.pools.node.hosted
             if hosted is not None:  # on trio, some may still wait to cross to this thread
                 await hosted.wait_handled(subscription)
         await self._idle.wait()

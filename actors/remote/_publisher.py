@@ -68,6 +68,23 @@ class Publisher:
         self._waiting = False
         return []  # failures are reported to ``failed`` as they happen
 
+    def hand_now(self, item: Any) -> bool:
+        """Hand one frame over at once, if fewer than ``capacity`` are handed and unpublished.
+
+        For the node's outbound buffer when its sender is idle (see
+        ``Outbound.offer``): the same deque and wakeup as :meth:`publish`, so
+        the order with earlier batches holds; ``False`` leaves the frame to the
+        buffer, whose bound then applies.
+        """
+        if self._handed - self._published >= self._capacity:
+            return False
+        self._items.append(item)
+        self._handed += 1
+        if not self._scheduled:
+            self._scheduled = True
+            self._hosted.loop.call_soon_threadsafe(self._wake)
+        return True
+
     def _has_room(self) -> None:
         self._room.set()
 

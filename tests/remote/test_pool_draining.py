@@ -1,0 +1,114 @@
+"""A pool member drains in order: its UNSUB reaches the server before the PING that confirms it.
+
+nats-py's own ``Subscription.drain`` writes that PING straight to the socket
+while the UNSUB still waits in the client's pending buffer; the PONG could
+then come back before the server had seen the UNSUB, and a request the
+server routed to the member meanwhile was dropped unseen by the client (its
+``ask`` timed out). ``actors.remote._draining`` writes the buffer first.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import anyio
+import pytest
+
+from actors import Actor
+from actors.remote import ActorNotFound
+from actors.remote._bridge import target_of
+from actors.remote._draining import drain_in_order, ordered_drain_available
+from tests.remote.nats_servers import NatsServer
+from tests.remote.remote_helpers import WAIT, Ping, nodes
+
+pytestmark = pytest.mark.anyio
+
+
+class Answering(Actor):
+    async def receive(self, message: Any) -> Any:
+        return "answered"
+
+
+class RecordingTransport:
+    """A nats-py transport that keeps a copy of every byte written to the socket, in order."""
+
+    def __init__(self, transport: Any) -> None:
+        self.transport = transport
+        self.written = bytearray()
+        self._lock = threading.Lock()  # written on the client's loop, read on the test's
+
+    def write(self, payload: bytes) -> None:
+        with self._lock:
+            self.written += payload
+        self.transport.write(payload)
+
+    def writelines(self, payload: list[bytes]) -> None:
+        with self._lock:
+            for line in payload:
+                self.written += line
+        self.transport.writelines(payload)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+    def seen(self) -> bytes:
+        with self._lock:
+            return bytes(self.written)
+
+
+async def test_a_request_routed_to_a_leaving_member_is_answered_and_the_unsub_precedes_the_ping(
+    nats_server: NatsServer,
+) -> None:
+    async with nodes(nats_server.url, "a") as [(system, node)]:
+        member = system.spawn(Answering)
+        await node.join_pool("draining", member)
+        client: Any = node._client  # nats-py's own client (on trio, on its loop's thread)
+        subscription = node.pools.members["draining", member].subscription
+        assert ordered_drain_available(target_of(subscription))
+        recording = RecordingTransport(client._transport)
+        client._transport = recording
+        try:
+            answers: list[object] = []
+
+            async def ask() -> None:
+                try:
+                    answers.append(await node.pool("draining").ask(Ping(1), timeout=WAIT))
+                except ActorNotFound as error:  # it reached the server after the UNSUB
+                    answers.append(error)
+
+            async with anyio.create_task_group() as task_group:
+                task_group.start_soon(ask)
+                while not node.requests.pending:  # the request is queued: no time passes
+                    await anyio.lowlevel.checkpoint()
+                await node._outbound.wait_drained()  # in nats-py's buffer, or crossing to it
+                await node.leave_pool("draining", member)
+            seen = recording.seen()
+        finally:
+            client._transport = recording.transport
+        # Answered by the member, or "no responders" had it come after the UNSUB: never
+        # a timeout (before, the reply could be dropped unseen and the ask timed out).
+        assert answers == ["answered"] or isinstance(answers[0], ActorNotFound), answers
+        unsubscribe = seen.find(b"UNSUB ")
+        assert unsubscribe >= 0, seen
+        # The drain's PING follows its UNSUB on the wire, so its PONG follows every
+        # message the server routed to the member.
+        assert b"PING\r\n" not in seen[:unsubscribe], seen
+        assert b"PING\r\n" in seen[unsubscribe:], seen
+
+
+class UncheckedSubscription:
+    """A subscription from a nats-py the ordered drain was not checked against."""
+
+    def __init__(self) -> None:
+        self.drained = 0
+
+    async def drain(self) -> None:
+        self.drained += 1
+
+
+async def test_a_subscription_the_ordered_drain_does_not_know_gets_the_public_drain() -> None:
+    subscription = UncheckedSubscription()
+    assert not ordered_drain_available(subscription)
+    await drain_in_order(subscription)
+    assert subscription.drained == 1
