@@ -172,7 +172,8 @@ class RunReceiver:
             self._loop.call_soon(self._flush)
         run.append(arrival)
 
-    async def _parse(self, data: bytes = b"") -> None:
+    # One function on purpose: the per-message loop pays no call it can avoid.
+    async def _parse(self, data: bytes = b"") -> None:  # noqa: PLR0915
         """nats-py's ``Parser.parse``: this subscription's plain ``MSG``s straight into the run."""
         parser = self._parser
         subscription = self._subscription
@@ -195,75 +196,97 @@ class RunReceiver:
         bytes_limit = subscription._pending_bytes_limit
         count = 0
         size = 0
-        # The per-message loop: one match, one slice and one append, no await.
+        # The per-message loop: one match, one slice and one append, no await. After
+        # anything that awaits, the run may have been delivered (a new one begins), and
+        # ``_resume`` says whether to go on.
         while position < end:
             match = _MSG(view, position)
-            if match is not None and match[2] == sid:
-                start = match.end()
-                stop = start + int(match[4])
+            if match is None:
+                operation_end = _operation_end(view, position)
+                if operation_end is None:
+                    break  # incomplete: it waits in the buffer for the next read
+                self._count(count, size)
+                count = size = 0
+                if not await self._one_operation(view, position, operation_end):
+                    return
+                run = self._run
+                position = operation_end
+                continue
+            start = match.end()
+            stop = start + int(match[4])
+            if match[2] != sid:  # another subscription's: as nats-py's parser hands it on
+                self._count(count, size)
+                count = size = 0
+                other = _sid_of(match[2])  # a bad one fails as soon as its line is here
                 if stop + 2 > end:
                     break  # the payload's rest comes with the next read
-                payload_size = stop - start
-                count += 1
-                size += payload_size
-                subscription._pending_size += payload_size
-                if (0 < bytes_limit <= subscription._pending_size) or (
-                    0 < messages_limit <= len(run)
-                ):
-                    position = stop + 2
-                    self._count(count, size)
-                    count = size = 0
-                    if not await self._drop(match[1], match[3] or b"", payload_size):
-                        return  # the parser was reset (a reconnect): nats-py drops the rest too
-                    run = self._run  # delivered while it waited: a new run
-                    continue
-                if not run:
-                    self._loop.call_soon(self._flush)
-                run.append((match[1], match[3] or b"", view[start:stop], None))
                 position = stop + 2
+                await self._process_msg(other, match[1], match[3] or b"", view[start:stop], None)
+                if not await self._resume(buf, view, position):
+                    return
+                run = self._run
                 continue
-            operation_end = _operation_end(view, position)
-            if operation_end is None:
-                break  # incomplete: it waits in the buffer for the next read
-            self._count(count, size)
-            count = size = 0
-            if not await self._one_operation(view, position, operation_end):
-                return
-            run = self._run  # delivered while it waited: a new run
-            position = operation_end
+            if stop + 2 > end:
+                break  # the payload's rest comes with the next read
+            payload_size = stop - start
+            count += 1
+            size += payload_size
+            subscription._pending_size += payload_size
+            position = stop + 2
+            if (0 < bytes_limit <= subscription._pending_size) or (0 < messages_limit <= len(run)):
+                subscription._pending_size -= payload_size
+                self._count(count, size)
+                count = size = 0
+                await self._slow_consumer(match[1], match[3] or b"")
+                if not await self._resume(buf, view, position):
+                    return
+                run = self._run
+                continue
+            if not run:
+                self._loop.call_soon(self._flush)
+            run.append((match[1], match[3] or b"", view[start:stop], None))
         self._count(count, size)
         del buf[:position]
+
+    async def _resume(self, buf: bytearray, view: bytes, position: int) -> bool:
+        """After an await in the scan: whether it goes on at ``position``.
+
+        If not, the rest of ``view`` has been dealt with: dropped after a reset
+        of the parser (a reconnect; nats-py's parser drops it too), or handed to
+        nats-py's parser when the subscription is now gone or auto-unsubscribing.
+        """
+        if self._parser.buf is not buf:
+            return False
+        subscription = self._subscription
+        if self._nc._subs.get(self._sid) is subscription and not subscription._max_msgs:
+            return True
+        del buf[:]
+        buf.extend(view[position:])
+        await self._general_parse()
+        return False
 
     async def _one_operation(self, view: bytes, position: int, end: int) -> bool:
         """Hand ``view[position:end]``, one protocol operation, to nats-py's parser.
 
         It gets a buffer of its own for it, so it handles exactly that
-        operation, in its place. Returns whether the fast scan goes on after
-        it; if not, the rest of ``view`` has been dealt with: dropped after a
-        reset of the parser (a reconnect; nats-py's parser drops it too), or
-        handed to nats-py's parser when the operation was not what its line
-        said or the subscription is now gone.
+        operation, in its place. Returns whether the scan goes on after it (see
+        :meth:`_resume`); when the operation was not what its line said, the
+        rest of ``view`` is handed to nats-py's parser after it.
         """
         parser = self._parser
         buf = parser.buf
         own = parser.buf = bytearray()
         await self._general_parse(view[position:end])
         if parser.buf is not own:
-            return False
+            return False  # the parser was reset (a reconnect): nats-py drops the rest too
         parser.buf = buf
-        subscription = self._subscription
-        if (
-            not own
-            and parser.state == _CONTROL_LINE
-            and self._nc._subs.get(self._sid) is subscription
-            and not subscription._max_msgs
-        ):
-            return True
-        del buf[:]
-        buf.extend(own)
-        buf.extend(view[end:])
-        await self._general_parse()
-        return False
+        if own or parser.state != _CONTROL_LINE:
+            del buf[:]
+            buf.extend(own)
+            buf.extend(view[end:])
+            await self._general_parse()
+            return False
+        return await self._resume(buf, view, end)
 
     def _count(self, count: int, size: int) -> None:
         """What ``_process_msg`` counts for each message, for ``count`` of them."""
@@ -272,13 +295,6 @@ class RunReceiver:
             stats["in_msgs"] += count
             stats["in_bytes"] += size
             self._subscription._received += count
-
-    async def _drop(self, subject: bytes, reply: bytes, size: int) -> bool:
-        """Drop a message at the pending limits; whether the parser was not reset meanwhile."""
-        self._subscription._pending_size -= size
-        buf = self._parser.buf
-        await self._slow_consumer(subject, reply)
-        return self._parser.buf is buf
 
     async def _slow_consumer(self, subject: bytes, reply: bytes) -> None:
         """A message dropped at the pending limits: reported as nats-py reports it."""
@@ -328,6 +344,14 @@ class RunReceiver:
         if subscription._closed or self._nc.is_closed:
             return
         self._deliver(run)
+
+
+def _sid_of(token: bytes) -> int:
+    """A ``MSG`` line's sid, as nats-py's parser reads it (its error if it is no number)."""
+    try:
+        return int(token)
+    except ValueError:
+        raise nats.errors.ProtocolError("nats: malformed MSG") from None
 
 
 def _operation_end(view: bytes, position: int) -> int | None:

@@ -54,7 +54,9 @@ _operations = st.one_of(
     st.sampled_from([("OK",), ("PONG",)]),
 )
 #: Bytes after which both parsers must fail alike (nats-py: ProtocolError).
-_hostile = st.sampled_from([b"", b"FOO\r\n", b"MSG app.a.x 1 abc\r\n", b"MSG app.a.x\r\n"])
+_hostile = st.sampled_from(
+    [b"", b"FOO\r\n", b"MSG app.a.x 1 abc\r\n", b"MSG app.a.x\r\n", b"MSG app.a.x abc 1\r\nx\r\n"]
+)
 
 
 def _encode(operation: tuple[Any, ...]) -> bytes:
@@ -133,7 +135,10 @@ async def _receive(chunks: list[bytes], fast: bool, messages: int, size: int) ->
         msg = other._pending_queue.get_nowait()
         others.append((msg.subject, msg.reply, msg.data, msg.headers))
     counters = (dict(nc.stats), ours._received, ours._pending_size, other._pending_size)
-    return delivered, others, errors, counters, failure, bytes(nc._ps.buf), nc._ps.state
+    # After a protocol error the parser's leftover is never read (the client reconnects,
+    # which resets the parser, or closes), so it is compared only when there was none.
+    left = (bytes(nc._ps.buf), nc._ps.state) if failure is None else None
+    return delivered, others, errors, counters, failure, left
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
