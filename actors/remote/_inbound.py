@@ -33,6 +33,7 @@ from ._answering import ask_soon
 from ._errors import ActorNotFound, RemoteError
 from ._names import Address, path_of, tokens_of
 from ._neutral import new_event
+from ._receiving import Arrival
 from ._ref import CallbackRef, RemoteActorRef
 from ._tracing import carrier_of
 from ._wire import REPLY, RawMessage, UndecodableError
@@ -91,6 +92,59 @@ class Inbound:
                 del self._refs[tokens]
 
     # -- routing ----------------------------------------------------------
+
+    async def on_message(self, msg: Msg) -> None:
+        """Route one arrival (the public path); nothing a frame holds can raise out of here."""
+        try:
+            if self._deferred and self._hosted:
+                await self.wait_begun()  # on trio, an ask just routed goes first
+            subject = msg.subject
+            base = self.node._actor_base
+            if subject.startswith(base):  # the hot path, without a call more
+                self.route_frame(subject[len(base) :], subject, msg.reply, msg.data, msg.headers)
+            else:
+                self.node._route(msg)
+            if self.asks:
+                await self.start_asks()
+        except Exception as error:  # a hostile frame must never take the node down
+            self._unroutable(msg.subject, msg.reply, msg.data, error)
+
+    def route_run(self, run: list[Arrival]) -> None:
+        """Route a run of arrivals in order (asyncio, checked nats-py: see ``_receiving``).
+
+        What :meth:`on_message` does per ``Msg``, without building one for an
+        actor's subject; nothing a frame holds can raise out of here.
+        """
+        node = self.node
+        base = node._actor_base
+        cut = len(base)
+        route = self.route_frame
+        for subject_bytes, reply_bytes, data, headers in run:
+            try:
+                subject = subject_bytes.decode()
+                reply = reply_bytes.decode() if reply_bytes else ""
+                if subject.startswith(base):  # the hot path, without a call more
+                    route(subject[cut:], subject, reply, data, headers)
+                else:  # replies and control traffic: the ``Msg`` nats-py would have built
+                    node._route(self._message(subject_bytes, reply_bytes, data, headers))
+            except Exception as error:  # a hostile frame must never take the node down
+                subject = subject_bytes.decode(errors="replace")
+                self._unroutable(subject, reply_bytes.decode(errors="replace"), data, error)
+
+    def _message(
+        self, subject: bytes, reply: bytes, data: bytes, headers: dict[str, str] | None
+    ) -> Msg:
+        node = self.node
+        assert node._subscription is not None
+        sid = node._subscription._id
+        message: Msg = node._client._build_message(sid, subject, reply, data, headers)
+        return message
+
+    def _unroutable(self, subject: str, reply: str, data: bytes, error: Exception) -> None:
+        node = self.node
+        logger.exception("node %s: a frame on %s could not be routed", node.name, subject)
+        recipient = node.ref_at(Address(node.name, "/?"))
+        self._undeliverable(subject, reply, data, recipient, f"unroutable frame: {error!r}")
 
     def route(self, tokens: str, msg: Msg) -> None:
         """Deliver the message that arrived on the actor subject ``...a.<tokens>``."""

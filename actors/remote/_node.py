@@ -30,7 +30,7 @@ from ._neutral import Future, Task, begin
 from ._outbound import Outbound
 from ._pool import PoolRef, Pools
 from ._publisher import Publisher
-from ._receiving import Arrival, RunReceiver, receive_runs
+from ._receiving import RunReceiver, receive_runs
 from ._ref import RemoteActorRef, Target
 from ._registry import NameRegistry
 from ._requests import Requests
@@ -96,7 +96,7 @@ class NatsNode(Sending):
         self._outbound = Outbound(config.outbound_capacity, hosted=hosted is not None)
         self.requests = Requests(self)
         self._subscription: Subscription | None = None
-        #: On asyncio, on checked nats-py versions: what hands runs of arrivals to ``_on_run``.
+        #: On asyncio, on checked nats-py versions: what hands runs to ``Inbound.route_run``.
         self._receiver: RunReceiver | None = None
         #: On trio, what hands frames to the client's loop.
         self._publisher: Publisher | None = None
@@ -122,12 +122,12 @@ class NatsNode(Sending):
         await self.membership.wait_ready()
         self._subscription = await self.nc.subscribe(
             f"{self.subjects.base}.>",
-            cb=self._on_message,
+            cb=self.inbound.on_message,
             pending_msgs_limit=self.config.pending_messages,
             pending_bytes_limit=self.config.pending_bytes,
         )
-        if self.hosted is None:  # on trio the callback path stays: it may wait (see _on_message)
-            self._receiver = receive_runs(self._client, self._subscription, self._on_run)
+        if self.hosted is None:  # on trio the callback path stays: it may wait (see on_message)
+            self._receiver = receive_runs(self._client, self._subscription, self.inbound.route_run)
         await flush_subscriptions(self.nc)
 
     async def _run(self, ready: anyio.Event) -> None:
@@ -352,63 +352,6 @@ class NatsNode(Sending):
     def slow_consumer(self, error: nats.errors.SlowConsumerError) -> None:
         """The client dropped a message: see :meth:`Inbound.slow_consumer`."""
         self.inbound.slow_consumer(error)
-
-    async def _on_message(self, msg: Msg) -> None:
-        """Route one arrival; nothing a frame holds can raise out of here (and end the node)."""
-        inbound = self.inbound
-        try:
-            if inbound._deferred and self.hosted is not None:
-                await inbound.wait_begun()  # on trio, an ask just routed goes first
-            subject = msg.subject
-            if subject.startswith(self._actor_base):  # the hot path, without a call more
-                inbound.route(subject[len(self._actor_base) :], msg)
-            else:
-                self._route(msg)
-            if inbound.asks:
-                await inbound.start_asks()
-        except Exception as error:  # a hostile frame must never take the node down
-            logger.exception("node %s: a frame on %s could not be routed", self.name, msg.subject)
-            recipient = self.ref_at(Address(self.name, "/?"))
-            self.inbound.undeliverable(msg, recipient, f"unroutable frame: {error!r}")
-
-    def _on_run(self, run: list[Arrival]) -> None:
-        """Route a run of arrivals in order (asyncio, checked nats-py: see ``_receiving``).
-
-        What ``_on_message`` does per ``Msg``, without building one for the
-        actor subjects; nothing a frame holds can raise out of here.
-        """
-        route = self.inbound.route_frame
-        base = self._actor_base
-        cut = len(base)
-        for subject_bytes, reply_bytes, data, headers in run:
-            try:
-                subject = subject_bytes.decode()
-                reply = reply_bytes.decode() if reply_bytes else ""
-                if subject.startswith(base):  # the hot path, without a call more
-                    route(subject[cut:], subject, reply, data, headers)
-                else:
-                    self._route(self._message(subject_bytes, reply_bytes, data, headers))
-            except Exception as error:  # a hostile frame must never take the node down
-                subject = subject_bytes.decode(errors="replace")
-                logger.exception("node %s: a frame on %s could not be routed", self.name, subject)
-                recipient = self.ref_at(Address(self.name, "/?"))
-                self.inbound._undeliverable(
-                    subject,
-                    reply_bytes.decode(errors="replace"),
-                    data,
-                    recipient,
-                    f"unroutable frame: {error!r}",
-                )
-
-    def _message(
-        self, subject: bytes, reply: bytes, data: bytes, headers: dict[str, str] | None
-    ) -> Msg:
-        """The ``Msg`` nats-py would have built, for the node's non-actor subjects."""
-        assert self._subscription is not None
-        message: Msg = self._client._build_message(
-            self._subscription._id, subject, reply, data, headers
-        )
-        return message
 
     def _route(self, msg: Msg) -> None:
         subject = msg.subject

@@ -27,8 +27,9 @@ from nats.aio.client import Client
 from nats.aio.subscription import Subscription
 
 from actors import DeadLetter
-from actors.remote import Address, _receiving
+from actors.remote import Address, RawMessage, _receiving
 from actors.remote._receiving import RunReceiver, receive_runs
+from actors.remote._wire import MESSAGE
 from tests.actors.probe import Inbox, Recorder
 from tests.remote.nats_servers import NatsServer
 from tests.remote.remote_helpers import WAIT, Ping, nodes
@@ -279,3 +280,26 @@ async def test_the_node_subscription_drops_over_its_pending_limit_as_dead_letter
         assert {letter.reason for letter in letters} <= {
             "slow consumer: the NATS client dropped it (pending limits reached)"
         }
+
+
+@pytest.mark.anyio
+async def test_a_run_with_hostile_arrivals_dead_letters_them_and_routes_the_rest(
+    nats_server: NatsServer,
+) -> None:
+    async with nodes(nats_server.url, "a") as [(system, node)]:
+        inbox = Inbox()
+        system.spawn(Recorder, inbox, name="sink")
+        subject = node.subjects.actor(Address("a", "/user/sink")).encode()
+        frame = node.codec.encode(MESSAGE, Ping(1))
+        node.inbound.route_run(
+            [
+                (b"\xff\xfe not utf-8", b"", frame, None),  # nats-py's Msg would raise here
+                (subject, b"", b"\x93garbage", None),  # undecodable
+                (subject + b".gone", b"", frame, None),  # no actor there
+                (subject, b"", frame, None),
+            ]
+        )
+        assert await inbox.wait_for(1) == [Ping(1)]
+        assert system.dead_letters[RawMessage] == 2  # the frames that could not be read
+        assert system.dead_letters[Ping] == 1  # the message whose recipient is not there
+        assert await node.ref_at(Address("a", "/user/sink")).ask(Ping(2), timeout=WAIT) == Ping(2)
