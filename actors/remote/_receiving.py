@@ -14,9 +14,10 @@ wildcard one) on one client:
 - its parser scans each read chunk once: a plain ``MSG`` line for the
   subscription (single spaces, as nats-server writes them) and its payload are
   sliced out and appended to the current *run* with no ``Msg``, no queue and
-  no await; anything else (``PING``, ``INFO``, ``-ERR``, ``HMSG``, a message of
-  another subscription, a line it does not recognise) is handed, one protocol
-  operation at a time and in its place, to nats-py's own parser;
+  no await; such a line for another subscription is handed to
+  ``_process_msg`` as nats-py's parser hands it; anything else (``PING``,
+  ``INFO``, ``-ERR``, ``HMSG``, a line it does not recognise) is handed, one
+  protocol operation at a time and in its place, to nats-py's own parser;
 - ``Client._process_msg`` is wrapped, so a message of the subscription that
   nats-py's parser handles (one with headers, say) joins the same run, in its
   place; every other subscription's messages go to nats-py's unchanged;
@@ -38,7 +39,7 @@ counters...), so it is installed only on the nats-py versions it was checked
 against (:data:`actors.remote._runs.CHECKED`, shared with the send side) and
 a client and subscription that have all of them (:func:`receive_runs`);
 otherwise the subscription's public callback path stays. docs/design.md
-("Remote: receiving runs") says why.
+("Receiving runs from nats-py") says why.
 """
 
 from __future__ import annotations
