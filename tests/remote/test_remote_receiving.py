@@ -176,6 +176,38 @@ def test_a_large_message_over_many_reads_is_received_whole() -> None:
     assert [item[2] for item in fast[0]] == [b"a", data, b"b"]
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["runs", "public"])
+def test_nothing_is_delivered_once_unsubscribed(fast: bool) -> None:
+    def frames(*payloads: bytes) -> bytes:
+        return b"".join(_encode(("MSG", "app.a.user.sink", "", p, OURS)) for p in payloads)
+
+    async def main() -> tuple[list[bytes], int]:
+        nc = Client()
+        nc._flush_queue = asyncio.Queue()  # what ``unsubscribe`` needs of an unconnected client
+        delivered: list[bytes] = []
+
+        async def on_message(msg: Any) -> None:
+            delivered.append(msg.data)
+
+        subscription = Subscription(nc, OURS, "app.>", cb=on_message)
+        nc._subs[OURS] = subscription
+        if fast:
+
+            def deliver(run: list[_receiving.Arrival]) -> None:
+                delivered.extend(arrival[2] for arrival in run)
+
+            assert receive_runs(nc, subscription, deliver, fast=True) is not None
+        subscription._start(None)
+        await nc._ps.parse(frames(b"1", b"2"))
+        await subscription.unsubscribe()  # before the task (or the run) had its turn: dropped
+        await nc._ps.parse(frames(b"3"))  # for a subscription that is gone: skipped
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return delivered, nc.stats["in_msgs"]
+
+    assert asyncio.run(main()) == ([], 3)
+
+
 def test_the_receiver_is_installed_only_on_checked_versions(
     nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
