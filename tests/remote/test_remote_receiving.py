@@ -197,7 +197,7 @@ def test_nothing_is_delivered_once_unsubscribed(fast: bool) -> None:
                 delivered.extend(arrival[2] for arrival in run)
 
             assert receive_runs(nc, subscription, deliver, fast=True) is not None
-        subscription._start(None)
+        subscription._start(None)  # type: ignore[no-untyped-call]  # nats-py: not annotated
         await nc._ps.parse(frames(b"1", b"2"))
         await subscription.unsubscribe()  # before the task (or the run) had its turn: dropped
         await nc._ps.parse(frames(b"3"))  # for a subscription that is gone: skipped
