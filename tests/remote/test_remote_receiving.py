@@ -335,3 +335,28 @@ async def test_a_run_with_hostile_arrivals_dead_letters_them_and_routes_the_rest
         assert system.dead_letters[RawMessage] == 2  # the frames that could not be read
         assert system.dead_letters[Ping] == 1  # the message whose recipient is not there
         assert await node.ref_at(Address("a", "/user/sink")).ask(Ping(2), timeout=WAIT) == Ping(2)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(["tell", "ask", "hostile"]), min_size=1, max_size=40))
+def test_one_run_of_tells_asks_and_hostile_frames_is_routed_in_order(
+    nats_server: NatsServer, kinds: list[str]
+) -> None:
+    """The runs are routed on asyncio only (on trio the node keeps the public path)."""
+
+    async def example() -> None:
+        async with nodes(nats_server.url, "a") as [(system, node)]:
+            inbox = Inbox()
+            system.spawn(Recorder, inbox, name="sink")
+            subject = node.subjects.actor(Address("a", "/user/sink")).encode()
+            run: list[_receiving.Arrival] = []
+            for number, kind in enumerate(kinds):
+                data = node.codec.encode(MESSAGE, Ping(number))
+                reply = b"_INBOX.nobody.%d" % number if kind != "tell" else b""
+                run.append((subject, reply, data if kind != "hostile" else data[:-1], None))
+            node.inbound.route_run(run)  # asks get their tasks; tells after them wait
+            good = [Ping(number) for number, kind in enumerate(kinds) if kind != "hostile"]
+            assert await inbox.wait_for(len(good)) == good
+            assert system.dead_letters.get(RawMessage, 0) == kinds.count("hostile")
+
+    asyncio.run(example())
