@@ -33,7 +33,9 @@ microseconds per message, median of ``--repeat``.
 ``--floor`` adds two rows to the first table: raw nats-py publishing frames of
 this runtime's codec, decoded at the receiver (and, in the second, told to a
 local actor): what a remote ``tell`` costs on nats-py's public API with this
-wire format before any node, ref or routing. ``--cpu`` reports the first
+wire format before any node, ref or routing. The node itself no longer uses
+that public receiving path on asyncio (``actors.remote._receiving``), so a
+remote ``tell`` can now run above these rows. ``--cpu`` reports the first
 table's rates per second of this process's CPU time (``time.process_time``
 around each whole run, setup included): on a shared machine the load moves
 it far less than wall time.
