@@ -23,12 +23,19 @@ own. Progress goes to stderr; the table (Markdown) goes to stdout.
 Usage::
 
     python -m benchmarks._remote [--repeat N] [--quick] [--floor] [--cpu]
-        [--server nats://...] [--only raw|backends]
+        [--server nats://...] [--only raw|backends|receive]
+
+``--only receive`` measures the receiving side alone, with no server: the
+same 32 KiB reads of ``MSG`` frames fed to nats-py's parser with a callback
+subscription (the public path) and to ``actors.remote._receiving``'s runs,
+microseconds per message, median of ``--repeat``.
 
 ``--floor`` adds two rows to the first table: raw nats-py publishing frames of
 this runtime's codec, decoded at the receiver (and, in the second, told to a
 local actor): what a remote ``tell`` costs on nats-py's public API with this
-wire format before any node, ref or routing. ``--cpu`` reports the first
+wire format before any node, ref or routing. The node itself no longer uses
+that public receiving path on asyncio (``actors.remote._receiving``), so a
+remote ``tell`` can now run above these rows. ``--cpu`` reports the first
 table's rates per second of this process's CPU time (``time.process_time``
 around each whole run, setup included): on a shared machine the load moves
 it far less than wall time.
@@ -54,9 +61,12 @@ from typing import Any
 import anyio
 import nats
 from attrs import frozen
+from nats.aio.client import Client
+from nats.aio.subscription import Subscription
 
 from actors import Actor, ActorRef, ActorSystem
 from actors.remote import Address, MessageRegistry, NatsCluster, NatsNode, attach_cluster
+from actors.remote._receiving import receive_runs
 from actors.remote._wire import MESSAGE, Codec
 
 #: Concurrent askers in the ``ask x64`` workload.
@@ -485,6 +495,67 @@ def run_backends(url: str, repeat: int, quick: bool) -> str:
     return table(rows, ("trio", "asyncio"), against_raw=False)
 
 
+async def receive_cost(fast: bool, frames: int = 2000, rounds: int = 100) -> float:
+    """Microseconds per message to receive ``frames`` tell frames from 32 KiB reads, no server.
+
+    The public path: nats-py's parser, ``_process_msg``, the subscription's
+    queue and task, a coroutine callback. The runs: ``RunReceiver`` and a
+    ``deliver`` that counts.
+    """
+    frame = b"MSG anyactors.bench.a.a.user.tell 1 %d\r\n%b\r\n" % (len(_PAYLOAD), _PAYLOAD)
+    stream = frame * frames
+    reads = [stream[start : start + 32768] for start in range(0, len(stream), 32768)]
+    nc = Client()
+    seen = 0
+    target = frames
+    caught_up = asyncio.Event()
+
+    def count(received: int) -> None:
+        nonlocal seen
+        seen += received
+        if seen >= target:
+            caught_up.set()
+
+    async def on_message(_msg: Any) -> None:
+        count(1)
+
+    def deliver(run: list[Any]) -> None:
+        count(len(run))
+
+    subscription = Subscription(nc, 1, "anyactors.>", cb=on_message, pending_msgs_limit=0)
+    nc._subs[1] = subscription
+    if fast:
+        assert receive_runs(nc, subscription, deliver, fast=True) is not None
+    else:
+        subscription._start(None)  # type: ignore[no-untyped-call]  # nats-py: not annotated
+    started = time.perf_counter()
+    for round_ in range(rounds):
+        target = (round_ + 1) * frames
+        caught_up.clear()
+        for read in reads:
+            await nc._ps.parse(read)
+        await caught_up.wait()  # the subscription's task (or the run's delivery) catches up
+    elapsed = time.perf_counter() - started
+    if seen != frames * rounds:
+        raise AssertionError(f"received {seen} of {frames * rounds} frames")
+    return elapsed / (frames * rounds) * 1e6
+
+
+def run_receive(repeat: int, rounds: int = 100) -> str:
+    """The receiving side alone: nats-py's public path against the runs, us per message."""
+    public: list[float] = []
+    runs: list[float] = []
+    for _ in range(repeat):
+        public.append(asyncio.run(receive_cost(False, rounds=rounds)))
+        runs.append(asyncio.run(receive_cost(True, rounds=rounds)))
+    header = "| receive path        | us per message: median [min-max] |"
+    lines = [header, "|---------------------|----------------------------------|"]
+    for name, values in (("nats-py public path", public), ("receiving runs", runs)):
+        spread = f"{statistics.median(values):.2f} [{min(values):.2f}-{max(values):.2f}]"
+        lines.append(f"| {name:<19} | {spread:<32} |")
+    return "\n".join(lines)
+
+
 def _measure(url: str, options: argparse.Namespace) -> None:
     if options.only != "backends":
         arguments = (url, options.repeat, options.quick, options.floor, options.cpu)
@@ -517,10 +588,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument(
         "--only",
-        choices=("raw", "backends"),
-        help="only against raw nats-py, or only trio against asyncio (default: both tables)",
+        choices=("raw", "backends", "receive"),
+        help="only against raw nats-py, only trio against asyncio, or only the receiving "
+        "side without a server (default: the first two tables)",
     )
     options = parser.parse_args(argv)
+    if options.only == "receive":
+        print(run_receive(options.repeat))
+        return
     if options.server:
         _measure(options.server, options)
         return

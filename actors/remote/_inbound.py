@@ -33,6 +33,7 @@ from ._answering import ask_soon
 from ._errors import ActorNotFound, RemoteError
 from ._names import Address, path_of, tokens_of
 from ._neutral import new_event
+from ._receiving import Arrival
 from ._ref import CallbackRef, RemoteActorRef
 from ._tracing import carrier_of
 from ._wire import REPLY, RawMessage, UndecodableError
@@ -92,27 +93,86 @@ class Inbound:
 
     # -- routing ----------------------------------------------------------
 
+    async def on_message(self, msg: Msg) -> None:
+        """Route one arrival (the public path); nothing a frame holds can raise out of here."""
+        try:
+            if self._deferred and self._hosted:
+                await self.wait_begun()  # on trio, an ask just routed goes first
+            subject = msg.subject
+            base = self.node._actor_base
+            if subject.startswith(base):  # the hot path, without a call more
+                self.route_frame(subject[len(base) :], subject, msg.reply, msg.data, msg.headers)
+            else:
+                self.node._route(msg)
+            if self.asks:
+                await self.start_asks()
+        except Exception as error:  # a hostile frame must never take the node down
+            self._unroutable(msg.subject, msg.reply, msg.data, error)
+
+    def route_run(self, run: list[Arrival]) -> None:
+        """Route a run of arrivals in order (asyncio, checked nats-py: see ``_receiving``).
+
+        What :meth:`on_message` does per ``Msg``, without building one for an
+        actor's subject; nothing a frame holds can raise out of here.
+        """
+        node = self.node
+        base = node._actor_base
+        cut = len(base)
+        route = self.route_frame
+        for subject_bytes, reply_bytes, data, headers in run:
+            try:
+                subject = subject_bytes.decode()
+                reply = reply_bytes.decode() if reply_bytes else ""
+                if subject.startswith(base):  # the hot path, without a call more
+                    route(subject[cut:], subject, reply, data, headers)
+                else:  # replies and control traffic: the ``Msg`` nats-py would have built
+                    node._route(self._message(subject_bytes, reply_bytes, data, headers))
+            except Exception as error:  # a hostile frame must never take the node down
+                subject = subject_bytes.decode(errors="replace")
+                self._unroutable(subject, reply_bytes.decode(errors="replace"), data, error)
+
+    def _message(
+        self, subject: bytes, reply: bytes, data: bytes, headers: dict[str, str] | None
+    ) -> Msg:
+        node = self.node
+        assert node._subscription is not None
+        sid = node._subscription._id
+        message: Msg = node._client._build_message(sid, subject, reply, data, headers)
+        return message
+
+    def _unroutable(self, subject: str, reply: str, data: bytes, error: Exception) -> None:
+        node = self.node
+        logger.exception("node %s: a frame on %s could not be routed", node.name, subject)
+        recipient = node.ref_at(Address(node.name, "/?"))
+        self._undeliverable(subject, reply, data, recipient, f"unroutable frame: {error!r}")
+
     def route(self, tokens: str, msg: Msg) -> None:
         """Deliver the message that arrived on the actor subject ``...a.<tokens>``."""
+        self.route_frame(tokens, msg.subject, msg.reply, msg.data, msg.headers)
+
+    def route_frame(
+        self, tokens: str, subject: str, reply: str, data: bytes, headers: dict[str, str] | None
+    ) -> None:
+        """:meth:`route`, from the message's parts (the receiving runs build no ``Msg``)."""
         cached = self._refs.get(tokens)
         if cached is not None:
             local = cached[0]
         else:
-            found = self._resolve(tokens, msg)
+            found = self._resolve(tokens, subject, reply, data)
             if found is None:
                 return
             local = found
-        data = msg.data
         if len(data) > self._max_size:
-            self.undeliverable(msg, local, f"message too large ({len(data)} bytes)")
+            self._undeliverable(
+                subject, reply, data, local, f"message too large ({len(data)} bytes)"
+            )
             return
         try:
             message = self._codec.decode_message(data)
         except UndecodableError as error:
-            self.undeliverable(msg, local, str(error))
+            self._undeliverable(subject, reply, data, local, str(error))
             return
-        carrier = carrier_of(msg.headers) if self._traced else None
-        reply = msg.reply
+        carrier = carrier_of(headers) if self._traced else None
         if reply and self._hosted:
             # On trio: into the mailbox now, in order, with no task (see _answering).
             if carrier is None and ask_soon(self.node, local, message, reply):
@@ -158,17 +218,18 @@ class Inbound:
                 self._begun = new_event()
             await self._begun.wait()
 
-    def _resolve(self, tokens: str, msg: Msg) -> ActorRef | None:
+    def _resolve(self, tokens: str, subject: str, reply: str, data: bytes) -> ActorRef | None:
         """The local actor for ``tokens``; ``None`` once the message has been dealt with."""
         node = self.node
         try:
             path = path_of(tokens)
         except ValueError:
-            self.undeliverable(msg, RemoteActorRef(node, Address(node.name, "/?")), "bad subject")
+            unknown = RemoteActorRef(node, Address(node.name, "/?"))
+            self._undeliverable(subject, reply, data, unknown, "bad subject")
             return None
         local = self._local(tokens, path)
         if local is None:
-            self._missing(path, msg)
+            self._missing(path, subject, reply, data)
         return local
 
     def _tell_later(self, local: ActorRef, message: object, carrier: object) -> None:
@@ -178,17 +239,17 @@ class Inbound:
         else:
             local._tell_carried(message, carrier)
 
-    def _missing(self, path: str, msg: Msg) -> None:
+    def _missing(self, path: str, subject: str, reply: str, data: bytes) -> None:
         node = self.node
         recipient = RemoteActorRef(node, Address(node.name, path))
-        if msg.reply:
+        if reply:
             missing = ActorNotFound(f"no actor at {path} on node {node.name}")
-            node.enqueue(msg.reply, "", self._codec.encode_error(missing), None, None)
+            node.enqueue(reply, "", self._codec.encode_error(missing), None, None)
             return
         try:
-            message = self._codec.decode_message(msg.data)
+            message = self._codec.decode_message(data)
         except UndecodableError as error:
-            self.undeliverable(msg, recipient, str(error))
+            self._undeliverable(subject, reply, data, recipient, str(error))
             return
         node.dead_letter(message, recipient, "recipient stopped")
 
@@ -215,15 +276,20 @@ class Inbound:
 
     def undeliverable(self, msg: Msg, recipient: ActorRef, reason: str) -> None:
         """A dead letter for a frame that cannot be delivered; an error reply to an ask."""
+        self._undeliverable(msg.subject, msg.reply, msg.data, recipient, reason)
+
+    def _undeliverable(
+        self, subject: str, reply: str, data: bytes, recipient: ActorRef, reason: str
+    ) -> None:
         node = self.node
-        logger.warning("dead letter on %s (%s): %d bytes", msg.subject, reason, len(msg.data))
-        raw = RawMessage(subject=msg.subject, data=bytes(msg.data[:1024]), size=len(msg.data))
+        logger.warning("dead letter on %s (%s): %d bytes", subject, reason, len(data))
+        raw = RawMessage(subject=subject, data=bytes(data[:1024]), size=len(data))
         node.dead_letter(raw, recipient, reason)
-        if msg.reply:
+        if reply:
             error = RemoteError(
                 "UndeliverableMessage", f"{recipient.path} on {node.name}: {reason}"
             )
-            node.enqueue(msg.reply, "", self._codec.encode_error(error), None, None)
+            node.enqueue(reply, "", self._codec.encode_error(error), None, None)
 
     def slow_consumer(self, error: nats.errors.SlowConsumerError) -> None:
         """The client dropped a message (a subscription's pending limits were reached).

@@ -30,6 +30,7 @@ from ._neutral import Future, Task, begin
 from ._outbound import Outbound
 from ._pool import PoolRef, Pools
 from ._publisher import Publisher
+from ._receiving import RunReceiver, receive_runs
 from ._ref import RemoteActorRef, Target
 from ._registry import NameRegistry
 from ._requests import Requests
@@ -95,6 +96,8 @@ class NatsNode(Sending):
         self._outbound = Outbound(config.outbound_capacity, hosted=hosted is not None)
         self.requests = Requests(self)
         self._subscription: Subscription | None = None
+        #: On asyncio, on checked nats-py versions: what hands runs to ``Inbound.route_run``.
+        self._receiver: RunReceiver | None = None
         #: On trio, what hands frames to the client's loop.
         self._publisher: Publisher | None = None
         self._task_group: TaskGroup | None = None
@@ -119,10 +122,12 @@ class NatsNode(Sending):
         await self.membership.wait_ready()
         self._subscription = await self.nc.subscribe(
             f"{self.subjects.base}.>",
-            cb=self._on_message,
+            cb=self.inbound.on_message,
             pending_msgs_limit=self.config.pending_messages,
             pending_bytes_limit=self.config.pending_bytes,
         )
+        if self.hosted is None:  # on trio the callback path stays: it may wait (see on_message)
+            self._receiver = receive_runs(self._client, self._subscription, self.inbound.route_run)
         await flush_subscriptions(self.nc)
 
     async def _run(self, ready: anyio.Event) -> None:
@@ -222,6 +227,8 @@ class NatsNode(Sending):
                 self.inbound.close()
                 self.pools.close()
                 await self.nc.close()
+                if self._receiver is not None:
+                    self._receiver.uninstall()
         finally:
             if self.hosted is not None:  # the client's loop ends and its thread is joined
                 with anyio.CancelScope(shield=True):
@@ -346,24 +353,6 @@ class NatsNode(Sending):
     def slow_consumer(self, error: nats.errors.SlowConsumerError) -> None:
         """The client dropped a message: see :meth:`Inbound.slow_consumer`."""
         self.inbound.slow_consumer(error)
-
-    async def _on_message(self, msg: Msg) -> None:
-        """Route one arrival; nothing a frame holds can raise out of here (and end the node)."""
-        inbound = self.inbound
-        try:
-            if inbound._deferred and self.hosted is not None:
-                await inbound.wait_begun()  # on trio, an ask just routed goes first
-            subject = msg.subject
-            if subject.startswith(self._actor_base):  # the hot path, without a call more
-                inbound.route(subject[len(self._actor_base) :], msg)
-            else:
-                self._route(msg)
-            if inbound.asks:
-                await inbound.start_asks()
-        except Exception as error:  # a hostile frame must never take the node down
-            logger.exception("node %s: a frame on %s could not be routed", self.name, msg.subject)
-            recipient = self.ref_at(Address(self.name, "/?"))
-            self.inbound.undeliverable(msg, recipient, f"unroutable frame: {error!r}")
 
     def _route(self, msg: Msg) -> None:
         subject = msg.subject

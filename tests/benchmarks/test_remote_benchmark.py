@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from benchmarks._remote import (
@@ -12,6 +14,8 @@ from benchmarks._remote import (
     nats_server,
     pairs,
     raw_publish,
+    receive_cost,
+    run_receive,
     table,
 )
 
@@ -37,3 +41,11 @@ async def test_tell_and_its_floors_run_and_report_rates() -> None:
     assert report.count("floor: no target") == 2
     assert "| tell " in report
     assert ">= 0.8x: MISSED" in report
+
+
+def test_the_receive_costs_run_on_both_paths_and_report_a_table() -> None:
+    costs = [asyncio.run(receive_cost(fast, frames=600, rounds=2)) for fast in (False, True)]
+    assert all(cost > 0 for cost in costs)  # each path received every frame (else it raises)
+    report = run_receive(1, rounds=2)
+    assert "| nats-py public path " in report
+    assert "| receiving runs " in report
