@@ -12,8 +12,8 @@ says what is wrong (a hypothesis test compares the two).
 The two msgspec calls cost less than the Python around them (measured: about
 0.13 and 0.18 us against 0.45 us of bytecode), so the hot path is kept to a
 few operations: the message's class is recognised by the leading bytes of its
-extension body (``[tag, ...``: the array's and the tag's headers and the tag), compared at once
-with those of the class read last, before any dictionary lookup.
+extension body (the array's header, the tag's header and the tag), compared
+at once with those of the class read last, before any dictionary lookup.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ class EnvelopeReader:
         #: An envelope's shape; the message is any extension, read below.
         self._envelope = msgspec.msgpack.Decoder(tuple[str, int, msgspec.msgpack.Ext])
         #: The class read last: its body's leading bytes (``0x92``, the tag's string header
-        #: and the tag) and its typed decoder. ``b"\x90"`` starts no body it could decode.
+        #: and the tag) and its typed decoder. None yet: a body starting ``b"\x90"`` (an
+        #: empty array, never a registered value's) then fails on ``None`` and is read by
+        #: the general path, as any body that does not fit.
         self._last_start = b"\x90"
         self._last: msgspec.msgpack.Decoder[Any] | None = None
 
