@@ -40,6 +40,7 @@ from ._moves import ShardMoves
 from ._options import check_timeout
 from ._owner_search import find_owner
 from ._placement import Placement
+from ._routed import RoutedHandling
 
 if TYPE_CHECKING:
     from ._region import ShardRegion
@@ -54,12 +55,7 @@ SHARD_CACHE_LIMIT = 65536
 ANY_SHARD = -1
 
 
-def _never_fresh() -> float:
-    """The clock before this node owns a shard: no lease is fresh by it."""
-    return float("inf")
-
-
-class ClusterRouting:
+class ClusterRouting(RoutedHandling):
     """The routing of one entity type on one node; ``region`` is ``None`` on a non-hosting node."""
 
     def __init__(
@@ -80,14 +76,7 @@ class ClusterRouting:
         #: very object is the shard's owner) and the placement's route to it, which sends
         #: (or, on the owner, delivers here) only while the owner's lease holds.
         self._routes: dict[int, tuple[Any, Callable[[str, int, object], bool]]] = {}
-        #: The owner's fast path (:meth:`routed_tell`), per shard this node owns: the owner
-        #: this node won it as, valid while that very object is the shard's owner and its
-        #: lease holds, checked inline against this node's lease view (set with the first).
-        self._here: dict[int, Any] = {}
-        self._lease: Any = None
-        self._clock: Callable[[], float] = _never_fresh
-        self._fence_after = 0.0
-        self._activations: dict[str, Any] = {} if region is None else region._activations
+        self._start_routed(region)
         #: What a tell sent on adds to its hop count (see :meth:`_next`).
         self._step = 0 if region is None else 1
         self._held = HeldMessages(
@@ -101,8 +90,6 @@ class ClusterRouting:
         self._shard_cache: dict[str, int] = {}
         #: Leaving the cluster: this node claims no shard any more, it only relays.
         self.leaving = False
-        self._asks_routed = 0  # asks that reached the endpoint, not answered yet
-        self._asks_answered: anyio.Event | None = None
         #: Hand-offs, rebalancing, and the notices of other nodes' moves.
         self.moves = ShardMoves(self)
 
@@ -195,10 +182,7 @@ class ClusterRouting:
             self._routes[key] = route
         if mine:
             assert here is not None
-            if self._here.get(key) is not owner:
-                if self._lease is None:
-                    self._lease, self._clock, self._fence_after = self.placement.lease_view()
-                self._here[key] = owner
+            self._remember_here(key, owner)
             here(entity_id, message)
             return
         if hops >= MAX_HOPS:
@@ -372,65 +356,3 @@ class ClusterRouting:
             if not self.placement.holds(owner):
                 del self._owners[key]
         self.moves.fenced()
-
-    # -- the endpoint's handler ---------------------------------------------------
-
-    def routed_tell(self, entity_id: str, message: object, hops: int) -> None:
-        """An envelope told to this node's region endpoint: routed as any tell.
-
-        Once per message on the owner, so its usual case is inlined: a shard
-        this node owns (the very owner object the general path last delivered
-        here for, not holding messages) whose lease holds, checked as
-        ``Placement.holds`` does for this node (incarnation and lease epoch
-        unchanged, the lease renewed less than ``fence_after`` ago: self-fencing
-        on every message), to a live activation that is not passivating.
-        Everything else goes the general way (:meth:`deliver`, and
-        ``ShardRegion.deliver_here``), which resolves, holds or activates.
-        """
-        key = self._shard_cache.get(entity_id)
-        owner: Any = self._here.get(key)  # type: ignore[arg-type]  # None: no such shard
-        lease: Any = self._lease
-        if (
-            owner is not None
-            and owner.epoch == lease.lease_epoch
-            and owner.incarnation == lease.incarnation
-            and self._clock() - lease.renewed_at < self._fence_after
-            and owner is self._owners.get(key)  # type: ignore[arg-type]
-            and key not in self._holding
-        ):
-            # ShardRegion.deliver_here, its usual case inlined (same dictionary).
-            activation = self._activations.get(entity_id)
-            if activation is not None and activation.buffer is None:
-                activation.touched = True
-                activation.ref.tell(message)
-                return
-            assert self.region is not None
-            self.region.deliver_here(entity_id, message)
-            return
-        self.deliver(entity_id, message, hops)
-
-    async def routed_ask(self, entity_id: str, message: object, hops: int) -> Any:
-        """An envelope asked of this node's region endpoint."""
-        self._asks_routed += 1
-        try:
-            return await self.ask(entity_id, message, None, hops)
-        finally:
-            self._asks_routed -= 1
-            if not self._asks_routed and self._asks_answered is not None:
-                self._asks_answered.set()
-                self._asks_answered = None
-
-    async def wait_routed_asks(self) -> None:
-        """Wait until no ask that reached this node's endpoint is still waiting for its answer."""
-        while self._asks_routed:
-            if self._asks_answered is None:
-                self._asks_answered = anyio.Event()
-            await self._asks_answered.wait()
-
-    def routed_control(self, kind: str, shards: list[int], node: str, token: str) -> None:
-        """A move's notice told to this node's endpoint (see ``ShardMoves.on_control``)."""
-        self.moves.on_control(kind, shards, node, token)
-
-    async def leave(self) -> None:
-        """This node leaves the cluster gracefully: hand every shard it owns off."""
-        await self.moves.leave()
