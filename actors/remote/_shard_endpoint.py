@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
-from actors import ActorRef, ActorStatistics
+from actors import ActorError, ActorRef, ActorStatistics
 
 if TYPE_CHECKING:
     from ._node import NatsNode
@@ -91,6 +91,20 @@ class Endpoint(ActorRef):
             return
         entity_id, hops, inner = opened
         self._handler.routed_tell(entity_id, inner, hops)
+
+    def _tell_quietly(self, message: object) -> None:
+        # The inbound router's call, once per entity message on its owner: tell's fast
+        # path inlined in ActorRef._tell_quietly (one Python frame fewer), which never
+        # raises (what the runtime refuses is logged, as there).
+        try:
+            if type(message) is list and len(message) == 3:
+                entity_id, hops, inner = message
+                if type(entity_id) is str and entity_id and type(hops) is int and hops >= 0:
+                    self._routed_tell(entity_id, inner, hops)
+                    return
+            self.tell(message)
+        except ActorError as error:
+            logger.warning("could not deliver %r to %s: %s", message, self._path, error)
 
     async def send(self, message: object) -> None:
         self.tell(message)

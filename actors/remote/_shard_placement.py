@@ -47,6 +47,7 @@ from ._shard_records import HostRecord, Owner, OwnerRecord, weight
 if TYPE_CHECKING:
     from nats.js.kv import KeyValue
 
+    from ._membership import Membership
     from ._node import NatsNode
     from ._shard_kv_store import DurableShardRecords
 
@@ -158,6 +159,11 @@ class NatsPlacement(ShardMovesMixin):
     def lease_epoch(self) -> int:
         """This node's lease epoch: it changes when the lease was found expired."""
         return self.node.membership.lease_epoch
+
+    def lease_view(self) -> tuple[Membership, Callable[[], float], float]:
+        """This node's lease, its clock and ``FENCE_AFTER`` of its TTL: what :meth:`holds`
+        checks for this node's own ownership, for a check inline on every message."""
+        return self.node.membership, self._clock or self._bind_clock(), self._fence_after
 
     # -- joining ------------------------------------------------------------------
 

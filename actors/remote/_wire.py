@@ -256,6 +256,8 @@ class Codec:
                 and self.registry._generation == self._generation
             ):
                 return known[0].decode(data[end + 3 :])[1]
+            if data.startswith(_PLAIN_HEAD):  # a sharding envelope, say (see _decode_message)
+                return self._plain.read(data, end)
         except Exception:
             pass
         return self._decode_message(data)

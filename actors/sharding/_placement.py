@@ -8,6 +8,29 @@ from typing import Any, Protocol
 from ._errors import ShardingError
 
 
+class OwnLease(Protocol):
+    """This node's own lease, as the transport keeps it (see :meth:`Placement.lease_view`)."""
+
+    @property
+    def incarnation(self) -> str: ...
+
+    @property
+    def lease_epoch(self) -> int: ...
+
+    def lease_view(self) -> tuple[OwnLease, Callable[[], float], float]:
+        """This node's lease, its clock and the seconds after a renewal when it fences itself.
+
+        What :meth:`holds` checks for an owner that is this node, for a caller
+        that checks it inline on every message: such an owner (carrying the
+        ``incarnation`` and lease ``epoch`` it was won in) holds while both
+        equal the lease's and ``clock() - lease.renewed_at < fence_after``.
+        """
+        ...
+
+    @property
+    def renewed_at(self) -> float: ...
+
+
 class Placement(Protocol):
     """What the cluster transport offers sharding (``actors.remote`` for a ``NatsNode``)."""
 
@@ -19,6 +42,16 @@ class Placement(Protocol):
     def lease_fresh(self) -> bool: ...
 
     def lease_epoch(self) -> int: ...
+
+    def lease_view(self) -> tuple[OwnLease, Callable[[], float], float]:
+        """This node's lease, its clock and the seconds after a renewal when it fences itself.
+
+        What :meth:`holds` checks for an owner that is this node, for a caller
+        that checks it inline on every message: such an owner (carrying the
+        ``incarnation`` and lease ``epoch`` it was won in) holds while both
+        equal the lease's and ``clock() - lease.renewed_at < fence_after``.
+        """
+        ...
 
     def is_me(self, owner: Any) -> bool: ...
 

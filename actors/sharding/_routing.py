@@ -40,6 +40,7 @@ from ._moves import ShardMoves
 from ._options import check_timeout
 from ._owner_search import find_owner
 from ._placement import Placement
+from ._routed import RoutedHandling
 
 if TYPE_CHECKING:
     from ._region import ShardRegion
@@ -54,7 +55,7 @@ SHARD_CACHE_LIMIT = 65536
 ANY_SHARD = -1
 
 
-class ClusterRouting:
+class ClusterRouting(RoutedHandling):
     """The routing of one entity type on one node; ``region`` is ``None`` on a non-hosting node."""
 
     def __init__(
@@ -75,6 +76,7 @@ class ClusterRouting:
         #: very object is the shard's owner) and the placement's route to it, which sends
         #: (or, on the owner, delivers here) only while the owner's lease holds.
         self._routes: dict[int, tuple[Any, Callable[[str, int, object], bool]]] = {}
+        self._start_routed(region)
         #: What a tell sent on adds to its hop count (see :meth:`_next`).
         self._step = 0 if region is None else 1
         self._held = HeldMessages(
@@ -88,8 +90,6 @@ class ClusterRouting:
         self._shard_cache: dict[str, int] = {}
         #: Leaving the cluster: this node claims no shard any more, it only relays.
         self.leaving = False
-        self._asks_routed = 0  # asks that reached the endpoint, not answered yet
-        self._asks_answered: anyio.Event | None = None
         #: Hand-offs, rebalancing, and the notices of other nodes' moves.
         self.moves = ShardMoves(self)
 
@@ -182,6 +182,7 @@ class ClusterRouting:
             self._routes[key] = route
         if mine:
             assert here is not None
+            self._remember_here(key, owner)
             here(entity_id, message)
             return
         if hops >= MAX_HOPS:
@@ -355,35 +356,3 @@ class ClusterRouting:
             if not self.placement.holds(owner):
                 del self._owners[key]
         self.moves.fenced()
-
-    # -- the endpoint's handler ---------------------------------------------------
-
-    #: An envelope told to this node's region endpoint: routed as any tell (an alias,
-    #: not a wrapper: it runs once per message on the owner).
-    routed_tell = deliver
-
-    async def routed_ask(self, entity_id: str, message: object, hops: int) -> Any:
-        """An envelope asked of this node's region endpoint."""
-        self._asks_routed += 1
-        try:
-            return await self.ask(entity_id, message, None, hops)
-        finally:
-            self._asks_routed -= 1
-            if not self._asks_routed and self._asks_answered is not None:
-                self._asks_answered.set()
-                self._asks_answered = None
-
-    async def wait_routed_asks(self) -> None:
-        """Wait until no ask that reached this node's endpoint is still waiting for its answer."""
-        while self._asks_routed:
-            if self._asks_answered is None:
-                self._asks_answered = anyio.Event()
-            await self._asks_answered.wait()
-
-    def routed_control(self, kind: str, shards: list[int], node: str, token: str) -> None:
-        """A move's notice told to this node's endpoint (see ``ShardMoves.on_control``)."""
-        self.moves.on_control(kind, shards, node, token)
-
-    async def leave(self) -> None:
-        """This node leaves the cluster gracefully: hand every shard it owns off."""
-        await self.moves.leave()

@@ -17,6 +17,14 @@ def anyio_backend() -> str:
 @pytest.mark.anyio
 async def test_both_workloads_run_and_report_rates() -> None:
     with nats_server() as url:
-        rates = await measure(url, 1, 200)
-    assert all(value > 0 for values in rates.values() for value in values)
-    assert table(rates, 200).count("\n") == 3
+        rates = await measure(url, 1, 200, owner_side=True)
+    assert set(rates) == {
+        "entity",
+        "remote",
+        "entity-cpu",
+        "remote-cpu",
+        "owner-entity",
+        "owner-named",
+    }
+    assert all(len(values) == 1 and values[0] > 0 for values in rates.values())
+    assert table(rates, 200).count("\n") == 5

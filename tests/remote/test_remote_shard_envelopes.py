@@ -16,7 +16,7 @@ from actors.remote import Address, MessageRegistry
 from actors.remote._envelope_reading import EnvelopeReader
 from actors.remote._shard_envelopes import envelope_encoder, envelope_sender, guarded_sender
 from actors.remote._shard_records import Owner
-from actors.remote._wire import MESSAGE, Codec
+from actors.remote._wire import MESSAGE, Codec, UndecodableError
 from actors.serialization import UndecodableValue, UnregisteredType
 from actors.sharding import EntityRef
 
@@ -233,6 +233,81 @@ def test_any_bytes_are_read_as_the_general_decoder_reads_them(data: bytes) -> No
     expected, got = _read_generally(data, 0), _read(data, 0)
     assert type(got) is type(expected)
     assert repr(got) == repr(expected)
+
+
+@given(
+    frames=st.lists(
+        st.tuples(st.text(min_size=1, max_size=12), st.integers(0, 200), messages)
+        | st.binary(max_size=60),
+        max_size=6,
+    ),
+    flips=st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), max_size=2),
+)
+def test_one_reader_reads_a_stream_as_the_general_decoder_reads_each_frame(
+    frames: list[tuple[str, int, object] | bytes], flips: list[tuple[int, int]]
+) -> None:
+    # One reader for the whole stream, as a node keeps: what it remembers of the class
+    # read last (its fast path) never changes what a later frame, good or hostile, reads as.
+    reader = EnvelopeReader(CODEC.values)
+    for frame in frames:
+        if isinstance(frame, bytes):
+            data, start = frame, 0
+        else:
+            data = ENVELOPE(*frame)
+            start = len(data) - len(CODEC.values.encode(frame))
+            for _ in range(2):  # the first read looks the class up; the second takes the fast path
+                expected = _read_generally(data, start)
+                try:
+                    got: object = reader.read(data, start)
+                except UndecodableValue as error:
+                    got = UndecodableValue(str(error))
+                assert repr(got) == repr(expected)
+            corrupt = bytearray(data)
+            for place, byte in flips:  # the same frame with bytes changed: hostile
+                corrupt[place % len(corrupt)] = byte
+            data = bytes(corrupt)
+        expected = _read_generally(data, start)
+        try:
+            got = reader.read(data, start)
+        except UndecodableValue as error:
+            got = UndecodableValue(str(error))
+        assert type(got) is type(expected)
+        assert repr(got) == repr(expected)
+
+
+def _decoded(decode: Any, data: bytes) -> object:
+    try:
+        return decode(data)
+    except UndecodableError as error:
+        return UndecodableError(str(error))
+
+
+def _decoded_generally(data: bytes) -> object:
+    frame = CODEC.decode_frame(data)
+    if frame.kind != MESSAGE:
+        raise UndecodableError(f"unexpected frame kind {frame.kind}")
+    return CODEC.decode_body(frame)
+
+
+@given(
+    message=st.tuples(st.text(min_size=1, max_size=12), st.integers(0, 200), messages),
+    flips=st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), max_size=2),
+    cut=st.integers(min_value=0, max_value=3),
+)
+def test_a_plain_frame_is_decoded_as_the_general_decoder_decodes_it(
+    message: tuple[str, int, object], flips: list[tuple[int, int]], cut: int
+) -> None:
+    # The frame's hot path hands a plain frame (an envelope, say) straight to the reader:
+    # the same value, or the same fault named, as the frame and body decoded generally.
+    data = bytearray(ENVELOPE(*message))
+    for place, byte in flips:
+        data[place % len(data)] = byte
+    frame = bytes(data[: len(data) - cut])
+    for _ in range(2):  # the second time, the reader knows the class
+        expected = _decoded(_decoded_generally, frame)
+        got = _decoded(CODEC.decode_message, frame)
+        assert type(got) is type(expected)
+        assert repr(got) == repr(expected)
 
 
 def test_a_guarded_sender_sends_nothing_once_its_owner_left_the_live_view() -> None:
