@@ -77,7 +77,10 @@ async def stream(driver: ActorSystem, seen: Stream, moved: anyio.Event, move: ob
     async def commands(entity_id: str) -> None:
         ref = driver.entity("ledger", entity_id)
         number = 0
-        while number < COMMANDS or not moved.is_set():
+        while True:
+            # The last round must start after the move: an ask already in flight when
+            # it ends may still be answered by the old owner.
+            after_move = moved.is_set()
             ref.tell(number + 1)
             ref.tell(number + 2)
             state, node = await ref.ask(number + 3, timeout=WAIT)
@@ -89,6 +92,8 @@ async def stream(driver: ActorSystem, seen: Stream, moved: anyio.Event, move: ob
                 owners.append(node)
             if min(seen.acknowledged.values()) >= BEFORE_MOVE:
                 reached.set()
+            if after_move and number >= COMMANDS:
+                return
 
     async def run_move() -> None:
         await reached.wait()
