@@ -23,7 +23,10 @@ own. Progress goes to stderr; the table (Markdown) goes to stdout.
 Usage::
 
     python -m benchmarks._remote [--repeat N] [--quick] [--floor] [--cpu]
-        [--server nats://...] [--only raw|backends|receive]
+        [--server nats://...] [--only raw|backends|receive] [--trio]
+
+``--trio`` gives the first table with anyactors on anyio's trio backend (raw
+nats-py, asyncio-only, on asyncio as ever), interleaved in one run.
 
 ``--only receive`` measures the receiving side alone, with no server: the
 same 32 KiB reads of ``MSG`` frames fed to nats-py's parser with a callback
@@ -471,28 +474,32 @@ async def run(url: str, repeat: int, quick: bool, floor: bool = False, cpu: bool
     return table(rows)
 
 
-def run_backends(url: str, repeat: int, quick: bool) -> str:
+def run_backends(url: str, repeat: int, quick: bool, *, raw: bool = False) -> str:
     """Remote tell and ask on anyio's trio backend against the same on asyncio, interleaved.
 
     On trio, nats-py runs on its own asyncio loop in a helper thread (see
     ``actors/remote/_bridge.py``); each measurement is one ``anyio.run``.
+    With ``raw``, the other side is raw nats-py (on asyncio, its only loop)
+    instead, against each workload's target.
     """
     rows = []
+    other = "nats-py" if raw else "asyncio"
     for pair in pairs(quick):
+        theirs = pair.raw if raw else pair.ours
         anyio.run(pair.ours, url, pair.size // 10, backend="trio")  # warm up both sides
-        anyio.run(pair.ours, url, pair.size // 10, backend="asyncio")
+        anyio.run(theirs, url, pair.size // 10, backend="asyncio")
         on_trio: list[float] = []
-        on_asyncio: list[float] = []
+        on_other: list[float] = []
         for repetition in range(repeat):
             on_trio.append(anyio.run(pair.ours, url, pair.size, backend="trio"))
-            on_asyncio.append(anyio.run(pair.ours, url, pair.size, backend="asyncio"))
+            on_other.append(anyio.run(theirs, url, pair.size, backend="asyncio"))
             print(
                 f"{pair.name} #{repetition + 1}: trio {on_trio[-1]:,.0f}, "
-                f"asyncio {on_asyncio[-1]:,.0f} {pair.unit}",
+                f"{other} {on_other[-1]:,.0f} {pair.unit}",
                 file=sys.stderr,
             )
-        rows.append((pair, on_trio, on_asyncio))
-    return table(rows, ("trio", "asyncio"), against_raw=False)
+        rows.append((pair, on_trio, on_other))
+    return table(rows, ("trio", other), against_raw=raw)
 
 
 async def receive_cost(fast: bool, frames: int = 2000, rounds: int = 100) -> float:
@@ -557,6 +564,9 @@ def run_receive(repeat: int, rounds: int = 100) -> str:
 
 
 def _measure(url: str, options: argparse.Namespace) -> None:
+    if options.trio:
+        print(run_backends(url, options.repeat, options.quick, raw=True))
+        return
     if options.only != "backends":
         arguments = (url, options.repeat, options.quick, options.floor, options.cpu)
         print(anyio.run(run, *arguments, backend="asyncio"))
@@ -582,6 +592,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--cpu",
         action="store_true",
         help="against raw nats-py, rates per second of the process's CPU time, not wall time",
+    )
+    parser.add_argument(
+        "--trio",
+        action="store_true",
+        help="only against raw nats-py (on asyncio), with anyactors on trio",
     )
     parser.add_argument(
         "--server", help="a running nats-server with JetStream (default: start one)"

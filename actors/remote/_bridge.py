@@ -82,23 +82,38 @@ class _Inbox:
         self._emptied: Any = None
         #: On the client's loop, set once there is room again (``None``: nobody waits).
         self._room: asyncio.Event | None = None
+        #: On trio, routes a run that crossed whole (``receive_run``; see ``_crossing``).
+        self.route_run: Callable[[Any, int], Awaitable[None]] | None = None
 
     async def receive(self, msg: Any) -> None:
         """On the client's loop: queue ``msg``; wake the trio side once per batch."""
         items = self._items
         items.append(msg)
         if not self._scheduled:
-            self._scheduled = True
-            try:
-                self._waker.send(b"\0")  # one byte per idle spell: the buffer never fills
-            except OSError:  # closed: the node has left
-                logger.debug("nats-py loop: a message arrived after its node left")
+            self._wake()
         if len(items) >= self._capacity:
             self._room = room = asyncio.Event()
             if len(items) < self._capacity:  # taken meanwhile: the pump may not have seen us
                 self._room = None
                 return
             await room.wait()
+
+    def receive_run(self, run: list[Any], size: int) -> None:
+        """On the client's loop: queue a whole run (``size`` payload bytes); never waits.
+
+        Its bound is the subscription's pending limits, which count it until
+        it is routed (``_crossing.Held``).
+        """
+        self._items.append((run, size))  # a tuple: a received Msg is never one
+        if not self._scheduled:
+            self._wake()
+
+    def _wake(self) -> None:
+        self._scheduled = True
+        try:
+            self._waker.send(b"\0")  # one byte per idle spell: the buffer never fills
+        except OSError:  # closed: the node has left
+            logger.debug("nats-py loop: a message arrived after its node left")
 
     async def pump(self) -> None:
         """On trio: hand every queued message to the handler, in order, as they come."""
@@ -125,7 +140,11 @@ class _Inbox:
                 if room is not None:
                     self._room = None
                     self._hosted.loop.call_soon_threadsafe(room.set)
-                await handler(msg)  # a received Msg is only read: no proxy
+                if type(msg) is tuple:  # a whole run: routed in one pass
+                    assert self.route_run is not None
+                    await self.route_run(*msg)
+                else:
+                    await handler(msg)  # a received Msg is only read: no proxy
             # One more scheduling round before going idle: the client's loop often
             # queues more meanwhile, and then needs no wakeup.
             await anyio.lowlevel.cancel_shielded_checkpoint()

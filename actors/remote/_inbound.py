@@ -131,6 +131,33 @@ class Inbound:
                 subject = subject_bytes.decode(errors="replace")
                 self._unroutable(subject, reply_bytes.decode(errors="replace"), data, error)
 
+    async def route_run_hosted(self, run: list[Arrival]) -> None:
+        """On trio: :meth:`route_run` for a run that crossed from the client's loop (``_crossing``).
+
+        One synchronous pass, except where :meth:`on_message` waits too: a
+        frame after an ask that took the task path waits until that ask's
+        request is in its mailbox (trio does not run first steps in order).
+        """
+        node = self.node
+        base = node._actor_base
+        cut = len(base)
+        route = self.route_frame
+        for subject_bytes, reply_bytes, data, headers in run:
+            try:
+                if self._deferred:
+                    await self.wait_begun()
+                subject = subject_bytes.decode()
+                reply = reply_bytes.decode() if reply_bytes else ""
+                if subject.startswith(base):  # the hot path, as in ``route_run``
+                    route(subject[cut:], subject, reply, data, headers)
+                else:
+                    node._route(self._message(subject_bytes, reply_bytes, data, headers))
+                if self.asks:
+                    await self.start_asks()
+            except Exception as error:  # a hostile frame must never take the node down
+                subject = subject_bytes.decode(errors="replace")
+                self._unroutable(subject, reply_bytes.decode(errors="replace"), data, error)
+
     def _message(
         self, subject: bytes, reply: bytes, data: bytes, headers: dict[str, str] | None
     ) -> Msg:

@@ -21,6 +21,7 @@ from actors import ActorRef
 
 from ._bridge import Hosted, wrap
 from ._connect import flush_subscriptions
+from ._crossing import receive_runs_hosted, uninstall_hosted
 from ._durable import DurableRef, Durables
 from ._errors import ActorNotFound
 from ._inbound import Inbound
@@ -126,8 +127,10 @@ class NatsNode(Sending):
             pending_msgs_limit=self.config.pending_messages,
             pending_bytes_limit=self.config.pending_bytes,
         )
-        if self.hosted is None:  # on trio the callback path stays: it may wait (see on_message)
+        if self.hosted is None:
             self._receiver = receive_runs(self._client, self._subscription, self.inbound.route_run)
+        else:  # cut on the client's loop, each run routed on trio (see _crossing)
+            self._receiver = await receive_runs_hosted(self)
         await flush_subscriptions(self.nc)
 
     async def _run(self, ready: anyio.Event) -> None:
@@ -228,7 +231,10 @@ class NatsNode(Sending):
                 self.pools.close()
                 await self.nc.close()
                 if self._receiver is not None:
-                    self._receiver.uninstall()
+                    if self.hosted is None:
+                        self._receiver.uninstall()
+                    else:
+                        await uninstall_hosted(self, self._receiver)
         finally:
             if self.hosted is not None:  # the client's loop ends and its thread is joined
                 with anyio.CancelScope(shield=True):

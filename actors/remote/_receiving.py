@@ -1,12 +1,9 @@
 """Receiving runs of frames from nats-py: one pass a read chunk, not a task switch a frame.
 
-On its public path (``subscribe(cb=...)``) nats-py does this per message: its
-parser matches the control line with a regular expression, copies the payload
-out of a ``bytearray`` and awaits ``Client._process_msg``, which builds a
-``Msg``, puts it in the subscription's ``asyncio.Queue``; the subscription's
-task takes it out and awaits the callback. On a burst of small ``tell``
-frames that was more than half of a remote ``tell``'s cost (docs/benchmarks.md,
-"Remote").
+On its public path (``subscribe(cb=...)``) nats-py, per message, matches the
+control line, copies the payload, builds a ``Msg``, queues it, and a task
+awaits the callback: on a burst of small ``tell`` frames more than half of a
+remote ``tell``'s cost (docs/benchmarks.md, "Remote").
 
 :class:`RunReceiver` takes that work over for one subscription (the node's
 wildcard one) on one client:
@@ -22,24 +19,23 @@ wildcard one) on one client:
   nats-py's parser handles (one with headers, say) joins the same run, in its
   place; every other subscription's messages go to nats-py's unchanged;
 - the first arrival of a run schedules one callback (``loop.call_soon``) that
-  hands the whole run to ``deliver``, as the subscription's task would have
-  taken the queue's messages after the read loop yielded.
+  hands the whole run to ``deliver`` (on trio: across to the trio thread, see
+  ``_crossing``), as the subscription's task would have taken the queue's
+  messages after the read loop yielded.
 
 What ``_process_msg`` does for such a message is done the same way: the
-client's ``in_msgs``/``in_bytes`` statistics and the subscription's received
-count, a subscription that is gone skipped, the pending limits (messages and
-bytes waiting for ``deliver``) enforced with the same ``SlowConsumerError``
-to the client's error callback, and nothing delivered once the subscription
-is unsubscribed or the client closed (nats-py's task is cancelled then, its
-queue dropped).
+``in_msgs``/``in_bytes`` statistics and the received count, a subscription
+that is gone skipped, the pending limits (messages and bytes not yet
+delivered, on trio not yet routed) enforced with the same
+``SlowConsumerError`` to the client's error callback, and nothing delivered
+once unsubscribed or closed (nats-py then cancels its task, drops its queue).
 
-That needs nats-py's private attributes (the parser ``_ps`` and its ``buf``
-and ``state``, ``_process_msg``, ``_subs``, the subscription's pending
-counters...), so it is installed only on the nats-py versions it was checked
-against (:data:`actors.remote._runs.CHECKED`, shared with the send side) and
-a client and subscription that have all of them (:func:`receive_runs`);
-otherwise the subscription's public callback path stays. docs/design.md
-("Receiving runs from nats-py") says why.
+That needs nats-py's private attributes (the parser ``_ps``, its ``buf`` and
+``state``, ``_process_msg``, ``_subs``, the subscription's counters...), so
+it is installed only on the nats-py versions it was checked against
+(:data:`actors.remote._runs.CHECKED`) and objects that have all of them
+(:func:`receive_runs`); otherwise the public callback path stays.
+docs/design.md ("Receiving runs from nats-py") says why.
 """
 
 from __future__ import annotations
@@ -47,12 +43,15 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nats.errors
 from nats.protocol import parser as nats_parser
 
 from ._runs import CHECKED, _version
+
+if TYPE_CHECKING:
+    from ._crossing import Held
 
 #: One arrival: subject and reply subject as on the wire, the payload, and the
 #: headers as nats-py parses them (``None`` when it had none).
@@ -98,7 +97,12 @@ LEFTOVER_BYTES = 64 * 1024
 
 
 def receive_runs(
-    nc: Any, subscription: Any, deliver: Deliver, *, fast: bool | None = None
+    nc: Any,
+    subscription: Any,
+    deliver: Deliver,
+    *,
+    fast: bool | None = None,
+    crossing: Held | None = None,
 ) -> RunReceiver | None:
     """Install a :class:`RunReceiver` for ``subscription`` on ``nc`` if this nats-py allows it.
 
@@ -113,6 +117,8 @@ def receive_runs(
         subscription: a callback subscription of ``nc`` (not JetStream).
         deliver: called with each run of the subscription's arrivals, in order.
         fast: force one path (tests); ``None`` decides by version and attributes.
+        crossing: on trio, where runs go instead of ``deliver``: to the trio
+            thread, counted against the pending limits until routed (``_crossing``).
     """
     if fast is None:
         parser = getattr(nc, "_ps", None)
@@ -126,7 +132,7 @@ def receive_runs(
         )
     if not fast:
         return None
-    receiver = RunReceiver(nc, subscription, deliver)
+    receiver = RunReceiver(nc, subscription, deliver, crossing)
     receiver.install()
     return receiver
 
@@ -134,8 +140,11 @@ def receive_runs(
 class RunReceiver:
     """Collects one subscription's messages from a nats-py client into runs, and delivers them."""
 
-    def __init__(self, nc: Any, subscription: Any, deliver: Deliver) -> None:
+    def __init__(
+        self, nc: Any, subscription: Any, deliver: Deliver, crossing: Held | None = None
+    ) -> None:
         self._nc = nc
+        self._crossing = crossing
         self._subscription = subscription
         self._deliver = deliver
         self._sid: int = subscription._id
@@ -197,6 +206,7 @@ class RunReceiver:
         bytes_limit = subscription._pending_bytes_limit
         count = 0
         size = 0
+        held, held_bytes = self._held()  # on trio: runs crossed, not yet routed
         # The per-message loop: one match, one slice and one append, no await. After
         # anything that awaits, the run may have been delivered (a new one begins), and
         # ``_resume`` says whether to go on.
@@ -211,6 +221,7 @@ class RunReceiver:
                 if not await self._one_operation(view, position, operation_end):
                     return
                 run = self._run
+                held, held_bytes = self._held()
                 position = operation_end
                 continue
             start = match.end()
@@ -226,6 +237,7 @@ class RunReceiver:
                 if not await self._resume(buf, view, position):
                     return
                 run = self._run
+                held, held_bytes = self._held()
                 continue
             if stop + 2 > end:
                 break  # the payload's rest comes with the next read
@@ -234,7 +246,9 @@ class RunReceiver:
             size += payload_size
             subscription._pending_size += payload_size
             position = stop + 2
-            if (0 < bytes_limit <= subscription._pending_size) or (0 < messages_limit <= len(run)):
+            if (0 < bytes_limit <= subscription._pending_size + held_bytes) or (
+                0 < messages_limit <= len(run) + held
+            ):
                 subscription._pending_size -= payload_size
                 self._count(count, size)
                 count = size = 0
@@ -242,6 +256,7 @@ class RunReceiver:
                 if not await self._resume(buf, view, position):
                     return
                 run = self._run
+                held, held_bytes = self._held()
                 continue
             if not run:
                 self._loop.call_soon(self._flush)
@@ -289,6 +304,11 @@ class RunReceiver:
             return False
         return await self._resume(buf, view, end)
 
+    def _held(self) -> tuple[int, int]:
+        """Messages and bytes that crossed to trio and are not yet routed (none on asyncio)."""
+        crossing = self._crossing
+        return (0, 0) if crossing is None else crossing.held()
+
     def _count(self, count: int, size: int) -> None:
         """What ``_process_msg`` counts for each message, for ``count`` of them."""
         if count:
@@ -327,8 +347,9 @@ class RunReceiver:
         subscription._pending_size += payload_size
         bytes_limit = subscription._pending_bytes_limit
         messages_limit = subscription._pending_msgs_limit
-        if (0 < bytes_limit <= subscription._pending_size) or (
-            0 < messages_limit <= len(self._run)
+        held, held_bytes = self._held()
+        if (0 < bytes_limit <= subscription._pending_size + held_bytes) or (
+            0 < messages_limit <= len(self._run) + held
         ):
             subscription._pending_size -= payload_size
             await self._slow_consumer(subject, reply)
@@ -341,10 +362,14 @@ class RunReceiver:
         """Hand the run to ``deliver``; dropped, as nats-py drops its queue, once unsubscribed."""
         run, self._run = self._run, []
         subscription = self._subscription
-        subscription._pending_size -= sum(len(arrival[2]) for arrival in run)
+        size = sum(len(arrival[2]) for arrival in run)
+        subscription._pending_size -= size
         if subscription._closed or self._nc.is_closed:
             return
-        self._deliver(run)
+        if self._crossing is not None:  # on trio: across, still counted until routed
+            self._crossing.hand(run, size)
+        else:
+            self._deliver(run)
 
 
 def _sid_of(token: bytes) -> int:

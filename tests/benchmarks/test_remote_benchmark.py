@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import attrs
 import pytest
 
+from benchmarks import _remote
 from benchmarks._remote import (
     _rate,
     actors_tell,
@@ -49,3 +51,15 @@ def test_the_receive_costs_run_on_both_paths_and_report_a_table() -> None:
     report = run_receive(1, rounds=2)
     assert "| nats-py public path " in report
     assert "| receiving runs " in report
+
+
+def test_the_trio_side_against_raw_nats_py_runs_and_reports_targets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tiny = [attrs.evolve(pair, size=200) for pair in pairs(quick=True)]
+    monkeypatch.setattr(_remote, "pairs", lambda quick: tiny)
+    with nats_server() as url:
+        report = _remote.run_backends(url, 1, quick=True, raw=True)
+    assert "trio: median" in report
+    assert "nats-py: median" in report
+    assert ">= 0.8x" in report  # tell's own target, not trio-against-asyncio's

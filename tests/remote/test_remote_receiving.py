@@ -259,7 +259,7 @@ async def test_a_node_delivers_interleaved_tells_and_asks_in_order_on_either_pat
 ) -> None:
     _path(fast, monkeypatch)
     async with nodes(nats_server.url, "a", "b") as [(system_a, node_a), (_, node_b)]:
-        assert (node_a._receiver is not None) == (fast and node_a.hosted is None)
+        assert (node_a._receiver is not None) == fast
         inbox = Inbox()
         system_a.spawn(Recorder, inbox, name="sink")
         sink = node_b.ref_at(Address("a", "/user/sink"))
@@ -337,12 +337,13 @@ async def test_a_run_with_hostile_arrivals_dead_letters_them_and_routes_the_rest
         assert await node.ref_at(Address("a", "/user/sink")).ask(Ping(2), timeout=WAIT) == Ping(2)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.sampled_from(["tell", "ask", "hostile"]), min_size=1, max_size=40))
 def test_one_run_of_tells_asks_and_hostile_frames_is_routed_in_order(
-    nats_server: NatsServer, kinds: list[str]
+    nats_server: NatsServer, backend: str, kinds: list[str]
 ) -> None:
-    """The runs are routed on asyncio only (on trio the node keeps the public path)."""
+    """On trio the run is routed as it is once it has crossed (``route_run_hosted``)."""
 
     async def example() -> None:
         async with nodes(nats_server.url, "a") as [(system, node)]:
@@ -354,9 +355,12 @@ def test_one_run_of_tells_asks_and_hostile_frames_is_routed_in_order(
                 data = node.codec.encode(MESSAGE, Ping(number))
                 reply = b"_INBOX.nobody.%d" % number if kind != "tell" else b""
                 run.append((subject, reply, data if kind != "hostile" else data[:-1], None))
-            node.inbound.route_run(run)  # asks get their tasks; tells after them wait
+            if backend == "asyncio":
+                node.inbound.route_run(run)  # asks get their tasks; tells after them wait
+            else:
+                await node.inbound.route_run_hosted(run)  # asks go straight into the mailbox
             good = [Ping(number) for number, kind in enumerate(kinds) if kind != "hostile"]
             assert await inbox.wait_for(len(good)) == good
             assert system.dead_letters.get(RawMessage, 0) == kinds.count("hostile")
 
-    asyncio.run(example())
+    anyio.run(example, backend=backend)
