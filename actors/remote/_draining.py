@@ -22,7 +22,8 @@ its whole timeout instead of being answered (by the member, or with
 more: after queueing the ``UNSUB`` it writes the pending buffer to the socket
 itself, as the flusher task would, so the ``PING`` that follows comes after
 it. That needs private attributes of nats-py, so it is used only with the
-versions it was checked against (:data:`CHECKED`) and objects that have all of
+versions it was checked against (:data:`actors.remote._runs.CHECKED`, the one
+list of checked versions for every such use) and objects that have all of
 them; anything else, or a client that is reconnecting (its buffer then waits
 for the new connection), gets the public ``drain``.
 """
@@ -35,10 +36,10 @@ from typing import Any
 from nats import errors
 from nats.aio import client as nats_client
 
+from ._runs import CHECKED, nats_py_version
+
 logger = logging.getLogger(__name__)
 
-#: The nats-py versions (major, minor) whose ``Subscription._drain`` this was checked against.
-CHECKED = frozenset({(2, 16)})
 #: What the ordered drain uses of the client.
 _CLIENT_ATTRIBUTES = (
     "_send_unsubscribe",
@@ -55,17 +56,9 @@ _CLIENT_ATTRIBUTES = (
 _SUBSCRIPTION_ATTRIBUTES = ("_conn", "_id", "_closed", "_pending_queue", "_stop_processing")
 
 
-def _version() -> tuple[int, int] | None:
-    try:
-        major, minor = nats_client.__version__.split(".")[:2]
-        return int(major), int(minor)
-    except (AttributeError, ValueError):
-        return None
-
-
 def ordered_drain_available(subscription: Any) -> bool:
     """Whether :func:`drain_in_order` takes its own path for ``subscription`` (the nats-py one)."""
-    if _version() not in CHECKED:
+    if nats_py_version() not in CHECKED:
         return False
     if not all(hasattr(subscription, name) for name in _SUBSCRIPTION_ATTRIBUTES):
         return False

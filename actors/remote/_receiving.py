@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 import nats.errors
 from nats.protocol import parser as nats_parser
 
-from ._runs import CHECKED, _version
+from ._runs import CHECKED, nats_py_version
 
 if TYPE_CHECKING:
     from ._crossing import Held
@@ -123,7 +123,7 @@ def receive_runs(
     if fast is None:
         parser = getattr(nc, "_ps", None)
         fast = (
-            _version() in CHECKED
+            nats_py_version() in CHECKED
             and all(hasattr(nc, name) for name in _CLIENT_ATTRIBUTES)
             and all(hasattr(parser, name) for name in _PARSER_ATTRIBUTES)
             and all(hasattr(subscription, name) for name in _SUBSCRIPTION_ATTRIBUTES)

@@ -62,7 +62,7 @@ _PREFIXES = 4096
 PublishRun = Callable[["deque[Item]", Callable[["Item", Exception], None]], Awaitable[int]]
 
 
-def _version() -> tuple[int, int] | None:
+def nats_py_version() -> tuple[int, int] | None:
     """The installed nats-py's (major, minor), or ``None`` if it does not say."""
     try:
         major, minor = nats_client.__version__.split(".")[:2]
@@ -83,7 +83,7 @@ def run_publisher(
         fast: force one path (tests); ``None`` decides by version and attributes.
     """
     if fast is None:
-        fast = _version() in CHECKED and all(hasattr(nc, name) for name in _ATTRIBUTES)
+        fast = nats_py_version() in CHECKED and all(hasattr(nc, name) for name in _ATTRIBUTES)
     if fast:
         return RunPublisher(nc, errors)
     return _Each(nc, errors)

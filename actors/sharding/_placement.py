@@ -17,16 +17,6 @@ class OwnLease(Protocol):
     @property
     def lease_epoch(self) -> int: ...
 
-    def lease_view(self) -> tuple[OwnLease, Callable[[], float], float]:
-        """This node's lease, its clock and the seconds after a renewal when it fences itself.
-
-        What :meth:`holds` checks for an owner that is this node, for a caller
-        that checks it inline on every message: such an owner (carrying the
-        ``incarnation`` and lease ``epoch`` it was won in) holds while both
-        equal the lease's and ``clock() - lease.renewed_at < fence_after``.
-        """
-        ...
-
     @property
     def renewed_at(self) -> float: ...
 

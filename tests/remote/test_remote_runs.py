@@ -97,7 +97,7 @@ def test_the_fast_path_is_taken_only_on_checked_versions(
         finally:
             await nc.close()
         # A client without the attributes it needs: the public path, whatever the version.
-        monkeypatch.setattr(_runs, "CHECKED", frozenset({_runs._version()}))
+        monkeypatch.setattr(_runs, "CHECKED", frozenset({_runs.nats_py_version()}))
         assert not isinstance(run_publisher(object(), nats.errors.Error), RunPublisher)
 
     asyncio.run(main())
