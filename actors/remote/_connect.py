@@ -22,6 +22,8 @@ import nats.errors
 import nats.js.errors
 from nats.aio.client import Client
 
+from ._bridge import Proxy, target_of
+from ._draining import flush_in_order
 from ._errors import ClusterUnreachable
 
 logger = logging.getLogger(__name__)
@@ -197,11 +199,13 @@ async def flush_subscriptions(nc: Client) -> None:
     """Return once the server has every subscription made so far.
 
     nats-py writes a flush's PING straight to the socket, ahead of commands
-    still in its buffer (a new subscription's SUB among them): one flush can
-    come back before the server has the subscription, and a request sent
-    meanwhile from another connection meets "no responders". The first
-    flush's round trip lets the client's flusher write the buffer; the
-    second PING follows it, so its PONG means the server has the SUB.
+    still in its buffer (a new subscription's SUB among them): a plain flush
+    can come back before the server has the subscription, and a request sent
+    meanwhile from another connection meets "no responders".
+    :func:`~actors.remote._draining.flush_in_order` writes the buffer first,
+    on the client's loop (on trio, ``nc`` is a proxy to it).
     """
-    await nc.flush()
-    await nc.flush()
+    if isinstance(nc, Proxy):
+        await nc._hosted.call(flush_in_order, target_of(nc))
+    else:
+        await flush_in_order(nc)

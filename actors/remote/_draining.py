@@ -90,15 +90,46 @@ async def drain_in_order(subscription: Any) -> None:
         return
     try:
         await nc._send_unsubscribe(subscription._id)  # UNSUB appended to the pending buffer
-        if nc.is_connected and nc._pending:
-            # What the flusher task does, now: the UNSUB (and every command before it)
-            # reaches the socket before the PING that ``flush`` writes there directly.
-            nc._transport.writelines(nc._pending[:])
-            nc._pending = []
-            nc._pending_data_size = 0
+        _write_pending_now(nc)  # the UNSUB (and every command before it) ahead of the PING
         await nc.flush()  # the PONG comes after every message routed to the subscription
         await subscription._pending_queue.join()  # each handed to the callback, which returned
         subscription._stop_processing()
         nc._remove_sub(subscription._id)
     finally:
         subscription._closed = True
+
+
+def _write_pending_now(nc: Any) -> None:
+    """What the flusher task does, now: the pending buffer to the socket, ahead of a ``PING``.
+
+    ``flush`` writes its ``PING`` straight to the socket; whatever waits in the
+    buffer would otherwise reach the server after it.
+    """
+    if nc.is_connected and nc._pending:
+        nc._transport.writelines(nc._pending[:])
+        nc._pending = []
+        nc._pending_data_size = 0
+
+
+def ordered_flush_available(nc: Any) -> bool:
+    """Whether :func:`flush_in_order` takes its own path for the client ``nc``."""
+    return nats_py_version() in CHECKED and all(hasattr(nc, name) for name in _CLIENT_ATTRIBUTES)
+
+
+async def flush_in_order(nc: Any) -> None:
+    """On the client's loop: return once the server has taken every command queued so far.
+
+    A new subscription's ``SUB`` waits in the pending buffer; once this
+    returns, the server routes to it (a request sent from any connection
+    finds it, instead of "no responders"). On the checked nats-py the buffer
+    is written before the ``PING``, so one round trip proves it. Elsewhere,
+    and while reconnecting, two flushes: the first one's round trip gives
+    the flusher task its turn to write the buffer, ahead of the second
+    ``PING`` (best effort: a flusher held up by a full socket can miss it).
+    """
+    if ordered_flush_available(nc) and nc.is_connected:
+        _write_pending_now(nc)
+        await nc.flush()
+        return
+    await nc.flush()
+    await nc.flush()

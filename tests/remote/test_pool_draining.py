@@ -1,10 +1,11 @@
-"""A pool member drains in order: its UNSUB reaches the server before the PING that confirms it.
+"""Subscribing and draining in order: a SUB or UNSUB reaches the server before the PING after it.
 
 nats-py's own ``Subscription.drain`` writes that PING straight to the socket
 while the UNSUB still waits in the client's pending buffer; the PONG could
 then come back before the server had seen the UNSUB, and a request the
 server routed to the member meanwhile was dropped unseen by the client (its
-``ask`` timed out). ``actors.remote._draining`` writes the buffer first.
+``ask`` timed out). A new subscription's SUB met the same overtaking.
+``actors.remote._draining`` writes the buffer first.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ import pytest
 from actors import Actor
 from actors.remote import ActorNotFound
 from actors.remote._bridge import target_of
-from actors.remote._draining import drain_in_order, ordered_drain_available
+from actors.remote._connect import flush_subscriptions
+from actors.remote._draining import (
+    drain_in_order,
+    flush_in_order,
+    ordered_drain_available,
+    ordered_flush_available,
+)
 from tests.remote.nats_servers import NatsServer
 from tests.remote.remote_helpers import WAIT, Ping, nodes
 
@@ -112,3 +119,47 @@ async def test_a_subscription_the_ordered_drain_does_not_know_gets_the_public_dr
     assert not ordered_drain_available(subscription)
     await drain_in_order(subscription)
     assert subscription.drained == 1
+
+
+async def test_a_new_subscription_reaches_the_server_before_the_ping_that_confirms_it(
+    nats_server: NatsServer,
+) -> None:
+    async with nodes(nats_server.url, "a") as [(_, node)]:
+        client: Any = node._client
+        assert ordered_flush_available(client)
+        recording = RecordingTransport(client._transport)
+        client._transport = recording
+        try:
+            subscription = await node.nc.subscribe("anyactors.test.flushed", cb=_ignore)
+            await flush_subscriptions(node.nc)
+            seen = recording.seen()
+        finally:
+            client._transport = recording.transport
+        await subscription.unsubscribe()
+        subscribe = seen.find(b"SUB anyactors.test.flushed ")
+        assert subscribe >= 0, seen
+        # Its PING follows the SUB on the wire, so its PONG means the server has the
+        # subscription (a plain flush's PING went out first, ahead of the buffered SUB).
+        assert b"PING\r\n" not in seen[:subscribe], seen
+        assert b"PING\r\n" in seen[subscribe:], seen
+
+
+async def _ignore(_message: Any) -> None:
+    return None
+
+
+class UncheckedClient:
+    """A client from a nats-py the ordered flush was not checked against."""
+
+    def __init__(self) -> None:
+        self.flushed = 0
+
+    async def flush(self) -> None:
+        self.flushed += 1
+
+
+async def test_a_client_the_ordered_flush_does_not_know_is_flushed_twice() -> None:
+    client = UncheckedClient()
+    assert not ordered_flush_available(client)
+    await flush_in_order(client)
+    assert client.flushed == 2
