@@ -11,6 +11,8 @@ server routed to the member meanwhile was dropped unseen by the client (its
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import anyio
@@ -64,6 +66,25 @@ class RecordingTransport:
             return bytes(self.written)
 
 
+@contextmanager
+def recorded(client: Any) -> Iterator[RecordingTransport]:
+    """Record what ``client`` (nats-py's own) writes to its socket, while inside."""
+    recording = RecordingTransport(client._transport)
+    client._transport = recording
+    try:
+        yield recording
+    finally:
+        client._transport = recording.transport
+
+
+def assert_confirmed_after(seen: bytes, command: bytes) -> None:
+    """``command`` went out, and a PING after it but none before: its PONG confirms it."""
+    position = seen.find(command)
+    assert position >= 0, seen
+    assert b"PING\r\n" not in seen[:position], seen
+    assert b"PING\r\n" in seen[position:], seen
+
+
 async def test_a_request_routed_to_a_leaving_member_is_answered_and_the_unsub_precedes_the_ping(
     nats_server: NatsServer,
 ) -> None:
@@ -73,9 +94,7 @@ async def test_a_request_routed_to_a_leaving_member_is_answered_and_the_unsub_pr
         client: Any = node._client  # nats-py's own client (on trio, on its loop's thread)
         subscription = node.pools.members["draining", member].subscription
         assert ordered_drain_available(target_of(subscription))
-        recording = RecordingTransport(client._transport)
-        client._transport = recording
-        try:
+        with recorded(client) as recording:
             answers: list[object] = []
 
             async def ask() -> None:
@@ -91,34 +110,40 @@ async def test_a_request_routed_to_a_leaving_member_is_answered_and_the_unsub_pr
                 await node._outbound.wait_drained()  # in nats-py's buffer, or crossing to it
                 await node.leave_pool("draining", member)
             seen = recording.seen()
-        finally:
-            client._transport = recording.transport
         # Answered by the member, or "no responders" had it come after the UNSUB: never
         # a timeout (before, the reply could be dropped unseen and the ask timed out).
         assert answers == ["answered"] or isinstance(answers[0], ActorNotFound), answers
-        unsubscribe = seen.find(b"UNSUB ")
-        assert unsubscribe >= 0, seen
         # The drain's PING follows its UNSUB on the wire, so its PONG follows every
         # message the server routed to the member.
-        assert b"PING\r\n" not in seen[:unsubscribe], seen
-        assert b"PING\r\n" in seen[unsubscribe:], seen
+        assert_confirmed_after(seen, b"UNSUB ")
 
 
-class UncheckedSubscription:
-    """A subscription from a nats-py the ordered drain was not checked against."""
+class Unchecked:
+    """A subscription or client from a nats-py the ordered paths were not checked against."""
 
     def __init__(self) -> None:
         self.drained = 0
+        self.flushed = 0
 
     async def drain(self) -> None:
         self.drained += 1
 
+    async def flush(self) -> None:
+        self.flushed += 1
+
 
 async def test_a_subscription_the_ordered_drain_does_not_know_gets_the_public_drain() -> None:
-    subscription = UncheckedSubscription()
+    subscription = Unchecked()
     assert not ordered_drain_available(subscription)
     await drain_in_order(subscription)
     assert subscription.drained == 1
+
+
+async def test_a_client_the_ordered_flush_does_not_know_is_flushed_twice() -> None:
+    client = Unchecked()
+    assert not ordered_flush_available(client)
+    await flush_in_order(client)
+    assert client.flushed == 2
 
 
 async def test_a_new_subscription_reaches_the_server_before_the_ping_that_confirms_it(
@@ -127,39 +152,15 @@ async def test_a_new_subscription_reaches_the_server_before_the_ping_that_confir
     async with nodes(nats_server.url, "a") as [(_, node)]:
         client: Any = node._client
         assert ordered_flush_available(client)
-        recording = RecordingTransport(client._transport)
-        client._transport = recording
-        try:
+        with recorded(client) as recording:
             subscription = await node.nc.subscribe("anyactors.test.flushed", cb=_ignore)
             await flush_subscriptions(node.nc)
             seen = recording.seen()
-        finally:
-            client._transport = recording.transport
         await subscription.unsubscribe()
-        subscribe = seen.find(b"SUB anyactors.test.flushed ")
-        assert subscribe >= 0, seen
         # Its PING follows the SUB on the wire, so its PONG means the server has the
         # subscription (a plain flush's PING went out first, ahead of the buffered SUB).
-        assert b"PING\r\n" not in seen[:subscribe], seen
-        assert b"PING\r\n" in seen[subscribe:], seen
+        assert_confirmed_after(seen, b"SUB anyactors.test.flushed ")
 
 
 async def _ignore(_message: Any) -> None:
     return None
-
-
-class UncheckedClient:
-    """A client from a nats-py the ordered flush was not checked against."""
-
-    def __init__(self) -> None:
-        self.flushed = 0
-
-    async def flush(self) -> None:
-        self.flushed += 1
-
-
-async def test_a_client_the_ordered_flush_does_not_know_is_flushed_twice() -> None:
-    client = UncheckedClient()
-    assert not ordered_flush_available(client)
-    await flush_in_order(client)
-    assert client.flushed == 2
