@@ -204,19 +204,35 @@ class KeywordArguments:
 
 #: An actor's constructor arguments as its cell keeps them for restarts, in the
 #: form that costs least (see :func:`keep_arguments`): ``None`` for none; a
-#: lone positional argument as itself; other positional arguments as their
-#: tuple; a :class:`KeywordArguments` when there are keywords.
+#: lone positional argument as itself; two positional arguments as the first,
+#: with the second in the cell's ``second_argument`` slot; other positional
+#: arguments as their tuple; a :class:`KeywordArguments` when there are keywords.
 Arguments = object
 
 
+class _NotAPair:
+    """The type of :data:`NOT_A_PAIR`: a marker no caller can pass as an argument."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_A_PAIR"
+
+
+#: In ``ActorCell.second_argument`` unless the constructor arguments are
+#: exactly two positional ones (see :data:`Arguments`).
+NOT_A_PAIR = _NotAPair()
+
+
 def keep_arguments(args: tuple[Any, ...]) -> Arguments:
-    """What a cell keeps of positional constructor arguments: see :data:`Arguments`.
+    """What a cell keeps of positional constructor arguments other than a pair.
 
     A lone argument is kept as itself, not in its tuple: one object fewer per
     actor for the allocator and the garbage collector, which is most of what
     a kept tuple costs (docs/benchmarks.md, "spawn"). It stays in its tuple
     when it could be mistaken for another form (``None``, a tuple, a
-    ``KeywordArguments``).
+    ``KeywordArguments``). Two arguments are kept in two slots by
+    ``spawn_child`` (see :data:`Arguments`).
     """
     if len(args) == 1:
         argument = args[0]
@@ -227,11 +243,15 @@ def keep_arguments(args: tuple[Any, ...]) -> Arguments:
 
 
 def construct_instance(
-    actor_class: type[Actor], context: ActorContext, arguments: Arguments
+    actor_class: type[Actor],
+    context: ActorContext,
+    arguments: Arguments,
+    second_argument: object,
 ) -> Actor:
     """Build an instance of ``actor_class`` for the runtime: ``context`` is set before ``__init__``.
 
-    ``arguments`` is what the cell kept (see :data:`Arguments`). Calling the
+    ``arguments`` and ``second_argument`` are what the cell kept (see
+    :data:`Arguments`). Calling the
     class would run ``Actor.__new__``, which refuses (so that nobody makes an
     actor outside the runtime); allocating directly also skips a
     Python-level ``__new__`` on every spawn and restart.
@@ -239,7 +259,9 @@ def construct_instance(
     instance: Actor = _allocate(actor_class)
     instance.context = context
     kind = type(arguments)
-    if arguments is None:
+    if second_argument is not NOT_A_PAIR:
+        instance.__init__(arguments, second_argument)  # type: ignore[misc]
+    elif arguments is None:
         instance.__init__()  # type: ignore[misc]
     elif kind is tuple:
         instance.__init__(*arguments)  # type: ignore[misc]

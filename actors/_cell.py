@@ -17,12 +17,10 @@ from supervision import RestartType
 
 from . import _cell_states as states
 from ._behaviour import drop_stash, set_handler
+from ._children import children_of, remove_child
 from ._context import ActorContext
 from ._control import ChildFailed, RunExclusive, Stop
-from ._errors import (
-    ActorStopped,
-    MailboxFull,
-)
+from ._errors import ActorStopped, MailboxFull
 from ._extras import CellExtras
 from ._instrumentation import Carried
 from ._mailbox import UNBOUNDED, MailboxConfig, Overflow, close_mailbox, create_queue, unchecked
@@ -64,6 +62,7 @@ class ActorCell(ActorContext):
         "key",
         "mailbox",
         "messages_handled",
+        "next_sibling",
         "open",
         "parent_cell",
         "queue",
@@ -73,6 +72,7 @@ class ActorCell(ActorContext):
         "restart_type",
         "run_state",
         "scheduler",
+        "second_argument",
         "single",
         "started",
         "state",
@@ -85,6 +85,7 @@ class ActorCell(ActorContext):
         key: str | int,
         actor_class: type[Actor],
         arguments: Arguments,
+        second_argument: object,
         restart_type: RestartType,
         mailbox: MailboxConfig,
         /,
@@ -98,8 +99,10 @@ class ActorCell(ActorContext):
         # Built on first use: most actors are never asked for their path.
         self._path: str | None = None if parent is not None else f"/{key}"
         self.actor_class = actor_class
-        # The constructor arguments, kept for restarts: see ``Arguments``.
+        # The constructor arguments, kept for restarts: see ``Arguments`` (a pair
+        # takes two slots, not its tuple: docs/benchmarks.md, "Fibonacci").
         self.arguments = arguments
+        self.second_argument = second_argument
         self.restart_type = restart_type
         self.mailbox = mailbox
         self.self_ref = LocalActorRef(self)
@@ -124,7 +127,9 @@ class ActorCell(ActorContext):
         self.receiver: object = None
         self.receive_is_async = False
         self.started = False
-        self.child_cells: dict[str | int, ActorCell] | None = None
+        # The children, and this cell's place in its parent's chain: see ``_children``.
+        self.child_cells: dict[str | int, ActorCell] | ActorCell | None = None
+        self.next_sibling: ActorCell | None = None
         self.messages_handled = 0
         self.extras: CellExtras | None = None
 
@@ -274,8 +279,7 @@ class ActorCell(ActorContext):
     # -- children ---------------------------------------------------------
 
     def live_children(self) -> Iterator[ActorCell]:
-        children = self.child_cells
-        return iter(()) if not children else iter(list(children.values()))
+        return iter(children_of(self)) if self.child_cells is not None else iter(())
 
     def request_stop_of(self, ref: ActorRef) -> None:
         if ref is self.self_ref:
@@ -380,12 +384,7 @@ class ActorCell(ActorContext):
                 target._unwatch(self.self_ref)
         self.system.event_stream._forget(self.self_ref)
         parent = self.parent_cell
-        if (
-            parent is not None
-            and parent.child_cells is not None
-            and parent.child_cells.get(self.key) is self
-        ):
-            del parent.child_cells[self.key]
+        if parent is not None and remove_child(parent, self):
             self.system._actors_stopped += 1
             # The guardian keeps one restart window per top-level actor name.
             histories = getattr(parent.instance, "restart_histories", None)

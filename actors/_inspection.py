@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
 from . import _cell_states as states
+from ._children import find_child
 from ._control import Fail
 from ._errors import ActorSystemClosed
 from ._names import child_key
@@ -75,8 +76,7 @@ class SystemInspection:
         if not segments:
             return None  # the guardians are the runtime's, not for lookup
         for segment in segments:
-            children = cell.child_cells
-            found = children.get(child_key(segment)) if children else None
+            found = find_child(cell, child_key(segment))
             if found is None:
                 return None
             cell = found

@@ -61,14 +61,14 @@ def start_now(cell: ActorCell) -> Coroutine[Any, Any, None] | None:
     first_start = cell.state == states.NEW
     if not first_start and cell.state != states.RESTARTING:
         return None
-    if first_start and cell.child_cells:
+    if first_start and cell.child_cells is not None:
         # Declared children were created with the cell (so lookups work at
         # once); they start now, in order, ahead of any message to them.
         for child in cell.live_children():
             if child.state == states.NEW and child.control is None:
                 child.send_control(START)
     try:
-        instance = construct_instance(cell.actor_class, cell, cell.arguments)
+        instance = construct_instance(cell.actor_class, cell, cell.arguments, cell.second_argument)
     except Exception as error:
         cell.fail(error, None, None)
         return None

@@ -10,6 +10,7 @@ from supervision import ChildSpec, RestartType, check_retry_message
 
 from . import _cell_states as states
 from ._actor import (
+    NOT_A_PAIR,
     Actor,
     Arguments,
     KeywordArguments,
@@ -17,6 +18,7 @@ from ._actor import (
     keep_arguments,
 )
 from ._cell import ActorCell
+from ._children import add_child, find_child
 from ._control import START_PENDING
 from ._errors import ActorStopped, DuplicateActorName
 from ._mailbox import UNBOUNDED, MailboxConfig
@@ -70,10 +72,10 @@ def _refuse_arguments(
     )
 
 
-def _free_name(parent: ActorCell, children: Mapping[str | int, ActorCell], name: str) -> str:
+def _free_name(parent: ActorCell, name: str) -> str:
     """``name``, checked, if no live sibling has it; else raise ``DuplicateActorName``."""
     check_actor_name(name)
-    if name in children:
+    if find_child(parent, name) is not None:
         raise DuplicateActorName(
             f"an actor named {name!r} already exists under {parent.path}; "
             "choose another name, or stop that actor and wait for it first"
@@ -120,19 +122,22 @@ def spawn_child(  # noqa: PLR0917 - spawn's options, passed positionally for spe
         mailbox = actor_class.mailbox or UNBOUNDED
     elif not isinstance(mailbox, MailboxConfig):
         raise TypeError(f"mailbox must be an actors.MailboxConfig or None (got {mailbox!r})")
+    second_argument: object = NOT_A_PAIR
     if kwargs is None and type(args) is tuple:
-        arguments: Arguments = keep_arguments(args)
+        if len(args) == 2:
+            arguments, second_argument = args  # see Arguments: two slots, no tuple
+        else:
+            arguments = keep_arguments(args)
         if args and actor_class.__init__ is object.__init__:
             _refuse_arguments(actor_class, args, kwargs)
     else:
         arguments = _arguments(actor_class, args, kwargs)
-    children = parent.child_cells
-    if children is None:
-        children = parent.child_cells = {}
     # A generated name is kept as its number, spelled $n only when asked for
     # (see ActorCell.name); a given one is checked and must be free.
-    key = next(system._names) if name is None else _free_name(parent, children, name)
-    child = ActorCell(system, parent, key, actor_class, arguments, restart_type, mailbox)
+    key = next(system._names) if name is None else _free_name(parent, name)
+    child = ActorCell(
+        system, parent, key, actor_class, arguments, second_argument, restart_type, mailbox
+    )
     if system._check_messages:
         install_checked_ref(child)
     # Declared grandchildren first: if one of them is refused, nothing is
@@ -142,7 +147,7 @@ def spawn_child(  # noqa: PLR0917 - spawn's options, passed positionally for spe
             spawn_from_spec(child, spec, start=False)
     if retry_message:
         child.ensure_extras().retry_message = retry_message
-    children[key] = child
+    add_child(parent, child)
     system._actors_spawned += 1
     if start:
         # send_control(START) and Scheduler.schedule, inlined: a new cell is

@@ -15,6 +15,7 @@ import anyio
 from attrs import frozen
 
 from . import _cell_states as states
+from ._children import count_children
 
 if TYPE_CHECKING:
     from ._cell import ActorCell
@@ -133,7 +134,7 @@ def actor_statistics(cell: ActorCell) -> ActorStatistics:
         handling_time=handling_ns / 1e9,
         handling_time_p90=p90,
         current_message=current,
-        children=len(cell.child_cells) if cell.child_cells else 0,
+        children=count_children(cell),
     )
 
 

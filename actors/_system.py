@@ -15,6 +15,7 @@ import anyio
 from supervision import RestartType
 
 from . import _cell_states as states
+from ._actor import NOT_A_PAIR
 from ._cell import ActorCell
 from ._control import START, Stop
 from ._errors import ActorSystemClosed
@@ -217,7 +218,9 @@ class ActorSystem(SystemInspection, SystemUpgrade, ShardingMethods):
         return None
 
     def _start_guardian(self, name: str) -> ActorCell:
-        cell = ActorCell(self, None, name, Guardian, None, RestartType.PERMANENT, UNBOUNDED)
+        cell = ActorCell(
+            self, None, name, Guardian, None, NOT_A_PAIR, RestartType.PERMANENT, UNBOUNDED
+        )
         cell.send_control(START)
         return cell
 

@@ -1,9 +1,9 @@
 """Constructor arguments reach ``__init__`` unchanged, at the start and after every restart.
 
 A cell keeps them in the form that costs least (a lone argument as itself,
-without its tuple: see ``actors._actor.Arguments``); these tests pin that
-every form, including the ones that could be mistaken for another, comes
-back exactly as it was given.
+a pair in two slots, neither in its tuple: see ``actors._actor.Arguments``);
+these tests pin that every form, including the ones that could be mistaken
+for another, comes back exactly as it was given.
 """
 
 from __future__ import annotations
@@ -50,8 +50,12 @@ CASES: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
     (((),), {}),
     ((_SENTINEL_KEYWORDS,), {}),  # not mistaken for keywords
     (([1, 2],), {}),
-    ((1, 2), {}),
+    ((1, 2), {}),  # a pair is kept in two slots, not its tuple
     ((None, None), {}),
+    (((1, 2), None), {}),  # a pair whose first could pass for the arguments
+    ((None, "second"), {}),
+    ((_SENTINEL_KEYWORDS, 1), {}),
+    ((1, 2, 3), {}),
     ((), {"label": "k"}),
     (("alone",), {"label": "k"}),
 ]
