@@ -147,7 +147,11 @@ def spawn_child(  # noqa: PLR0917 - spawn's options, passed positionally for spe
             spawn_from_spec(child, spec, start=False)
     if retry_message:
         child.ensure_extras().retry_message = retry_message
-    add_child(parent, child)
+    children = parent.child_cells
+    if type(children) is dict:
+        children[key] = child  # add_child's case for a large family (such as /user), inlined
+    else:
+        add_child(parent, child)
     system._actors_spawned += 1
     if start:
         # send_control(START) and Scheduler.schedule, inlined: a new cell is
