@@ -19,9 +19,10 @@ wildcard one) on one client:
   nats-py's parser handles (one with headers, say) joins the same run, in its
   place; every other subscription's messages go to nats-py's unchanged;
 - the first arrival of a run schedules one callback (``loop.call_soon``) that
-  hands the whole run to ``deliver`` (on trio: across to the trio thread, see
-  ``_crossing``), as the subscription's task would have taken the queue's
-  messages after the read loop yielded.
+  hands the whole run to ``deliver``, as the subscription's task would have
+  taken the queue's messages after the read loop yielded; on trio the run
+  crosses to the trio thread (see ``_crossing``) at the end of the read that
+  brought it instead.
 
 What ``_process_msg`` does for such a message is done the same way: the
 ``in_msgs``/``in_bytes`` statistics and the received count, a subscription
@@ -182,9 +183,21 @@ class RunReceiver:
             self._loop.call_soon(self._flush)
         run.append(arrival)
 
+    async def _parse(self, data: bytes = b"") -> None:
+        """nats-py's ``Parser.parse``: this subscription's plain ``MSG``s straight into the run.
+
+        On trio the run crosses at the end of the read that brought it, not
+        in a callback a turn of the loop later: that turn would come before
+        the next read anyway, and it is one more pass, with its GIL
+        hand-overs, before a lone request or reply reaches the trio thread.
+        """
+        await self._scan(data)
+        if self._run and self._crossing is not None:
+            self._flush()
+
     # One function on purpose: the per-message loop pays no call it can avoid.
-    async def _parse(self, data: bytes = b"") -> None:  # noqa: PLR0915
-        """nats-py's ``Parser.parse``: this subscription's plain ``MSG``s straight into the run."""
+    async def _scan(self, data: bytes) -> None:  # noqa: PLR0915
+        """Scan one read (see :meth:`_parse`)."""
         parser = self._parser
         subscription = self._subscription
         if (
@@ -206,6 +219,7 @@ class RunReceiver:
         bytes_limit = subscription._pending_bytes_limit
         count = 0
         size = 0
+        crossing = self._crossing
         held, held_bytes = self._held()  # on trio: runs crossed, not yet routed
         # The per-message loop: one match, one slice and one append, no await. After
         # anything that awaits, the run may have been delivered (a new one begins), and
@@ -258,7 +272,7 @@ class RunReceiver:
                 run = self._run
                 held, held_bytes = self._held()
                 continue
-            if not run:
+            if not run and crossing is None:  # on trio the read's end hands it over
                 self._loop.call_soon(self._flush)
             run.append((match[1], match[3] or b"", view[start:stop], None))
         self._count(count, size)
@@ -361,6 +375,8 @@ class RunReceiver:
     def _flush(self) -> None:
         """Hand the run to ``deliver``; dropped, as nats-py drops its queue, once unsubscribed."""
         run, self._run = self._run, []
+        if not run:  # handed over already, at the end of a read (on trio)
+            return
         subscription = self._subscription
         size = sum(len(arrival[2]) for arrival in run)
         subscription._pending_size -= size
