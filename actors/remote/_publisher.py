@@ -120,7 +120,7 @@ class Publisher:
             if count is not None:
                 self._published += count
                 # As the task does: one more turn before going idle (see ``_run``).
-                asyncio.get_running_loop().call_soon(self._settle)
+                self._hosted.loop.call_soon(self._settle)
                 return
         self._wakeup.set()
 
