@@ -42,13 +42,13 @@ docs/design.md ("Receiving runs from nats-py") says why.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import nats.errors
 from nats.protocol import parser as nats_parser
 
+from ._protocol import end_of_operation, match_msg_line, sid_of
 from ._runs import CHECKED, nats_py_version
 
 if TYPE_CHECKING:
@@ -86,10 +86,6 @@ _SUBSCRIPTION_ATTRIBUTES = (
     "_future",
     "_closed",
 )
-#: A ``MSG`` control line as nats-server writes it: subject, sid, optional reply
-#: subject, payload size, single spaces. nats-py's own pattern also takes runs of
-#: white space; a line this one does not match goes to nats-py's parser.
-_MSG = re.compile(rb"MSG ([^\s]+) ([^\s]+) (?:([^\s]+) )?(\d+)\r\n").match
 _CONTROL_LINE = nats_parser.AWAITING_CONTROL_LINE
 #: A read's leftover (an operation not yet complete) above which nats-py's parser takes
 #: over until it is: each read copies the buffer once, so a large message arriving over
@@ -225,9 +221,9 @@ class RunReceiver:
         # anything that awaits, the run may have been delivered (a new one begins), and
         # ``_resume`` says whether to go on.
         while position < end:
-            match = _MSG(view, position)
+            match = match_msg_line(view, position)
             if match is None:
-                operation_end = _operation_end(view, position)
+                operation_end = end_of_operation(view, position)
                 if operation_end is None:
                     break  # incomplete: it waits in the buffer for the next read
                 self._count(count, size)
@@ -243,7 +239,7 @@ class RunReceiver:
             if match[2] != sid:  # another subscription's: as nats-py's parser hands it on
                 self._count(count, size)
                 count = size = 0
-                other = _sid_of(match[2])  # a bad one fails as soon as its line is here
+                other = sid_of(match[2])  # a bad one fails as soon as its line is here
                 if stop + 2 > end:
                     break  # the payload's rest comes with the next read
                 position = stop + 2
@@ -386,31 +382,3 @@ class RunReceiver:
             self._crossing.hand(run, size)
         else:
             self._deliver(run)
-
-
-def _sid_of(token: bytes) -> int:
-    """A ``MSG`` line's sid, as nats-py's parser reads it (its error if it is no number)."""
-    try:
-        return int(token)
-    except ValueError:
-        raise nats.errors.ProtocolError("nats: malformed MSG") from None
-
-
-def _operation_end(view: bytes, position: int) -> int | None:
-    """Where the protocol operation at ``position`` ends; ``None`` if it is not all here.
-
-    A ``MSG`` or ``HMSG`` line ends with its total size (headers and payload),
-    followed by that many bytes and a CRLF; every other operation is one line.
-    A line whose size does not parse is returned whole (nats-py's parser then
-    raises its protocol error).
-    """
-    line_end = view.find(b"\r\n", position)
-    if line_end < 0:
-        return None
-    end = line_end + 2
-    if view.startswith((b"MSG", b"HMSG"), position):
-        try:
-            end += int(view[position:line_end].rsplit(None, 1)[-1]) + 2
-        except ValueError:
-            return end
-    return end if end <= len(view) else None
