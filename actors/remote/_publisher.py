@@ -8,10 +8,9 @@ otherwise pay a round trip between the threads for its request alone).
 When that task is idle, the callback that wakes it publishes the frames
 itself and writes them to the socket in the same turn of the loop, if nothing
 there needs waiting (``RunPublisher.publish_now``): an ``ask`` one at a time
-then leaves two turns sooner. At most ``capacity`` frames are handed over and
-not yet published: beyond,
-the outbound buffer's sender waits, so its bound (``tell`` dead-letters,
-``send`` waits) keeps meaning what it says.
+then leaves two turns sooner. At most ``capacity`` frames are handed over
+and not yet published: beyond, the outbound buffer's sender waits, so its
+bound (``tell`` dead-letters, ``send`` waits) keeps meaning what it says.
 """
 
 from __future__ import annotations

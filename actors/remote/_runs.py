@@ -196,15 +196,14 @@ class RunPublisher:
         in order) as nats-py's flusher would.
 
         Returns ``None``, having taken nothing, whenever that could not be
-        done without waiting, exactly as the flusher would do it: a frame the
-        fast path leaves to the public ``publish``, more than
-        :data:`CHUNK_BYTES` of commands, a client not connected (or draining,
-        or closed), a pending buffer that would go over its
-        limit, nats-py's flusher not running, a transport that is not nats-py's
-        TCP one, or one that has not yet sent earlier writes (the flusher
-        waits for those to drain; this never writes past them). A write that
-        fails leaves the commands in the pending buffer for the flusher, which
-        meets the error and handles it as nats-py does.
+        done without waiting: a frame the fast path leaves to the public
+        ``publish``, more than :data:`CHUNK_BYTES` of commands, a client not
+        connected (or draining, or closed), a pending buffer that would go
+        over its limit, nats-py's flusher not running, a transport that is
+        not nats-py's TCP one, or one that has not yet sent earlier writes
+        (the flusher waits for those to drain; this never writes past them).
+        A write that fails leaves the commands in the pending buffer for the
+        flusher, which meets the error and handles it as nats-py does.
         """
         nc = self._nc
         if nc.is_closed or nc.is_draining_pubs or not nc.is_connected:
