@@ -69,6 +69,7 @@ from nats.aio.subscription import Subscription
 
 from actors import Actor, ActorRef, ActorSystem
 from actors.remote import Address, MessageRegistry, NatsCluster, NatsNode, attach_cluster
+from actors.remote._client_loop import ClientLoop
 from actors.remote._receiving import receive_runs
 from actors.remote._wire import MESSAGE, Codec
 
@@ -78,6 +79,8 @@ IN_FLIGHT = 64
 BATCH = 1000
 #: The receiving node's pending-message limit: above the largest burst (the ``tell`` size).
 PENDING = 200_000
+#: Round trips timed for the crossing floor (``crossing_round_trip``).
+CROSSINGS = 5000
 #: The ratio targets: remote ``tell`` >= 0.8x raw nats-py (issue 16, target 5); every
 #: other row, and trio against asyncio (issue 18, item 11), >= 0.5x.
 TARGET = 0.5
@@ -474,6 +477,59 @@ async def run(url: str, repeat: int, quick: bool, floor: bool = False, cpu: bool
     return table(rows)
 
 
+class _FloorOwner:
+    """Who the client loop's tasks belong to while the floor is measured (none are created)."""
+
+
+async def crossing_round_trip(n: int = CROSSINGS) -> float:
+    """On trio: microseconds per round trip to the NATS client loop and back, by the bridge's means.
+
+    Two of the four thread crossings a remote ``ask`` makes on trio (its
+    request and its reply each go over to the client loop's thread, and each
+    arrival comes back), with none of the work: trio hands a callback over with
+    ``call_soon_threadsafe`` (as the publisher's hand-over does) to the same
+    shared client loop, and the callback writes one byte to a socket pair a
+    trio task waits on (as a subscription's inbox wakes its task). No NATS.
+    """
+    import trio  # noqa: PLC0415 - only a trio run gets here
+
+    client_loop = ClientLoop.acquire()
+    loop = client_loop.loop
+    woken, waker = socket.socketpair()
+    woken.setblocking(False)
+    waker.setblocking(False)
+
+    async def round_trips(count: int) -> None:
+        for _ in range(count):
+            loop.call_soon_threadsafe(waker.send, b"\0")
+            await trio.lowlevel.wait_readable(woken)
+            woken.recv(64)
+
+    owner = _FloorOwner()
+    try:
+        await round_trips(n // 10)  # warm up
+        started = time.perf_counter()
+        await round_trips(n)
+        return (time.perf_counter() - started) / n * 1e6
+    finally:
+        await anyio.to_thread.run_sync(client_loop.release, owner, 1.0)
+        woken.close()
+        waker.close()
+
+
+def crossing_breakdown(on_trio: Sequence[float], on_asyncio: Sequence[float], floor: float) -> str:
+    """One ask at a time, per ask: trio, asyncio, the four crossings at their floor, the rest."""
+    trio_us = statistics.median(1e6 / rate for rate in on_trio)
+    asyncio_us = statistics.median(1e6 / rate for rate in on_asyncio)
+    crossings = 2 * floor
+    return (
+        f"one ask at a time, per ask (medians): trio {trio_us:.0f} us, asyncio "
+        f"{asyncio_us:.0f} us; trio's 4 thread crossings at their floor (2 round trips of "
+        f"{floor:.0f} us, no NATS) {crossings:.0f} us; the rest of trio's extra "
+        f"{trio_us - asyncio_us - crossings:.0f} us"
+    )
+
+
 def run_backends(url: str, repeat: int, quick: bool, *, raw: bool = False) -> str:
     """Remote tell and ask on anyio's trio backend against the same on asyncio, interleaved.
 
@@ -499,7 +555,19 @@ def run_backends(url: str, repeat: int, quick: bool, *, raw: bool = False) -> st
                 file=sys.stderr,
             )
         rows.append((pair, on_trio, on_other))
-    return table(rows, ("trio", other), against_raw=raw)
+    report = table(rows, ("trio", other), against_raw=raw)
+    if raw:
+        return report
+    floors = [anyio.run(crossing_round_trip, backend="trio") for _ in range(repeat)]
+    floor = statistics.median(floors)
+    print(
+        f"crossing floor: {', '.join(f'{value:.0f}' for value in floors)} us per round trip",
+        file=sys.stderr,
+    )
+    ask = next((row for row in rows if row[0].name == "ask"), None)
+    if ask is None:
+        return report
+    return f"{report}\n\n{crossing_breakdown(ask[1], ask[2], floor)}"
 
 
 async def receive_cost(fast: bool, frames: int = 2000, rounds: int = 100) -> float:

@@ -133,6 +133,7 @@ class _Inbox:
 
     async def _handle(self, items: deque[Any], handler: Callable[[Any], Awaitable[None]]) -> None:
         """Hand over every queued message, in order, until the queue stays empty."""
+        handled = 0
         while True:
             while items:
                 msg = items.popleft()
@@ -142,14 +143,20 @@ class _Inbox:
                     self._hosted.loop.call_soon_threadsafe(room.set)
                 if type(msg) is tuple:  # a whole run: routed in one pass
                     assert self.route_run is not None
+                    handled += len(msg[0])
                     await self.route_run(*msg)
                 else:
+                    handled += 1
                     await handler(msg)  # a received Msg is only read: no proxy
-            # One more scheduling round before going idle: the client's loop often
-            # queues more meanwhile, and then needs no wakeup.
-            await anyio.lowlevel.cancel_shielded_checkpoint()
-            if items:
-                continue
+            # One more scheduling round before going idle, once more than one message
+            # came this time: a stream (tells, asks in flight), where the client's loop
+            # often queues more meanwhile and then needs no wakeup. A lone message (an
+            # ask one at a time) goes idle at once: the round would be a pass of trio's
+            # scheduler, its GIL hand-overs included, before the thread can sleep.
+            if handled > 1:
+                await anyio.lowlevel.cancel_shielded_checkpoint()
+                if items:
+                    continue
             # Only now may the client's loop wake this task again; a message
             # queued just before the reset is seen by the check after it.
             self._scheduled = False

@@ -37,6 +37,25 @@ _OWNER: contextvars.ContextVar[object | None] = contextvars.ContextVar(
 )
 #: Guards starting and ending the shared loop.
 _LOCK = threading.Lock()
+#: A block larger than any one socket read of asyncio's (256 KiB, allocated per read).
+_ABOVE_A_READ = 512 * 1024
+
+
+def _keep_reads_off_mmap() -> None:
+    """Allocate and free one block larger than a socket read: glibc then serves reads from its heap.
+
+    asyncio's socket transport reads into a fresh 256 KiB ``bytes`` each time
+    and shrinks it to what arrived. Above glibc's initial ``mmap`` threshold
+    (128 KiB), each such buffer is an ``mmap``, an ``mremap`` and an
+    ``munmap``; with the trio thread running on another CPU, each ``munmap``
+    also interrupts that CPU to flush its TLB. glibc raises the threshold to
+    the size of any mmapped block that is freed (``mallopt(3)``, "dynamic
+    mmap threshold"), which a long-running process usually does sooner or
+    later; doing it once here makes it so from the first read. Elsewhere
+    (another libc, a threshold already raised) it changes nothing.
+    """
+    block = bytearray(_ABOVE_A_READ)
+    del block
 
 
 class ClientLoop:
@@ -46,6 +65,7 @@ class ClientLoop:
     shared: ClassVar[ClientLoop | None] = None
 
     def __init__(self) -> None:
+        _keep_reads_off_mmap()
         self.loop = asyncio.new_event_loop()
         self.loop.set_task_factory(self._new_task)
         self.thread = threading.Thread(

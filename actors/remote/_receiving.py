@@ -19,9 +19,10 @@ wildcard one) on one client:
   nats-py's parser handles (one with headers, say) joins the same run, in its
   place; every other subscription's messages go to nats-py's unchanged;
 - the first arrival of a run schedules one callback (``loop.call_soon``) that
-  hands the whole run to ``deliver`` (on trio: across to the trio thread, see
-  ``_crossing``), as the subscription's task would have taken the queue's
-  messages after the read loop yielded.
+  hands the whole run to ``deliver``, as the subscription's task would have
+  taken the queue's messages after the read loop yielded; on trio the run
+  crosses to the trio thread (see ``_crossing``) at the end of the read that
+  brought it instead.
 
 What ``_process_msg`` does for such a message is done the same way: the
 ``in_msgs``/``in_bytes`` statistics and the received count, a subscription
@@ -41,13 +42,13 @@ docs/design.md ("Receiving runs from nats-py") says why.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import nats.errors
 from nats.protocol import parser as nats_parser
 
+from ._protocol import end_of_operation, match_msg_line, sid_of
 from ._runs import CHECKED, nats_py_version
 
 if TYPE_CHECKING:
@@ -85,10 +86,6 @@ _SUBSCRIPTION_ATTRIBUTES = (
     "_future",
     "_closed",
 )
-#: A ``MSG`` control line as nats-server writes it: subject, sid, optional reply
-#: subject, payload size, single spaces. nats-py's own pattern also takes runs of
-#: white space; a line this one does not match goes to nats-py's parser.
-_MSG = re.compile(rb"MSG ([^\s]+) ([^\s]+) (?:([^\s]+) )?(\d+)\r\n").match
 _CONTROL_LINE = nats_parser.AWAITING_CONTROL_LINE
 #: A read's leftover (an operation not yet complete) above which nats-py's parser takes
 #: over until it is: each read copies the buffer once, so a large message arriving over
@@ -182,9 +179,21 @@ class RunReceiver:
             self._loop.call_soon(self._flush)
         run.append(arrival)
 
+    async def _parse(self, data: bytes = b"") -> None:
+        """nats-py's ``Parser.parse``: this subscription's plain ``MSG``s straight into the run.
+
+        On trio the run crosses at the end of the read that brought it, not
+        in a callback a turn of the loop later: that turn would come before
+        the next read anyway, and it is one more pass, with its GIL
+        hand-overs, before a lone request or reply reaches the trio thread.
+        """
+        await self._scan(data)
+        if self._run and self._crossing is not None:
+            self._flush()
+
     # One function on purpose: the per-message loop pays no call it can avoid.
-    async def _parse(self, data: bytes = b"") -> None:  # noqa: PLR0915
-        """nats-py's ``Parser.parse``: this subscription's plain ``MSG``s straight into the run."""
+    async def _scan(self, data: bytes) -> None:  # noqa: PLR0915
+        """Scan one read (see :meth:`_parse`)."""
         parser = self._parser
         subscription = self._subscription
         if (
@@ -206,14 +215,15 @@ class RunReceiver:
         bytes_limit = subscription._pending_bytes_limit
         count = 0
         size = 0
+        crossing = self._crossing
         held, held_bytes = self._held()  # on trio: runs crossed, not yet routed
         # The per-message loop: one match, one slice and one append, no await. After
         # anything that awaits, the run may have been delivered (a new one begins), and
         # ``_resume`` says whether to go on.
         while position < end:
-            match = _MSG(view, position)
+            match = match_msg_line(view, position)
             if match is None:
-                operation_end = _operation_end(view, position)
+                operation_end = end_of_operation(view, position)
                 if operation_end is None:
                     break  # incomplete: it waits in the buffer for the next read
                 self._count(count, size)
@@ -229,7 +239,7 @@ class RunReceiver:
             if match[2] != sid:  # another subscription's: as nats-py's parser hands it on
                 self._count(count, size)
                 count = size = 0
-                other = _sid_of(match[2])  # a bad one fails as soon as its line is here
+                other = sid_of(match[2])  # a bad one fails as soon as its line is here
                 if stop + 2 > end:
                     break  # the payload's rest comes with the next read
                 position = stop + 2
@@ -258,7 +268,7 @@ class RunReceiver:
                 run = self._run
                 held, held_bytes = self._held()
                 continue
-            if not run:
+            if not run and crossing is None:  # on trio the read's end hands it over
                 self._loop.call_soon(self._flush)
             run.append((match[1], match[3] or b"", view[start:stop], None))
         self._count(count, size)
@@ -361,6 +371,8 @@ class RunReceiver:
     def _flush(self) -> None:
         """Hand the run to ``deliver``; dropped, as nats-py drops its queue, once unsubscribed."""
         run, self._run = self._run, []
+        if not run:  # handed over already, at the end of a read (on trio)
+            return
         subscription = self._subscription
         size = sum(len(arrival[2]) for arrival in run)
         subscription._pending_size -= size
@@ -370,31 +382,3 @@ class RunReceiver:
             self._crossing.hand(run, size)
         else:
             self._deliver(run)
-
-
-def _sid_of(token: bytes) -> int:
-    """A ``MSG`` line's sid, as nats-py's parser reads it (its error if it is no number)."""
-    try:
-        return int(token)
-    except ValueError:
-        raise nats.errors.ProtocolError("nats: malformed MSG") from None
-
-
-def _operation_end(view: bytes, position: int) -> int | None:
-    """Where the protocol operation at ``position`` ends; ``None`` if it is not all here.
-
-    A ``MSG`` or ``HMSG`` line ends with its total size (headers and payload),
-    followed by that many bytes and a CRLF; every other operation is one line.
-    A line whose size does not parse is returned whole (nats-py's parser then
-    raises its protocol error).
-    """
-    line_end = view.find(b"\r\n", position)
-    if line_end < 0:
-        return None
-    end = line_end + 2
-    if view.startswith((b"MSG", b"HMSG"), position):
-        try:
-            end += int(view[position:line_end].rsplit(None, 1)[-1]) + 2
-        except ValueError:
-            return end
-    return end if end <= len(view) else None

@@ -9,8 +9,12 @@ appends the commands of a whole run at once, byte for byte what ``publish``
 appends, then does what ``publish`` does after appending: a forced flush once
 the pending buffer is over its limit, and a kick of the flusher.
 
+On trio, :meth:`RunPublisher.publish_now` also writes a short run to the
+socket at once, as nats-py's flusher task would, when nothing needs waiting.
+
 That needs nats-py's private attributes (``_pending``, ``_pending_data_size``,
-``_max_pending_size``, ``_max_payload``, ``_flush_queue``, ``_flush_pending``),
+``_max_pending_size``, ``_max_payload``, ``_flush_queue``, ``_flush_pending``,
+``_flusher_task``, ``_transport`` and its ``_io_writer``),
 so it is used only with the nats-py versions it was checked against
 (:data:`CHECKED`) and a client that has all of them (:func:`run_publisher`);
 anything else gets :func:`publish_each`, the public ``publish`` per frame. Even
@@ -23,12 +27,14 @@ exactly the public one. docs/design.md ("Remote: publishing runs") says why.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from nats.aio import client as nats_client
+from nats.aio.transport import TcpTransport
 
 if TYPE_CHECKING:
     from ._outbound import Item
@@ -43,6 +49,8 @@ _ATTRIBUTES = (
     "_max_payload",
     "_flush_queue",
     "_flush_pending",
+    "_flusher_task",
+    "_transport",
     "stats",
     "is_connected",
     "is_closed",
@@ -174,6 +182,79 @@ class RunPublisher:
                 await nc._flush_pending()
         if public is not None:
             count += await publish_each(nc, deque((public,)), failed, self._errors)
+        return count
+
+    def publish_now(self, items: deque[Item]) -> int | None:
+        """Publish every frame of ``items`` and write them to the socket at once; how many.
+
+        For the publisher on trio's client loop (``_publisher``): there a
+        request otherwise waits for two more turns of the loop (the publisher
+        task, then nats-py's flusher task) before it leaves, each a pass that
+        gives the GIL up to the trio thread and waits to take it back.
+        Appends exactly what :meth:`__call__` appends, then writes the whole
+        pending buffer (nats-py's own commands queued before them included,
+        in order) as nats-py's flusher would.
+
+        Returns ``None``, having taken nothing, whenever that could not be
+        done without waiting: a frame the fast path leaves to the public
+        ``publish``, more than :data:`CHUNK_BYTES` of commands, a client not
+        connected (or draining, or closed), a pending buffer that would go
+        over its limit, nats-py's flusher not running, a transport that is
+        not nats-py's TCP one, or one that has not yet sent earlier writes
+        (the flusher waits for those to drain; this never writes past them).
+        A write that fails leaves the commands in the pending buffer for the
+        flusher, which meets the error and handles it as nats-py does.
+        """
+        nc = self._nc
+        if nc.is_closed or nc.is_draining_pubs or not nc.is_connected:
+            return None
+        flusher = nc._flusher_task
+        transport = nc._transport
+        writer = getattr(transport, "_io_writer", None)
+        if (
+            flusher is None
+            or flusher.done()
+            or type(transport) is not TcpTransport
+            or writer is None
+            or writer.transport.get_write_buffer_size()
+        ):
+            return None
+        prefixes = self._prefixes
+        limit = nc._max_payload
+        commands: list[bytes] = []
+        size = 0
+        payloads = 0
+        for item in items:
+            data = item[2]
+            prefix = None if item[1] else prefixes.get(item[0])
+            if prefix is None:
+                prefix = self._prefix(item[0], item[1])
+            if prefix is None or item[5] is not None or len(data) > limit:
+                return None
+            command = b"%b%d\r\n%b\r\n" % (prefix, len(data), data)
+            commands.append(command)
+            size += len(command)
+            payloads += len(data)
+            if size > CHUNK_BYTES:  # a burst: the task's chunked path, with its forced flushes
+                return None
+        if 0 < nc._max_pending_size < nc._pending_data_size + size:
+            return None
+        items.clear()
+        count = len(commands)
+        pending = nc._pending
+        pending.extend(commands)
+        nc._pending_data_size += size
+        stats = nc.stats
+        stats["out_msgs"] += count
+        stats["out_bytes"] += payloads
+        try:
+            transport.writelines(pending)  # type: ignore[no-untyped-call]  # nats-py: not annotated
+        except (OSError, RuntimeError):  # the flusher's to meet and handle, as nats-py does
+            if nc._flush_queue is not None and nc._flush_queue.empty():
+                nc._flush_queue.put_nowait(asyncio.get_running_loop().create_future())
+            return count
+        nc._pending = []
+        nc._pending_data_size = 0
         return count
 
     def _prefix(self, subject: str, reply: str) -> bytes | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import anyio
 import attrs
 import pytest
 
@@ -13,6 +14,8 @@ from benchmarks._remote import (
     actors_tell,
     codec_actor_publish,
     codec_publish,
+    crossing_breakdown,
+    crossing_round_trip,
     nats_server,
     pairs,
     raw_publish,
@@ -63,3 +66,14 @@ def test_the_trio_side_against_raw_nats_py_runs_and_reports_targets(
     assert "trio: median" in report
     assert "nats-py: median" in report
     assert ">= 0.8x" in report  # tell's own target, not trio-against-asyncio's
+
+
+def test_the_crossing_floor_runs_on_trio_and_breaks_one_ask_down() -> None:
+    assert anyio.run(crossing_round_trip, 50, backend="trio") > 0
+    # 1,000 asks/s on trio (1,000 us each), 2,000 on asyncio (500 us), round trips of 100 us.
+    line = crossing_breakdown([1000.0], [2000.0], 100.0)
+    assert line == (
+        "one ask at a time, per ask (medians): trio 1000 us, asyncio 500 us; trio's 4 thread "
+        "crossings at their floor (2 round trips of 100 us, no NATS) 200 us; the rest of "
+        "trio's extra 300 us"
+    )

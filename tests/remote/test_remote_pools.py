@@ -41,6 +41,8 @@ class Member(Actor):
 async def flushed(node: NatsNode) -> None:
     """Wait until everything ``node`` has sent so far has reached the server."""
     await node._outbound.wait_drained()
+    if node._publisher is not None:  # on trio: handed to the client loop, now published
+        await node._publisher.wait_published()
     await node.nc.flush()
 
 

@@ -80,7 +80,7 @@ def test_a_run_that_crossed_counts_against_the_pending_limits_until_routed(
             frames = [_frame(sent + n, headers=(n == 1)) for n in range(4)]
             sent += len(frames)
             await nc._ps.parse(b"".join(frames))
-            await asyncio.sleep(0)  # the run's hand-over (scheduled with call_soon)
+            await asyncio.sleep(0)  # (the run crossed at the end of its read)
             crossed = sum(len(run) for run in inbox.runs)
             held_messages, held_bytes = held.held()
             assert held_messages == crossed
@@ -99,6 +99,28 @@ def test_a_run_that_crossed_counts_against_the_pending_limits_until_routed(
         await asyncio.sleep(0)
         assert sum(len(run) for run in inbox.runs) == crossed + 1
         assert [arrival[2] for arrival in inbox.runs[0]][:1] == [b"0"]
+
+    asyncio.run(main())
+
+
+def test_a_run_crosses_at_the_end_of_the_read_that_brought_it() -> None:
+    async def main() -> None:
+        nc = Client()
+        subscription = Subscription(nc, SID, "app.>")
+        nc._subs[SID] = subscription
+        inbox = _StalledInbox()
+        held = Held(cast(Any, inbox))
+        receive_runs(nc, subscription, _never, fast=True, crossing=held)
+        # No turn of the loop between the read and the hand-over: a lone request
+        # or reply reaches the trio side as soon as its read is parsed.
+        await nc._ps.parse(_frame(0) + _frame(1))
+        assert [[arrival[2] for arrival in run] for run in inbox.runs] == [[b"0", b"1"]]
+        # One that nats-py's own parser handles (headers) joins the read's run, in order.
+        await nc._ps.parse(_frame(2) + _frame(3, headers=True) + _frame(4))
+        assert [[arrival[2] for arrival in run] for run in inbox.runs][1:] == [[b"2", b"3", b"4"]]
+        await asyncio.sleep(0)  # the callback scheduled for the headers' message
+        assert len(inbox.runs) == 2  # finds nothing left: no empty run crosses
+        assert held.held() == (5, 5)
 
     asyncio.run(main())
 

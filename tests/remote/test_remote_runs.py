@@ -19,6 +19,7 @@ import nats.errors
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from nats.aio.transport import TcpTransport
 
 from actors.remote import Address, _runs
 from actors.remote._runs import RunPublisher, publish_each, run_publisher
@@ -176,3 +177,83 @@ async def test_a_node_tells_and_asks_in_order_on_either_path(
         assert await sink.ask(Ping(300), timeout=WAIT) == Ping(300)
         received = await inbox.wait_for(301)
         assert received == [Ping(number) for number in range(301)]
+
+
+def _publish_now(nc: Any, frames: list[Item]) -> tuple[int | None, list[Item], bytes, int, int]:
+    """``publish_now`` on ``frames``: its count, what it left, what it wrote, the stats' growth."""
+    nc._pending = []
+    nc._pending_data_size = 0
+    messages, size = nc.stats["out_msgs"], nc.stats["out_bytes"]
+    items: deque[Item] = deque(frames)
+    publisher = run_publisher(nc, nats.errors.Error)
+    assert isinstance(publisher, RunPublisher)
+    count = publisher.publish_now(items)
+    recorded: list[bytes] = getattr(nc._transport, "written", [])
+    written = b"".join(recorded)
+    recorded.clear()
+    grown = (nc.stats["out_msgs"] - messages, nc.stats["out_bytes"] - size)
+    return count, list(items), written, *grown
+
+
+class _Recording(TcpTransport):
+    """nats-py's TCP transport, its writes recorded instead of sent (the frames are arbitrary)."""
+
+    def __init__(self, real: TcpTransport) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # nats-py: not annotated
+        self.__dict__.update(real.__dict__)  # its reader and writer: the client keeps reading
+        self.written: list[bytes] = []
+
+    def writelines(self, payload: list[bytes]) -> None:
+        self.written.extend(payload)
+
+
+def test_publishing_at_once_writes_what_publish_appends_or_takes_nothing(
+    nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_runs, "CHUNK_BYTES", 400)  # a long run is left to the task
+
+    async def main() -> None:
+        nc: Any = await nats.connect(nats_server.url)
+        real_limit, real_transport = nc._max_payload, nc._transport
+        nc._max_payload = 64
+        nc._transport = _Recording(real_transport)
+        monkeypatch.setattr(_runs, "TcpTransport", _Recording)
+
+        @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.lists(_frames, max_size=12))
+        def agree(frames: list[Item]) -> None:
+            public, _, failures, *grown = _publish(nc, False, frames)
+            now, left, written, *now_grown = _publish_now(nc, frames)
+            if now is None:  # nothing taken, nothing written, nothing counted
+                assert (left, written, now_grown) == (frames, b"", [0, 0])
+            else:  # all of it, exactly as ``publish`` appends it, and the buffer written
+                assert (now, left, failures) == (len(frames), [], [])
+                assert (written, now_grown) == (public, grown)
+                assert (nc._pending, nc._pending_data_size) == ([], 0)
+            plain = [frame for frame in frames if frame[0].startswith("app.") and not frame[5]]
+            plain = [frame for frame in plain if len(frame[2]) <= 64 and " " not in frame[1]]
+            if frames == plain and len(public) <= 400:
+                assert now == len(frames)  # nothing there needs waiting: taken at once
+
+        try:
+            agree()
+            plain: list[Item] = [("app.a.x", "", b"1", None, None, None)]
+            # Anything that would wait is left to the task: a socket that has not taken
+            # earlier writes, a flusher that has ended, a closed client.
+            writer = real_transport._io_writer
+            monkeypatch.setattr(writer.transport, "get_write_buffer_size", lambda: 1)
+            assert _publish_now(nc, plain)[:2] == (None, plain)
+            monkeypatch.undo()
+            monkeypatch.setattr(_runs, "TcpTransport", _Recording)
+            flusher = nc._flusher_task
+            nc._flusher_task = None
+            assert _publish_now(nc, plain)[:2] == (None, plain)
+            nc._flusher_task = flusher
+            assert _publish_now(nc, plain)[:2] == (1, [])
+        finally:
+            nc._pending, nc._pending_data_size = [], 0
+            nc._max_payload, nc._transport = real_limit, real_transport
+        await nc.close()
+        assert _publish_now(nc, plain)[:2] == (None, plain)
+
+    asyncio.run(main())
